@@ -1,0 +1,83 @@
+"""The objects that carry one intercepted fit through kepler's stages.
+
+``RunOptions`` is what the user asked for (from ``%%kepler fit`` flags or ``watch(...)``).
+``FitData`` is the data a fit was called with, already split into X, y and validation.
+``FitContext`` is everything one intercepted fit call needs; each stage of the pipeline in
+``kepler_jupyter.experiment`` is a plain function of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunOptions:
+    """What the user asked of one ``%%kepler fit`` cell or ``watch()`` block."""
+
+    name: str | None = None
+    hypothesis: str | None = None
+    tags: list[str] = field(default_factory=list)
+    #: finding codes to ignore for this cell (``--ignore K104,K303``)
+    ignore: list[str] = field(default_factory=list)
+    #: train even when pre-fit checks found errors (``--force``)
+    force: bool = False
+    #: what to do when the same experiment is already in the journal: warn, skip or ask
+    on_duplicate: str = "warn"
+    #: store the trained weights beside the journal (``--save``)
+    save: bool = False
+    #: run kepler's checks at all (``--no-checks`` turns them off)
+    checks: bool = True
+    #: the cell's source text and the notebook it came from, when known
+    source: str | None = None
+    notebook_path: str | None = None
+    #: "widget" in a notebook front end, "text" in a terminal or script
+    display_mode: str = "text"
+
+
+@dataclass
+class FitData:
+    """The data one fit was called with.
+
+    ``X`` and ``y`` are whatever the user passed (arrays, DataFrames, tf.data datasets,
+    generators); ``validation`` is ``(X_val, y_val)`` when the fit was given validation data
+    explicitly, and ``validation_split`` the fraction Keras takes from the end of the arrays.
+    """
+
+    X: Any = None
+    y: Any = None
+    validation: tuple[Any, Any] | None = None
+    validation_split: float = 0.0
+    sample_weight: Any = None
+
+
+@dataclass
+class FitContext:
+    """Everything kepler knows about one intercepted fit call.
+
+    Stages read what they need and add to ``record`` (the journal record being built) and
+    ``findings``. ``model`` is the user's object: stages must never change it.
+    """
+
+    framework: str  # "keras" or "sklearn"
+    model: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    options: RunOptions
+    data: FitData = field(default_factory=FitData)
+    record: dict[str, Any] = field(default_factory=dict)
+    #: Finding objects from kepler_jupyter.checks.base
+    findings: list[Any] = field(default_factory=list)
+    #: extra Keras callbacks kepler adds to this fit (the training monitor, live curves)
+    callbacks: list[Any] = field(default_factory=list)
+    #: warnings the user's fit raised (re-shown to the user unchanged; checks read them)
+    fit_warnings: list[Any] = field(default_factory=list)
+    #: what the original fit returned, once it has
+    result: Any = None
+    #: set by a training-time check that stopped the fit (NaN loss, divergence)
+    stop_reason: str | None = None
+    #: the Journal the record goes to
+    journal: Any = None
+    #: the Reporter that shows things to the user (widgets or plain text)
+    reporter: Any = None
