@@ -81,3 +81,7 @@ class FitContext:
     journal: Any = None
     #: the Reporter that shows things to the user (widgets or plain text)
     reporter: Any = None
+    #: the WatchSession (a %%kepler cell or a watch() block) this fit belongs to
+    session: Any = None
+    #: whether the record has been written to the journal (status running)
+    journaled: bool = False

@@ -1,0 +1,180 @@
+"""How kepler shows things under a cell: widgets in a notebook, plain text elsewhere.
+
+The ``Reporter`` is the one object the pipeline talks to; it picks a widget or its plain-text
+twin for each message. Every rich view has a text fallback, and a display failure is never
+allowed to reach the user's fit (the pipeline guards these calls).
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from typing import Any
+
+
+def detect_display_mode() -> str:
+    """'widget' inside a Jupyter kernel with ipywidgets available, else 'text'."""
+    shell_module = sys.modules.get("IPython")
+    if shell_module is None:
+        return "text"
+    try:
+        shell = shell_module.get_ipython()
+    except Exception:
+        return "text"
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return "text"
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return "text"
+    return "widget"
+
+
+def format_metrics(metrics: dict[str, Any], limit: int = 4) -> str:
+    """``val_accuracy 0.951, loss 0.132`` — the few final metrics worth a glance."""
+    if not metrics:
+        return ""
+    preferred = ["val_accuracy", "val_loss", "accuracy", "loss", "cv_score", "val_score", "train_score"]
+    keys = [k for k in preferred if k in metrics] + [k for k in metrics if k not in preferred]
+    shown = []
+    for key in keys:
+        value = metrics[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown.append(f"{key} {value:.4g}")
+        if len(shown) >= limit:
+            break
+    return ", ".join(shown)
+
+
+def end_summary(record: dict[str, Any]) -> str:
+    """One line saying how an experiment ended."""
+    duration = record.get("duration_s")
+    took = f" in {duration:.1f} s" if isinstance(duration, (int, float)) else ""
+    metrics = format_metrics(record.get("metrics") or {})
+    line = f"kepler: experiment {record.get('id')} {record.get('name')!r} {record.get('status')}{took}"
+    if metrics:
+        line += f" — {metrics}"
+    if record.get("stop_reason"):
+        line += f" (stopped: {record['stop_reason']})"
+    return line
+
+
+class Reporter:
+    """Shows kepler's messages for one cell or watch() block."""
+
+    def __init__(self, mode: str = "text") -> None:
+        self.mode = mode
+        self._live: Any = None
+        # findings already shown during training are not repeated in the end summary
+        self._shown: set[int] = set()
+
+    # -- low level --------------------------------------------------------------------------
+    def _show(self, widget_factory: Any, text: str) -> None:
+        if self.mode == "none":
+            return
+        if self.mode == "widget":
+            try:
+                from IPython.display import display
+
+                display(widget_factory())
+                return
+            except Exception:  # a widget that cannot be built falls back to its text
+                pass
+        print(text, flush=True)
+
+    def _show_html(self, markup: str, text: str) -> None:
+        def build() -> Any:
+            import ipywidgets
+
+            return ipywidgets.HTML(markup)
+
+        self._show(build, text)
+
+    # -- what the pipeline calls --------------------------------------------------------------
+    def show_findings(self, findings: list[Any], stage: str = "") -> None:
+        from kepler_jupyter.findings_text import render_findings_text
+
+        def build() -> Any:
+            from kepler_jupyter.widgets.findings import FindingsPanel
+
+            return FindingsPanel(findings, on_ignore=self._ignore_for_project)
+
+        self._show(build, render_findings_text(findings))
+
+    def _ignore_for_project(self, code: str) -> None:
+        from kepler_jupyter.config import ignore_code_for_project
+        from kepler_jupyter.journal import resolve_project_dir
+
+        ignore_code_for_project(resolve_project_dir(), code)
+
+    def show_blocked(self, record: dict[str, Any], errors: list[Any]) -> None:
+        codes = ", ".join(sorted({f.code for f in errors}))
+        text = (
+            f"kepler: not trained — {len(errors)} error(s) before training ({codes}); "
+            f"recorded as {record.get('id')} (blocked). Use --force to train anyway."
+        )
+        self._show_html(f"<b>{html.escape(text)}</b>", text)
+
+    def ask_duplicate(self, previous: dict[str, Any], record: dict[str, Any]) -> str:
+        prompt = (
+            f"kepler: this experiment already ran as {previous.get('id')} "
+            f"({previous.get('status')}, {previous.get('ended') or previous.get('created')}). "
+            "Train again? [y/N] "
+        )
+        try:
+            answer = input(prompt)
+        except (EOFError, OSError, RuntimeError):
+            print("kepler: cannot ask here (no input); training as with --on-duplicate warn.")
+            return "warn"
+        return "warn" if answer.strip().lower() in ("y", "yes") else "skip"
+
+    def show_duplicate(self, previous: dict[str, Any], record: dict[str, Any], action: str) -> None:
+        then = previous.get("ended") or previous.get("created")
+        verb = "not training it again (--on-duplicate skip)" if action == "skip" else "training it again"
+        text = (
+            f"kepler: same experiment as {previous.get('id')} {previous.get('name')!r} "
+            f"({previous.get('status')} {then}; {format_metrics(previous.get('metrics') or {})}) — {verb}."
+        )
+
+        def build() -> Any:
+            from kepler_jupyter.widgets.rerun_notice import RerunNotice
+
+            return RerunNotice(previous, record, action)
+
+        self._show(build, text)
+
+    def start_live(self, ctx: Any) -> None:
+        if self.mode != "widget":
+            return
+        try:
+            from IPython.display import display
+
+            from kepler_jupyter.widgets.live_curves import LiveCurves
+
+            self._live = LiveCurves()
+            display(self._live)
+        except Exception:
+            self._live = None
+
+    def on_epoch(self, ctx: Any, epoch: int, logs: dict[str, Any]) -> None:
+        if self._live is not None:
+            self._live.update(epoch, logs)
+
+    def on_finding(self, finding: Any) -> None:
+        """A training-time finding (NaN loss, divergence…): shown as soon as it happens."""
+        self._shown.add(id(finding))
+        self.show_findings([finding], stage="during training")
+
+    def show_end(self, ctx: Any) -> None:
+        record = ctx.record
+        text = end_summary(record)
+        self._live = None
+        post_fit = [
+            f for f in ctx.findings if f.stage in ("training", "results") and id(f) not in self._shown
+        ]
+        if post_fit:
+            self.show_findings(post_fit, stage="after training")
+        self._show_html(f"<span>{html.escape(text)}</span>", text)
+        changes = record.get("changes_view")
+        if changes is not None:
+            self._show(lambda: changes, repr(changes))

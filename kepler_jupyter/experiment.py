@@ -1,0 +1,230 @@
+"""Runs one intercepted fit through kepler's stages (see docs/architecture.md).
+
+The rule every stage follows: kepler's own failures become one ``KeplerInternalWarning`` and
+the user's fit runs exactly as it would without kepler; the user's own exceptions (and
+KeyboardInterrupt) reach the user unchanged after the journal has recorded them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from kepler_jupyter.context import FitContext, RunOptions
+from kepler_jupyter.pipeline_stages import (
+    add_training_callbacks,
+    build_record,
+    collect_outcome,
+    find_previous_run,
+    run_prefit_checks,
+)
+from kepler_jupyter.warnings import KeplerInternalWarning
+
+
+class FitBlocked(Exception):
+    """Pre-fit checks found errors, so kepler did not train (``--force`` trains anyway)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the findings above already explain it.
+        return [f"FitBlocked: {self}"]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def warn_internal(what: str, exc: BaseException) -> None:
+    warnings.warn(
+        f"kepler: {what} failed ({type(exc).__name__}: {exc}); your fit is not affected.",
+        KeplerInternalWarning,
+        stacklevel=2,
+    )
+
+
+def guarded(what: str, function: Callable[..., Any], *args: Any) -> Any:
+    """Run one of kepler's own steps; its failure is a warning, never the user's problem."""
+    try:
+        return function(*args)
+    except FitBlocked:
+        raise
+    except Exception as exc:
+        warn_internal(what, exc)
+        return None
+
+
+def named_fit_arguments(original_fit: Callable[..., Any], model: Any, args: tuple, kwargs: dict) -> dict:
+    """The fit's arguments by name, as the fit's own signature binds them."""
+    bound = inspect.signature(original_fit).bind(model, *args, **kwargs)
+    named: dict[str, Any] = {}
+    for index, (name, value) in enumerate(bound.arguments.items()):
+        if index == 0:
+            continue  # self
+        parameter = bound.signature.parameters[name]
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            named.update(value)
+        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            named["*args"] = value
+        else:
+            named[name] = value
+    return named
+
+
+class _WarningRecorder:
+    """Records the warnings a fit shows while still showing them as usual."""
+
+    def __init__(self, sink: list[Any]) -> None:
+        self.sink = sink
+        self._previous: Any = None
+
+    def __enter__(self) -> _WarningRecorder:
+        self._previous = warnings.showwarning
+        previous = self._previous
+
+        def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+            if len(self.sink) < 100:
+                self.sink.append(warnings.WarningMessage(message, category, filename, lineno))
+            previous(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = showwarning
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        warnings.showwarning = self._previous
+
+
+def run_intercepted_fit(
+    session: Any,
+    framework: str,
+    original_fit: Callable[..., Any],
+    model: Any,
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """Run ``original_fit(model, *args, **kwargs)`` as one journaled experiment."""
+    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, kwargs)
+    if ctx is None:
+        return original_fit(model, *args, **kwargs)
+
+    decision = guarded("checking before training", _decide, ctx) or "train"
+    if decision == "block":
+        _block(ctx)
+    if decision == "skip":
+        skipped = guarded("skipping the repeated run", _skip, ctx)
+        if skipped is not None:
+            return skipped[0]
+
+    fit_args, fit_kwargs = args, kwargs
+    with_callbacks = guarded("adding kepler's training callbacks", add_training_callbacks, ctx, args, kwargs)
+    if with_callbacks is not None:
+        fit_args, fit_kwargs = with_callbacks
+    guarded("writing the journal", _start, ctx)
+    started = time.perf_counter()
+    with _WarningRecorder(ctx.fit_warnings):
+        try:
+            result = original_fit(model, *fit_args, **fit_kwargs)
+        except KeyboardInterrupt as exc:
+            guarded("recording the interrupted run", _finish, ctx, "interrupted", exc, started)
+            raise
+        except BaseException as exc:
+            guarded("recording the failed run", _finish, ctx, "failed", exc, started)
+            raise
+    ctx.result = result
+    status = "stopped" if ctx.stop_reason else "completed"
+    guarded("recording the finished run", _finish, ctx, status, None, started)
+    return result
+
+
+def _prepare(
+    session: Any, framework: str, original_fit: Callable[..., Any], model: Any, args: tuple, kwargs: dict
+) -> FitContext:
+    options: RunOptions = session.options
+    named = named_fit_arguments(original_fit, model, args, kwargs)
+    ctx = FitContext(
+        framework=framework,
+        model=model,
+        args=args,
+        kwargs=named,
+        options=options,
+        journal=session.journal,
+        reporter=session.reporter,
+        session=session,
+    )
+    ctx.record = build_record(ctx, name=session.next_name(model), created=now_iso())
+    return ctx
+
+
+def _decide(ctx: FitContext) -> str:
+    """'train', 'skip' (same experiment already done) or 'block' (errors before training)."""
+    if ctx.options.checks:
+        findings = run_prefit_checks(ctx)
+        if findings:
+            ctx.reporter.show_findings(findings, stage="before training")
+    errors = [f for f in ctx.findings if f.severity == "error"]
+    if errors and not ctx.options.force:
+        return "block"
+    previous = find_previous_run(ctx)
+    if previous is None:
+        return "train"
+    action = ctx.options.on_duplicate
+    if action == "ask":
+        action = ctx.reporter.ask_duplicate(previous, ctx.record)
+    ctx.reporter.show_duplicate(previous, ctx.record, action)
+    ctx.record["duplicate_of"] = previous.get("id")
+    ctx.session.event(ctx, "alert", f"same experiment as {previous.get('id')}")
+    return "skip" if action == "skip" else "train"
+
+
+def _block(ctx: FitContext) -> None:
+    record = ctx.record
+    record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
+    guarded("writing the journal", ctx.journal.add, record)
+    ctx.session.record_done(record)
+    errors = [f for f in ctx.findings if f.severity == "error"]
+    codes = ", ".join(sorted({f.code for f in errors}))
+    ctx.reporter.show_blocked(record, errors)
+    raise FitBlocked(
+        f"kepler did not train {record['name']!r}: {len(errors)} error(s) before training ({codes}). "
+        "Fix them, ignore a code with --ignore CODE, or train anyway with --force."
+    )
+
+
+def _skip(ctx: FitContext) -> tuple[Any]:
+    from kepler_jupyter.pipeline_stages import skipped_fit_result
+
+    record = ctx.record
+    record.update(status="skipped", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
+    ctx.session.record_done(record)
+    ctx.session.event(ctx, "skipped", f"not trained: same as {record.get('duplicate_of')}")
+    return (skipped_fit_result(ctx),)
+
+
+def _start(ctx: FitContext) -> None:
+    ctx.record.update(started=now_iso(), findings=[f.to_dict() for f in ctx.findings])
+    ctx.journal.add(ctx.record)
+    ctx.journaled = True
+    ctx.session.event(ctx, "started", ctx.record["name"])
+
+
+def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
+    record = ctx.record
+    record.update(status=status, ended=now_iso(), duration_s=round(time.perf_counter() - started, 3))
+    if error is not None and status == "failed":
+        record["error"] = {"type": type(error).__name__, "message": str(error)[:2000]}
+    if ctx.stop_reason:
+        record["stop_reason"] = ctx.stop_reason
+    guarded("reading the results", collect_outcome, ctx)
+    record["findings"] = [f.to_dict() for f in ctx.findings]
+    if getattr(ctx, "journaled", False):
+        ctx.journal.update(record["id"], record)
+    else:
+        ctx.journal.add(record)
+    ctx.session.record_done(record)
+    ctx.session.event(ctx, "ended", f"{record['name']} {status}")
+    ctx.reporter.show_end(ctx)

@@ -1,0 +1,118 @@
+"""A table of experiments that renders as HTML in a notebook and as text in a terminal."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from kepler_jupyter.display import format_metrics
+
+COLUMNS = ("id", "name", "when", "model", "settings", "metrics", "status", "findings")
+
+
+def _when(timestamp: str | None) -> str:
+    if not timestamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(timestamp).astimezone()
+    except ValueError:
+        return str(timestamp)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _model(record: dict[str, Any]) -> str:
+    model = record.get("model") or {}
+    name = model.get("class") or "?"
+    n_params = model.get("n_params")
+    return f"{name} ({n_params:,} params)" if isinstance(n_params, int) else name
+
+
+def _settings(record: dict[str, Any]) -> str:
+    params = record.get("params") or {}
+    if record.get("framework") == "keras":
+        parts = []
+        if params.get("optimizer"):
+            learning_rate = params.get("learning_rate")
+            lr = f" lr={learning_rate:.3g}" if isinstance(learning_rate, (int, float)) else ""
+            parts.append(f"{params['optimizer']}{lr}")
+        for key in ("epochs", "batch_size"):
+            if params.get(key) is not None:
+                parts.append(f"{key}={params[key]}")
+        if params.get("loss"):
+            loss = params["loss"]
+            parts.append(f"loss={loss if isinstance(loss, str) else loss.get('name', loss) if isinstance(loss, dict) else loss}")
+        return " ".join(parts)
+    estimator = params.get("estimator_params") or {}
+    shown = []
+    for key, value in estimator.items():
+        if "__" in key or isinstance(value, (dict, list)) or value is None:
+            continue
+        shown.append(f"{key}={value}")
+        if len(shown) >= 4:
+            break
+    return " ".join(shown)
+
+
+def _findings(record: dict[str, Any]) -> str:
+    findings = record.get("findings") or []
+    errors = sum(1 for f in findings if f.get("severity") == "error")
+    warns = sum(1 for f in findings if f.get("severity") == "warning")
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors > 1 else ''}")
+    if warns:
+        parts.append(f"{warns} warning{'s' if warns > 1 else ''}")
+    return ", ".join(parts)
+
+
+def experiment_row(record: dict[str, Any]) -> dict[str, str]:
+    """The columns shown for one experiment."""
+    return {
+        "id": str(record.get("id", "")),
+        "name": str(record.get("name") or ""),
+        "when": _when(record.get("created")),
+        "model": _model(record),
+        "settings": _settings(record),
+        "metrics": format_metrics(record.get("metrics") or {}),
+        "status": str(record.get("status") or ""),
+        "findings": _findings(record),
+    }
+
+
+class ExperimentTable:
+    """Experiments as a table; ``marked`` ids (e.g. the best so far) get a star."""
+
+    def __init__(self, records: list[dict[str, Any]], title: str = "", marked: set[str] | None = None) -> None:
+        self.records = records
+        self.title = title
+        self.marked = marked or set()
+        self.rows = [experiment_row(record) for record in records]
+        for row in self.rows:
+            if row["id"] in self.marked:
+                row["name"] = "★ " + row["name"]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        if not self.rows:
+            return "kepler: no experiments in this project yet."
+        widths = {c: max(len(c), *(len(r[c]) for r in self.rows)) for c in COLUMNS}
+        widths = {c: min(w, 48) for c, w in widths.items()}
+        lines = [self.title] if self.title else []
+        lines.append("  ".join(c.ljust(widths[c]) for c in COLUMNS).rstrip())
+        for row in self.rows:
+            lines.append("  ".join(row[c][: widths[c]].ljust(widths[c]) for c in COLUMNS).rstrip())
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return "<p>kepler: no experiments in this project yet.</p>"
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(row[c])}</td>" for c in COLUMNS) + "</tr>"
+            for row in self.rows
+        )
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        return f'<table class="kepler-experiments">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

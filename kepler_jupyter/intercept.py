@@ -1,0 +1,259 @@
+"""Patches and restores the ``fit`` entry points of Keras models and scikit-learn estimators.
+
+While at least one ``Interception`` is active, the ``fit`` methods of ``keras.Model`` and of
+every scikit-learn estimator class are wrapped. A wrapped fit hands the call to the active
+interception's handler only when it is the *outermost* fit on the thread that opened the
+interception; everything else (a pipeline's inner steps, a search's candidate fits, fits on
+joblib worker threads, calls after the cell ended) goes straight to the original method.
+
+Frameworks imported *during* the cell are caught too: a post-import hook patches Keras'
+``Model`` and hooks scikit-learn's ``BaseEstimator.__init_subclass__`` as soon as their
+modules load, so estimator classes defined later are wrapped when they are created.
+
+When the last interception ends, every patch is undone, whatever ended it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.abc
+import inspect
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+#: handler(framework, original_fit, model, args, kwargs) -> what fit returns
+FitHandler = Callable[[str, Callable[..., Any], Any, tuple, dict], Any]
+
+KERAS_MODEL_MODULE = "keras.src.models.model"
+SKLEARN_BASE_MODULE = "sklearn.base"
+
+_lock = threading.RLock()
+_thread_state = threading.local()
+# handlers per thread, innermost last: only the thread that opened an interception is watched
+_handlers: dict[int, list[FitHandler]] = {}
+# (class, had_own_fit, previous_fit) for every class we patched, to restore in reverse
+_patched: list[tuple[type, bool, Any]] = []
+_patched_classes: set[type] = set()
+_sklearn_hook: tuple[type, bool, Any] | None = None
+_import_hook: _PostImportHook | None = None
+
+
+def _depth() -> int:
+    return getattr(_thread_state, "depth", 0)
+
+
+def _current_handler() -> FitHandler | None:
+    stack = _handlers.get(threading.get_ident())
+    return stack[-1] if stack else None
+
+
+def _make_wrapper(original: Callable[..., Any], framework: str) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        handler = _current_handler()
+        if handler is None or _depth() > 0:
+            return original(self, *args, **kwargs)
+        _thread_state.depth = _depth() + 1
+        try:
+            return handler(framework, original, self, args, kwargs)
+        finally:
+            _thread_state.depth = _depth() - 1
+
+    fit.__kepler_original__ = original  # type: ignore[attr-defined]
+    return fit
+
+
+def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
+    """Wrap ``cls.fit``. With ``shadow``, wrap the inherited fit too (Keras' Model)."""
+    if cls in _patched_classes:
+        return
+    own = cls.__dict__.get("fit")
+    if own is None and not shadow:
+        return
+    current = own if own is not None else getattr(cls, "fit", None)
+    if current is None or not inspect.isfunction(current):
+        return  # descriptors such as available_if stay as they are
+    _patched.append((cls, own is not None, own))
+    _patched_classes.add(cls)
+    setattr(cls, "fit", _make_wrapper(current, framework))
+
+
+def _subclasses(root: type) -> Iterator[type]:
+    seen: set[type] = set()
+    stack = [root]
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        yield cls
+        stack.extend(type.__subclasses__(cls))
+
+
+def _patch_keras(module: Any) -> None:
+    model_class = module.Model
+    _patch_fit(model_class, "keras", shadow=True)
+    for cls in _subclasses(model_class):
+        _patch_fit(cls, "keras")
+
+
+def _patch_sklearn(module: Any) -> None:
+    global _sklearn_hook
+    base = module.BaseEstimator
+    for cls in _subclasses(base):
+        _patch_fit(cls, "sklearn")
+    if _sklearn_hook is not None:
+        return
+    own = base.__dict__.get("__init_subclass__")
+
+    def init_subclass(cls: type, **kwargs: Any) -> None:
+        if own is not None:
+            own.__func__(cls, **kwargs)
+        else:
+            super(base, cls).__init_subclass__(**kwargs)
+        # estimator classes defined while the interception is on (imports in the cell)
+        with _lock:
+            if _handlers:
+                _patch_fit(cls, "sklearn")
+
+    _sklearn_hook = (base, own is not None, own)
+    base.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
+
+
+class _CallbackLoader(importlib.abc.Loader):
+    """Runs a callback right after a module has executed; delegates everything else."""
+
+    def __init__(self, loader: Any, callback: Callable[[Any], None]) -> None:
+        self._loader = loader
+        self._callback = callback
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        try:
+            with _lock:
+                if _handlers:
+                    self._callback(module)
+        except Exception as exc:  # never break the user's import
+            _warn_internal(f"could not watch fits of {module.__name__}: {exc}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class _PostImportHook(importlib.abc.MetaPathFinder):
+    """Patches Keras / scikit-learn when the cell itself imports them for the first time."""
+
+    callbacks = {KERAS_MODEL_MODULE: _patch_keras, SKLEARN_BASE_MODULE: _patch_sklearn}
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        callback = self.callbacks.get(fullname)
+        if callback is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _CallbackLoader(spec.loader, callback)
+                return spec
+        return None
+
+
+def _warn_internal(message: str) -> None:
+    import warnings
+
+    from kepler_jupyter.warnings import KeplerInternalWarning
+
+    warnings.warn(f"kepler: {message}", KeplerInternalWarning, stacklevel=3)
+
+
+def _install() -> None:
+    global _import_hook
+    if KERAS_MODEL_MODULE in sys.modules:
+        _patch_keras(sys.modules[KERAS_MODEL_MODULE])
+    if SKLEARN_BASE_MODULE in sys.modules:
+        _patch_sklearn(sys.modules[SKLEARN_BASE_MODULE])
+    if _import_hook is None:
+        _import_hook = _PostImportHook()
+        sys.meta_path.insert(0, _import_hook)
+
+
+def _uninstall() -> None:
+    global _import_hook, _sklearn_hook
+    if _import_hook is not None:
+        try:
+            sys.meta_path.remove(_import_hook)
+        except ValueError:
+            pass
+        _import_hook = None
+    while _patched:
+        cls, had_own, previous = _patched.pop()
+        if had_own:
+            setattr(cls, "fit", previous)
+        else:
+            try:
+                delattr(cls, "fit")
+            except AttributeError:
+                pass
+    _patched_classes.clear()
+    if _sklearn_hook is not None:
+        base, had_own, previous = _sklearn_hook
+        if had_own:
+            base.__init_subclass__ = previous  # type: ignore[assignment]
+        else:
+            try:
+                delattr(base, "__init_subclass__")
+            except AttributeError:
+                pass
+        _sklearn_hook = None
+
+
+def is_active() -> bool:
+    """Whether any interception is active in this process."""
+    return bool(_handlers)
+
+
+class Interception:
+    """Context manager: while open, outermost fits on this thread go to ``handler``.
+
+    Interceptions nest (the innermost handler wins) and can be open on several threads at
+    once; the patches stay installed until the last one closes.
+    """
+
+    def __init__(self, handler: FitHandler) -> None:
+        self.handler = handler
+        self._thread: int | None = None
+
+    def __enter__(self) -> Interception:
+        with _lock:
+            self._thread = threading.get_ident()
+            _handlers.setdefault(self._thread, []).append(self.handler)
+            try:
+                _install()
+            except Exception as exc:
+                _warn_internal(f"could not install the fit interception: {exc}")
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with _lock:
+            stack = _handlers.get(self._thread or 0, [])
+            if self.handler in stack:
+                # remove this handler even if an inner one was left open by an error
+                del stack[stack.index(self.handler) :]
+            if not stack:
+                _handlers.pop(self._thread or 0, None)
+            if not _handlers:
+                _uninstall()
+
+
+def reset() -> None:
+    """Close every interception and undo every patch (used when the extension is unloaded)."""
+    with _lock:
+        _handlers.clear()
+        _uninstall()

@@ -1,0 +1,181 @@
+"""The stages ``experiment.run_intercepted_fit`` strings together, each a function of the context.
+
+They call into the adapters, fingerprints, checks and journal; ``experiment.py`` decides the
+order and guards every call so that a failure here never reaches the user's fit.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kepler_jupyter import adapters
+from kepler_jupyter.context import FitContext
+
+RECORD_FORMAT = 1
+# Keras' fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks is the 6th argument
+_KERAS_CALLBACKS_POSITION = 5
+# save the running record's partial history at most this often (seconds)
+_PROGRESS_SAVE_INTERVAL = 2.0
+
+
+def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
+    """The journal record of this fit as far as it is known before training."""
+    from kepler_jupyter.environment import capture_environment
+    from kepler_jupyter.journal import new_experiment_id
+
+    adapter = adapters.get(ctx.framework)
+    ctx.data = adapter.split_fit_arguments(ctx.model, (), ctx.kwargs)
+    options = ctx.options
+    record: dict[str, Any] = {
+        "format": RECORD_FORMAT,
+        "id": new_experiment_id(),
+        "project": ctx.journal.project_dir.name,
+        "name": name,
+        "status": "running",
+        "created": created,
+        "started": None,
+        "ended": None,
+        "duration_s": None,
+        "framework": ctx.framework,
+        "model": adapter.describe_model(ctx.model),
+        "params": adapter.describe_settings(ctx.model, ctx.kwargs, ctx.data),
+        "data": adapter.describe_data(ctx.data),
+        "history": {},
+        "metrics": {},
+        "findings": [],
+        "env": capture_environment(ctx.framework),
+        "source": {"cell": options.source, "notebook": options.notebook_path},
+        "notes": {"hypothesis": options.hypothesis, "conclusion": None},
+        "tags": list(options.tags),
+        "error": None,
+        "stop_reason": None,
+    }
+    record["fingerprint"] = _fingerprint(record)
+    return record
+
+
+def _fingerprint(record: dict[str, Any]) -> dict[str, Any]:
+    from kepler_jupyter.fingerprint import (
+        experiment_fingerprint,
+        fingerprint_model,
+        fingerprint_settings,
+    )
+
+    data_prints = (record.get("data") or {}).get("fingerprints") or {}
+    return experiment_fingerprint(
+        fingerprint_model(record["model"]),
+        data_prints,
+        fingerprint_settings(record["params"]),
+    )
+
+
+def run_prefit_checks(ctx: FitContext) -> list[Any]:
+    """Data, model and settings checks; their findings are added to ``ctx.findings``."""
+    from kepler_jupyter import checks
+
+    findings = list(checks.run_prefit(ctx) or [])
+    ctx.findings.extend(findings)
+    checks.emit_warnings(findings)
+    return findings
+
+
+def find_previous_run(ctx: FitContext) -> dict[str, Any] | None:
+    """The completed earlier run of this very experiment, if the journal holds one."""
+    try:
+        from kepler_jupyter.repeats import find_same_experiment
+    except ImportError:  # the don't-repeat-yourself features are optional at this stage
+        return None
+    return find_same_experiment(ctx.journal, ctx.record["fingerprint"], exclude_id=ctx.record["id"])
+
+
+def add_training_callbacks(ctx: FitContext, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Keras only: the fit's arguments with kepler's callbacks appended to the user's."""
+    if ctx.framework != "keras":
+        return args, kwargs
+    ours = [_epoch_recorder(ctx)]
+    if ctx.options.checks:
+        from kepler_jupyter import checks
+
+        ours.extend(checks.training_callbacks(ctx) or [])
+    ctx.callbacks = ours
+    ctx.reporter.start_live(ctx)
+    args = tuple(args)
+    if len(args) > _KERAS_CALLBACKS_POSITION:
+        users = args[_KERAS_CALLBACKS_POSITION]
+        combined = list(users or []) + ours
+        return args[:_KERAS_CALLBACKS_POSITION] + (combined,) + args[_KERAS_CALLBACKS_POSITION + 1 :], kwargs
+    users = kwargs.get("callbacks")
+    # a new list: the user's own list object is never changed
+    return args, {**kwargs, "callbacks": list(users or []) + ours}
+
+
+def _epoch_recorder(ctx: FitContext) -> Any:
+    from kepler_jupyter.adapters.keras_callbacks import make_epoch_recorder
+
+    history: dict[str, list[Any]] = {}
+    last_saved = [time.monotonic()]
+
+    def on_epoch(epoch: int, logs: dict[str, Any]) -> None:
+        for key, value in (logs or {}).items():
+            history.setdefault(key, []).append(_plain_float(value))
+        ctx.record["history"] = history
+        ctx.reporter.on_epoch(ctx, epoch, logs or {})
+        if ctx.journaled and time.monotonic() - last_saved[0] > _PROGRESS_SAVE_INTERVAL:
+            last_saved[0] = time.monotonic()
+            ctx.journal.update(ctx.record["id"], {"history": history, "epochs_done": epoch + 1})
+
+    return make_epoch_recorder(on_epoch)
+
+
+def _plain_float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def collect_outcome(ctx: FitContext) -> None:
+    """After the fit: history, final metrics, the trained model's description, results checks."""
+    record = ctx.record
+    adapter = adapters.get(ctx.framework)
+    if ctx.result is not None or record["status"] in ("interrupted", "stopped"):
+        history, metrics = adapter.collect_results(ctx.model, ctx.result, ctx.data)
+        record["history"] = history or record.get("history") or {}
+        record["metrics"] = metrics or {}
+    elif record.get("history"):
+        # a failed Keras fit: keep what the epochs recorded
+        record["metrics"] = {k: v[-1] for k, v in record["history"].items() if v}
+    if record.get("history"):
+        record["epochs_done"] = max((len(v) for v in record["history"].values()), default=0)
+    described = adapter.describe_model(ctx.model)
+    if described:
+        record["model"] = described
+    if ctx.options.checks and record["status"] in ("completed", "stopped"):
+        from kepler_jupyter import checks
+
+        findings = list(checks.run_results(ctx) or [])
+        ctx.findings.extend(findings)
+        checks.emit_warnings(findings)
+    if ctx.options.save and record["status"] in ("completed", "stopped"):
+        from kepler_jupyter.artifacts import save_model
+
+        record["artifacts"] = {
+            "model": save_model(ctx.journal.kepler_dir, record["id"], ctx.model, ctx.framework)
+        }
+
+
+def skipped_fit_result(ctx: FitContext) -> Any:
+    """What a skipped fit returns: Keras a History holding the earlier run's curves, sklearn the
+    estimator itself (untrained, as the notice says)."""
+    if ctx.framework == "keras":
+        import keras
+
+        history = keras.callbacks.History()
+        previous = ctx.journal.get(ctx.record["duplicate_of"])
+        history.history = dict(previous.get("history") or {})
+        history.params = {"epochs": len(next(iter(history.history.values()), []))}
+        history.set_model(ctx.model)
+        return history
+    return ctx.model

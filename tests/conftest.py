@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite: an isolated project folder and a fresh IPython shell."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner out of test logs
+
+import pytest
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """An empty project folder used as the working directory and the journal's home."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KEPLER_PROJECT_DIR", str(tmp_path))
+    try:
+        from kepler_jupyter.journal import set_project_dir
+
+        set_project_dir(None)
+    except ImportError:
+        pass
+    return tmp_path
+
+
+@pytest.fixture
+def shell(project):
+    """A fresh, real IPython shell with kepler loaded; unloaded and discarded afterwards."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.clear_instance()
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "kepler_jupyter")
+    yield ip
+    ip.run_line_magic("unload_ext", "kepler_jupyter")
+    InteractiveShell.clear_instance()

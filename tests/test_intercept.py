@@ -1,0 +1,170 @@
+"""The fit interception: who is intercepted, and that everything is restored afterwards."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from kepler_jupyter import intercept
+from kepler_jupyter.intercept import Interception
+
+
+class Recorder:
+    """A fit handler that records which models were intercepted and runs the real fit."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, framework, original, model, args, kwargs):
+        self.calls.append((framework, type(model).__name__))
+        return original(model, *args, **kwargs)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    return X, y
+
+
+def test_sklearn_fit_is_intercepted_once_and_returns_the_estimator(data):
+    X, y = data
+    recorder = Recorder()
+    model = LogisticRegression()
+    with Interception(recorder):
+        returned = model.fit(X, y)
+    assert returned is model
+    assert recorder.calls == [("sklearn", "LogisticRegression")]
+    assert hasattr(model, "coef_")
+
+
+def test_inner_fits_of_meta_estimators_are_not_separate_experiments(data):
+    X, y = data
+    recorder = Recorder()
+    pipeline = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+    search = GridSearchCV(pipeline, {"clf__C": [0.1, 1.0]}, cv=3)
+    with Interception(recorder):
+        search.fit(X, y)
+        pipeline.fit(X, y)
+    assert recorder.calls == [("sklearn", "GridSearchCV"), ("sklearn", "Pipeline")]
+
+
+def test_nothing_is_intercepted_outside_and_methods_are_restored(data):
+    X, y = data
+    before = LogisticRegression.__dict__["fit"]
+    recorder = Recorder()
+    with Interception(recorder):
+        assert LogisticRegression.__dict__["fit"] is not before
+    assert LogisticRegression.__dict__["fit"] is before
+    LogisticRegression().fit(X, y)
+    assert recorder.calls == []
+    assert not intercept.is_active()
+
+
+@pytest.mark.parametrize("exception", [ValueError("boom"), KeyboardInterrupt()])
+def test_methods_are_restored_after_an_exception(data, exception):
+    before = LogisticRegression.__dict__["fit"]
+    with pytest.raises(type(exception)):
+        with Interception(Recorder()):
+            raise exception
+    assert LogisticRegression.__dict__["fit"] is before
+    assert "__init_subclass__" not in BaseEstimator.__dict__
+
+
+def test_estimator_classes_defined_during_the_interception_are_caught(data):
+    X, y = data
+    recorder = Recorder()
+    with Interception(recorder):
+
+        class MeanClassifier(BaseEstimator):
+            def fit(self, X, y):
+                self.mean_ = float(np.mean(y))
+                return self
+
+        MeanClassifier().fit(X, y)
+    assert recorder.calls == [("sklearn", "MeanClassifier")]
+    # after the interception the new class has its own fit back
+    assert not hasattr(MeanClassifier.__dict__["fit"], "__kepler_original__")
+
+
+def test_fits_on_other_threads_are_not_intercepted(data):
+    X, y = data
+    recorder = Recorder()
+    with Interception(recorder):
+        worker = threading.Thread(target=lambda: LogisticRegression().fit(X, y))
+        worker.start()
+        worker.join()
+    assert recorder.calls == []
+
+
+def test_a_failing_fit_raises_the_users_exception_unchanged():
+    recorder = Recorder()
+    with Interception(recorder):
+        with pytest.raises(ValueError) as caught:
+            LogisticRegression().fit([[1.0], [2.0]], [0, 0])  # one class only
+    assert "class" in str(caught.value)
+
+
+def test_keras_models_of_every_kind_are_intercepted_and_restored():
+    keras = pytest.importorskip("keras")
+    from keras.src.models.model import Model
+
+    X = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+
+    sequential = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    inputs = keras.Input((4,))
+    functional = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(inputs))
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, activation="sigmoid")
+
+        def call(self, x):
+            return self.dense(x)
+
+    subclassed = Subclassed()
+    recorder = Recorder()
+    with Interception(recorder):
+        for model in (sequential, functional, subclassed):
+            model.compile(optimizer="sgd", loss="binary_crossentropy")
+            history = model.fit(X, y, epochs=1, verbose=0)
+            assert isinstance(history, keras.callbacks.History)
+    assert [name for _, name in recorder.calls] == ["Sequential", "Functional", "Subclassed"]
+    assert "fit" not in Model.__dict__
+
+
+def test_frameworks_first_imported_inside_the_interception_are_caught():
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from kepler_jupyter.intercept import Interception
+calls = []
+def handler(framework, original, model, args, kwargs):
+    calls.append((framework, type(model).__name__))
+    return original(model, *args, **kwargs)
+assert "sklearn" not in sys.modules and "keras" not in sys.modules
+with Interception(handler):
+    from sklearn.linear_model import LogisticRegression
+    LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+    import keras
+    import numpy as np
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.zeros((4, 1)), np.zeros(4), verbose=0)
+print(calls)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[('sklearn', 'LogisticRegression'), ('keras', 'Sequential')]" in done.stdout
