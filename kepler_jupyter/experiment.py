@@ -226,5 +226,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     else:
         ctx.journal.add(record)
     ctx.session.record_done(record)
+    if status == "completed" and ctx.framework == "sklearn":
+        ctx.session.remember_fitted(ctx.model, record)
     ctx.session.event(ctx, "ended", f"{record['name']} {status}")
     ctx.reporter.show_end(ctx)

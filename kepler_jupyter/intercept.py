@@ -31,10 +31,10 @@ SKLEARN_BASE_MODULE = "sklearn.base"
 
 _lock = threading.RLock()
 _thread_state = threading.local()
-# handlers per thread, innermost last: only the thread that opened an interception is watched
-_handlers: dict[int, list[FitHandler]] = {}
-# (class, had_own_fit, previous_fit) for every class we patched, to restore in reverse
-_patched: list[tuple[type, bool, Any]] = []
+# open interceptions per thread, innermost last: only the thread that opened one is watched
+_handlers: dict[int, list[Interception]] = {}
+# (class, method, had_own, previous) for every method we patched, to restore in reverse
+_patched: list[tuple[type, str, bool, Any]] = []
 _patched_classes: set[type] = set()
 _sklearn_hook: tuple[type, bool, Any] | None = None
 _import_hook: _PostImportHook | None = None
@@ -44,20 +44,36 @@ def _depth() -> int:
     return getattr(_thread_state, "depth", 0)
 
 
-def _current_handler() -> FitHandler | None:
+def _current_interception() -> Interception | None:
     stack = _handlers.get(threading.get_ident())
     return stack[-1] if stack else None
 
 
-def _make_wrapper(original: Callable[..., Any], framework: str) -> Callable[..., Any]:
+def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> Callable[..., Any]:
+    if method == "score":
+
+        @functools.wraps(original)
+        def score(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            interception = _current_interception()
+            if interception is not None and interception.on_score is not None and _depth() == 0:
+                try:
+                    interception.on_score(self, args, kwargs, result)
+                except Exception as exc:  # observing a score must never change it
+                    _warn_internal(f"could not record a score: {exc}")
+            return result
+
+        score.__kepler_original__ = original  # type: ignore[attr-defined]
+        return score
+
     @functools.wraps(original)
     def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        handler = _current_handler()
-        if handler is None or _depth() > 0:
+        interception = _current_interception()
+        if interception is None or _depth() > 0:
             return original(self, *args, **kwargs)
         _thread_state.depth = _depth() + 1
         try:
-            return handler(framework, original, self, args, kwargs)
+            return interception.handler(framework, original, self, args, kwargs)
         finally:
             _thread_state.depth = _depth() - 1
 
@@ -66,18 +82,21 @@ def _make_wrapper(original: Callable[..., Any], framework: str) -> Callable[...,
 
 
 def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
-    """Wrap ``cls.fit``. With ``shadow``, wrap the inherited fit too (Keras' Model)."""
+    """Wrap ``cls.fit`` (and a scikit-learn ``score``). With ``shadow``, wrap the inherited
+    fit too (Keras' ``Model`` inherits it from the backend's trainer)."""
     if cls in _patched_classes:
         return
-    own = cls.__dict__.get("fit")
-    if own is None and not shadow:
-        return
-    current = own if own is not None else getattr(cls, "fit", None)
-    if current is None or not inspect.isfunction(current):
-        return  # descriptors such as available_if stay as they are
-    _patched.append((cls, own is not None, own))
     _patched_classes.add(cls)
-    setattr(cls, "fit", _make_wrapper(current, framework))
+    methods = ("fit", "score") if framework == "sklearn" else ("fit",)
+    for method in methods:
+        own = cls.__dict__.get(method)
+        if own is None and not shadow:
+            continue
+        current = own if own is not None else getattr(cls, method, None)
+        if current is None or not inspect.isfunction(current):
+            continue  # descriptors such as available_if stay as they are
+        _patched.append((cls, method, own is not None, own))
+        setattr(cls, method, _make_wrapper(current, framework, method))
 
 
 def _subclasses(root: type) -> Iterator[type]:
@@ -193,12 +212,12 @@ def _uninstall() -> None:
             pass
         _import_hook = None
     while _patched:
-        cls, had_own, previous = _patched.pop()
+        cls, method, had_own, previous = _patched.pop()
         if had_own:
-            setattr(cls, "fit", previous)
+            setattr(cls, method, previous)
         else:
             try:
-                delattr(cls, "fit")
+                delattr(cls, method)
             except AttributeError:
                 pass
     _patched_classes.clear()
@@ -226,14 +245,20 @@ class Interception:
     once; the patches stay installed until the last one closes.
     """
 
-    def __init__(self, handler: FitHandler) -> None:
+    def __init__(
+        self,
+        handler: FitHandler,
+        on_score: Callable[[Any, tuple, dict, Any], None] | None = None,
+    ) -> None:
         self.handler = handler
+        #: called after a scikit-learn ``score(X, y)`` outside any fit, with its result
+        self.on_score = on_score
         self._thread: int | None = None
 
     def __enter__(self) -> Interception:
         with _lock:
             self._thread = threading.get_ident()
-            _handlers.setdefault(self._thread, []).append(self.handler)
+            _handlers.setdefault(self._thread, []).append(self)
             try:
                 _install()
             except Exception as exc:
@@ -243,9 +268,9 @@ class Interception:
     def __exit__(self, *exc_info: Any) -> None:
         with _lock:
             stack = _handlers.get(self._thread or 0, [])
-            if self.handler in stack:
-                # remove this handler even if an inner one was left open by an error
-                del stack[stack.index(self.handler) :]
+            if self in stack:
+                # remove this one even if an inner one was left open by an error
+                del stack[stack.index(self) :]
             if not stack:
                 _handlers.pop(self._thread or 0, None)
             if not _handlers:

@@ -179,3 +179,38 @@ def skipped_fit_result(ctx: FitContext) -> Any:
         history.set_model(ctx.model)
         return history
     return ctx.model
+
+
+def validation_score_update(
+    record: dict[str, Any], args: tuple, kwargs: dict, result: Any
+) -> dict[str, Any] | None:
+    """The record changes for ``estimator.score(X, y)`` called after the fit in the same block:
+    a score on other data than the training data is the experiment's validation score."""
+    from kepler_jupyter.fingerprint import fingerprint_data
+
+    if isinstance(result, bool) or not isinstance(result, (int, float)):
+        return None
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    fingerprints = (record.get("data") or {}).get("fingerprints") or {}
+    X_print = fingerprint_data(X)
+    if X_print is not None and X_print == fingerprints.get("X"):
+        return None  # a score on the training data is not a validation score
+    metrics = dict(record.get("metrics") or {})
+    metrics["val_score"] = float(result)
+    data = dict(record.get("data") or {})
+    data["validation_scored"] = {
+        "n_samples": _length(X),
+        "fingerprints": {"X": X_print, "y": fingerprint_data(y)},
+    }
+    return {"metrics": metrics, "data": data}
+
+
+def _length(data: Any) -> int | None:
+    shape = getattr(data, "shape", None)
+    if shape:
+        return int(shape[0])
+    try:
+        return len(data)
+    except TypeError:
+        return None

@@ -25,6 +25,9 @@ class WatchSession:
         #: the final journal record of every fit in the block, in order
         self.records: list[dict[str, Any]] = []
         self._fits = 0
+        # id(model) -> (model, record id) of the estimators this block fitted, so that a later
+        # clf.score(X_val, y_val) in the block is recorded as the experiment's validation score
+        self._fitted: dict[int, tuple[Any, str]] = {}
 
     @property
     def last(self) -> dict[str, Any] | None:
@@ -40,6 +43,24 @@ class WatchSession:
         self._fits += 1
         base = self.options.name or type(model).__name__
         return base if self._fits == 1 else f"{base} #{self._fits}"
+
+    def remember_fitted(self, model: Any, record: dict[str, Any]) -> None:
+        self._fitted[id(model)] = (model, record["id"])
+
+    def handle_score(self, model: Any, args: tuple, kwargs: dict, result: Any) -> None:
+        """A scikit-learn score() after a fit in this block: keep it as the validation score."""
+        known = self._fitted.get(id(model))
+        if known is None or known[0] is not model:
+            return
+        from kepler_jupyter.pipeline_stages import validation_score_update
+
+        record = next((r for r in self.records if r.get("id") == known[1]), None)
+        if record is None:
+            return
+        changes = validation_score_update(record, args, kwargs, result)
+        if changes:
+            record.update(changes)
+            self.journal.update(record["id"], changes)
 
     def record_done(self, record: dict[str, Any]) -> None:
         for index, known in enumerate(self.records):
@@ -174,5 +195,5 @@ def watch(
         display=mode,
     )
     session = WatchSession(options, Journal(project_dir), Reporter(mode))
-    with Interception(session.handle_fit):
+    with Interception(session.handle_fit, on_score=session.handle_score):
         yield session

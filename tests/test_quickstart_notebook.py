@@ -1,0 +1,35 @@
+"""The quickstart notebook runs top to bottom in a real kernel and fills the journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from kepler_jupyter.journal import Journal
+
+NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "quickstart.ipynb"
+
+
+def test_quickstart_runs_headless_and_journals_two_experiments(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEPLER_PROJECT_DIR", str(tmp_path))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+    records = Journal(tmp_path).experiments()
+    by_name = {record["name"]: record for record in records}
+    assert {"digits-mlp", "digits-logreg"} <= set(by_name)
+    mlp, logreg = by_name["digits-mlp"], by_name["digits-logreg"]
+    assert mlp["status"] == "completed" and logreg["status"] == "completed"
+    assert len(mlp["history"]["val_accuracy"]) == 8
+    assert mlp["metrics"]["val_accuracy"] > 0.85
+    assert logreg["metrics"]["val_score"] > 0.85
+    outputs = "".join(
+        output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+    assert "digits-mlp" in outputs and "digits-logreg" in outputs  # %kepler list's table
