@@ -39,6 +39,8 @@ def format_metrics(metrics: dict[str, Any], limit: int = 4) -> str:
     shown = []
     for key in keys:
         value = metrics[key]
+        if key.endswith("_n"):
+            continue  # sample counts behind a score, not a metric
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown.append(f"{key} {value:.4g}")
         if len(shown) >= limit:

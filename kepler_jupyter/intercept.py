@@ -15,6 +15,7 @@ When the last interception ends, every patch is undone, whatever ended it.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.abc
 import inspect
@@ -93,10 +94,16 @@ def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
         if own is None and not shadow:
             continue
         current = own if own is not None else getattr(cls, method, None)
-        if current is None or not inspect.isfunction(current):
-            continue  # descriptors such as available_if stay as they are
+        if current is not None and inspect.isfunction(current):
+            replacement = _make_wrapper(current, framework, method)
+        elif inspect.isfunction(getattr(current, "fn", None)):
+            # scikit-learn's available_if descriptor (Pipeline.score): wrap the function inside
+            replacement = copy.copy(current)
+            replacement.fn = _make_wrapper(current.fn, framework, method)
+        else:
+            continue
         _patched.append((cls, method, own is not None, own))
-        setattr(cls, method, _make_wrapper(current, framework, method))
+        setattr(cls, method, replacement)
 
 
 def _subclasses(root: type) -> Iterator[type]:

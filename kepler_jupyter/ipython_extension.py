@@ -20,7 +20,8 @@ def load(ipython: Any) -> None:
     magics = KeplerMagics(shell=ipython, config=ipython.config)
     ipython.register_magics(magics)
     # listed as a configurable so that %config KeplerMagics shows and sets its traitlets
-    ipython.configurables.append(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
 
 
 def unload(ipython: Any) -> None:
@@ -33,7 +34,7 @@ def unload(ipython: Any) -> None:
         for name in table:
             manager.magics[kind].pop(name, None)
     manager.registry.pop(type(magics).__name__, None)
-    if magics in ipython.configurables:
+    while magics in ipython.configurables:
         ipython.configurables.remove(magics)
     # a %%kepler cell always restores fit on exit; this is a last guard for odd exits
     from kepler_jupyter import intercept

@@ -8,7 +8,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Unicode
 
 # subcommand -> (module under kepler_jupyter.commands, one-line usage)
@@ -82,7 +82,8 @@ class KeplerMagics(Magics):
         if subcommand == "fit":
             if cell is None:
                 raise UsageError("fit is a cell magic: put %%kepler fit on the first line of the cell.")
-            args = parse_argstring(self.kepler, line)
+            # shlex (POSIX) rules, so that quoted values lose their quotes
+            args = self.kepler.parser.parse_args(words)
             if args.rest:
                 raise UsageError(f"%%kepler fit takes options only, not {' '.join(args.rest)!r}.")
             from kepler_jupyter.commands.fit import run_fit_cell
