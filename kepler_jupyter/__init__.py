@@ -22,11 +22,11 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from kepler_jupyter.journal import Journal
     from kepler_jupyter.warnings import KeplerWarning
-    from kepler_jupyter.watch import watch
+    from kepler_jupyter.session import watch
 
 _LAZY = {
     "Journal": ("kepler_jupyter.journal", "Journal"),
-    "watch": ("kepler_jupyter.watch", "watch"),
+    "watch": ("kepler_jupyter.session", "watch"),
     "KeplerWarning": ("kepler_jupyter.warnings", "KeplerWarning"),
 }
 

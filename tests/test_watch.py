@@ -1,0 +1,62 @@
+"""kepler_jupyter.watch() in a plain Python script: same journaling, plain-text output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kepler_jupyter.journal import Journal
+
+SCRIPT = """
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+import kepler_jupyter
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 3))
+y = (X[:, 0] > 0).astype(int)
+with kepler_jupyter.watch(name="forest", hypothesis="trees need no scaling", tags=["script"]) as run:
+    model = RandomForestClassifier(n_estimators=10, random_state=0)
+    returned = model.fit(X, y)
+assert returned is model
+print("RECORDS", len(run.records), run.last["status"])
+"""
+
+
+def test_watch_in_a_script_journals_and_prints_plain_text(project):
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300, cwd=project
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "RECORDS 1 completed" in done.stdout
+    assert "kepler: experiment" in done.stdout and "'forest' completed" in done.stdout
+    assert "<div" not in done.stdout  # plain text, no widget markup
+    (record,) = Journal(project).experiments()
+    assert record["name"] == "forest" and record["tags"] == ["script"]
+    assert record["notes"]["hypothesis"] == "trees need no scaling"
+    assert record["params"]["estimator_params"]["n_estimators"] == 10
+
+
+def test_watch_rejects_a_wrong_option_with_a_clear_message(project):
+    import kepler_jupyter
+
+    with pytest.raises(ValueError, match="on_duplicate must be one of warn, skip, ask"):
+        with kepler_jupyter.watch(on_duplicate="maybe"):
+            pass
+
+
+def test_watch_records_each_fit_and_numbers_repeated_names(project):
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    import kepler_jupyter
+
+    X = np.arange(20, dtype=float).reshape(-1, 1)
+    y = 2 * X[:, 0] + 1
+    with kepler_jupyter.watch(name="line", display="none") as run:
+        LinearRegression().fit(X, y)
+        LinearRegression().fit(X, y + 1)
+    assert [r["name"] for r in run.records] == ["line", "line #2"]
+    assert {r["id"] for r in Journal(project).experiments()} == {r["id"] for r in run.records}
