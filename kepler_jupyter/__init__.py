@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "load_ipython_extension",
     "unload_ipython_extension",
+    "grid",
     "watch",
 ]
 
@@ -28,6 +29,7 @@ _LAZY = {
     "Journal": ("kepler_jupyter.journal", "Journal"),
     "watch": ("kepler_jupyter.session", "watch"),
     "KeplerWarning": ("kepler_jupyter.warnings", "KeplerWarning"),
+    "grid": ("kepler_jupyter.grid", "grid"),
 }
 
 

@@ -39,8 +39,8 @@ def format_metrics(metrics: dict[str, Any], limit: int = 4) -> str:
     shown = []
     for key in keys:
         value = metrics[key]
-        if key.endswith("_n"):
-            continue  # sample counts behind a score, not a metric
+        if key.endswith("_n") or key in ("n_iter", "n_splits"):
+            continue  # counts behind a score, not a metric
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown.append(f"{key} {value:.4g}")
         if len(shown) >= limit:
@@ -177,6 +177,6 @@ class Reporter:
         if post_fit:
             self.show_findings(post_fit, stage="after training")
         self._show_html(f"<span>{html.escape(text)}</span>", text)
-        changes = record.get("changes_view")
-        if changes is not None:
-            self._show(lambda: changes, repr(changes))
+        view = getattr(ctx, "after_fit_view", None)
+        if view is not None:
+            self._show(lambda: view, repr(view))

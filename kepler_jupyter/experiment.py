@@ -19,6 +19,7 @@ from kepler_jupyter.pipeline_stages import (
     add_training_callbacks,
     build_record,
     collect_outcome,
+    compare_with_earlier,
     find_previous_run,
     run_prefit_checks,
 )
@@ -221,6 +222,8 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
         record["stop_reason"] = ctx.stop_reason
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]
+    if status in ("completed", "stopped"):
+        guarded("comparing with earlier experiments", compare_with_earlier, ctx)
     if getattr(ctx, "journaled", False):
         ctx.journal.update(record["id"], record)
     else:
@@ -229,4 +232,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     if status == "completed" and ctx.framework == "sklearn":
         ctx.session.remember_fitted(ctx.model, record)
     ctx.session.event(ctx, "ended", f"{record['name']} {status}")
+    for finding in ctx.findings:
+        if finding.severity in ("error", "warning"):
+            ctx.session.event(ctx, "finding", f"{finding.code} {finding.title}", severity=finding.severity)
     ctx.reporter.show_end(ctx)

@@ -22,6 +22,10 @@ def load(ipython: Any) -> None:
     # listed as a configurable so that %config KeplerMagics shows and sets its traitlets
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
+    # notes numpy / random seeds the user sets, so experiments can record them
+    from kepler_jupyter.environment import install_seed_recorder
+
+    install_seed_recorder()
 
 
 def unload(ipython: Any) -> None:
@@ -38,5 +42,7 @@ def unload(ipython: Any) -> None:
         ipython.configurables.remove(magics)
     # a %%kepler cell always restores fit on exit; this is a last guard for odd exits
     from kepler_jupyter import intercept
+    from kepler_jupyter.environment import uninstall_seed_recorder
 
     intercept.reset()
+    uninstall_seed_recorder()

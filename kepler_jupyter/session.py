@@ -69,14 +69,16 @@ class WatchSession:
                 return
         self.records.append(dict(record))
 
-    def event(self, ctx: Any, kind: str, message: str) -> None:
+    def event(self, ctx: Any, kind: str, message: str, **fields: Any) -> None:
         """Append to the project's readable events log (when that feature is present)."""
         try:
             from kepler_jupyter.events import log_event
         except ImportError:
             return
         try:
-            log_event(self.journal.kepler_dir, kind, message, experiment=ctx.record.get("id"))
+            log_event(
+                self.journal.kepler_dir, kind, message, experiment_id=ctx.record.get("id"), **fields
+            )
         except Exception:  # the events log is a convenience: never let it disturb a fit
             pass
 

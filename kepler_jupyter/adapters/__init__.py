@@ -1,0 +1,65 @@
+"""Framework adapters: what kepler needs to know about a Keras model or a scikit-learn estimator.
+
+Each adapter module (``keras``, ``sklearn``) offers the same five functions, called by the
+pipeline in ``kepler_jupyter.experiment``:
+
+``split_fit_arguments(model, args, kwargs) -> FitData``
+    the fit call's data, split into X, y, validation, validation_split and sample_weight;
+``describe_model(model) -> dict``
+    the record's ``model`` field;
+``describe_settings(model, fit_kwargs, data) -> dict``
+    the record's ``params`` field;
+``describe_data(data) -> dict``
+    the record's ``data`` field, fingerprints included;
+``collect_results(model, result, data) -> (history, metrics)``
+    the record's ``history`` and ``metrics`` fields after the fit.
+
+None of them raises on odd input or changes the model or the data: each returns what it
+could read. Keras is never imported here unless the user's code has imported it already.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+FRAMEWORKS = ("keras", "sklearn")
+
+
+def framework_of(model: Any) -> str | None:
+    """``"keras"`` for a Keras model, ``"sklearn"`` for a scikit-learn estimator, else None.
+
+    Keras counts only when the user's code has imported it already (it is in ``sys.modules``),
+    so asking never costs a TensorFlow import.
+    """
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        try:
+            if isinstance(model, keras.Model):
+                return "keras"
+        except Exception:  # a half-imported or unusual keras module
+            pass
+    if "sklearn" in sys.modules:
+        try:
+            from sklearn.base import BaseEstimator
+
+            if isinstance(model, BaseEstimator):
+                return "sklearn"
+        except Exception:
+            pass
+    return None
+
+
+def get(framework: str) -> ModuleType:
+    """The adapter module for ``"keras"`` or ``"sklearn"``.
+
+    Raises
+    ------
+    ValueError
+        For any other name (``framework_of`` returned None: kepler does not handle the model).
+    """
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"kepler has no adapter for {framework!r}; known: {', '.join(FRAMEWORKS)}")
+    return importlib.import_module(f"kepler_jupyter.adapters.{framework}")

@@ -1,0 +1,130 @@
+"""The project's events log: one readable line per thing that happened, in ``.kepler/events.log``.
+
+Like the original Kepler's log, it answers "what happened in this project, and when" without
+opening the journal: experiments started and ended, re-run alerts, skipped fits, check
+findings, notes and goal changes. A line reads::
+
+    2025-03-01T10:15:02Z	ended	3f2a9c1b	completed in 12.3 s, val_accuracy 0.951	{"status": "completed"}
+
+Fields are separated by tabs: time (UTC), kind, experiment id (``-`` when none), message, and
+extra fields as JSON when there are any. Each line is written with a single ``write`` on a
+file opened with ``O_APPEND``, so kernels and Dask workers writing at once never interleave
+within a line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+EVENTS_FILE = "events.log"
+EVENT_KINDS = ("started", "ended", "alert", "skipped", "finding", "note", "goal")
+#: a line stays well under the size Linux writes atomically to a local file
+_MAX_MESSAGE_CHARS = 2000
+
+
+@dataclass
+class Event:
+    """One line of the events log."""
+
+    time: str
+    kind: str
+    experiment_id: str | None
+    message: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.time}  {self.kind:<8} {self.experiment_id or '-':<10} {self.message}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:_MAX_MESSAGE_CHARS]
+
+
+def format_event(kind: str, message: str, experiment_id: str | None = None,
+                 time: str | None = None, **fields: Any) -> str:
+    """The log line for one event, newline included."""
+    stamp = time or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    columns = [stamp, kind, _one_line(experiment_id or "-"), _one_line(message)]
+    if fields:
+        columns.append(json.dumps(fields, sort_keys=True, default=str))
+    return "\t".join(columns) + "\n"
+
+
+def log_event(kepler_dir: str | Path, kind: str, message: str, *,
+              experiment_id: str | None = None, **fields: Any) -> bool:
+    """Append one event to ``<kepler_dir>/events.log``.
+
+    Parameters
+    ----------
+    kepler_dir : str or Path
+        The project's ``.kepler`` folder (``Journal.kepler_dir``).
+    kind : str
+        One of ``EVENT_KINDS``: started, ended, alert, skipped, finding, note, goal.
+    message : str
+        What happened, in a few words; newlines are folded into spaces.
+    experiment_id : str, optional
+        The experiment the event is about (``experiment=`` is accepted too).
+    **fields
+        Extra JSON-serialisable details kept at the end of the line.
+
+    Returns
+    -------
+    bool
+        Whether the line was written. The log is secondary to the user's work, so a failure
+        to write it is a warning, never an exception.
+    """
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"Unknown event kind {kind!r}; expected one of {EVENT_KINDS}.")
+    if experiment_id is None and "experiment" in fields:
+        experiment_id = fields.pop("experiment")
+    line = format_event(kind, message, experiment_id, **fields).encode("utf-8")
+    path = Path(kepler_dir) / EVENTS_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
+    except OSError as error:
+        from kepler_jupyter.warnings import KeplerInternalWarning
+
+        warnings.warn(f"kepler could not write to its events log {path}: {error}",
+                      KeplerInternalWarning, stacklevel=2)
+        return False
+    return True
+
+
+def parse_event(line: str) -> Event | None:
+    """An ``Event`` from one log line, or ``None`` for a line that is not one."""
+    columns = line.rstrip("\n").split("\t")
+    if len(columns) < 4:
+        return None
+    fields: dict[str, Any] = {}
+    if len(columns) >= 5:
+        try:
+            fields = json.loads(columns[4])
+        except json.JSONDecodeError:
+            fields = {}
+    experiment_id = None if columns[2] == "-" else columns[2]
+    return Event(columns[0], columns[1], experiment_id, columns[3], fields)
+
+
+def read_events(kepler_dir: str | Path, limit: int | None = None,
+                kind: str | None = None) -> list[Event]:
+    """The events of a project, oldest first; the last ``limit`` of them when given."""
+    path = Path(kepler_dir) / EVENTS_FILE
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    events = [event for event in map(parse_event, text.splitlines()) if event is not None]
+    if kind is not None:
+        events = [event for event in events if event.kind == kind]
+    return events[-limit:] if limit else events

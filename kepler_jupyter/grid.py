@@ -1,0 +1,266 @@
+"""Grid and random search that journal every point and skip the points already done.
+
+Each point builds a model with ``build(**params)`` and fits it inside
+``kepler_jupyter.watch(on_duplicate="skip")``: the same interception, checks and journal as
+``%%kepler fit``. A point whose model, data and settings the journal already holds as a
+completed (or deliberately stopped) experiment is not trained again — after a kernel restart,
+a crash, or in a later sweep. A point interrupted with Ctrl-C is journaled as ``interrupted``
+and trained again next time. How parameters are split between ``build`` and ``fit`` is
+described in ``kepler_jupyter.grid_backends``.
+
+With ``backend="dask"`` each point runs as a task on a Dask worker (``client`` is a
+``distributed.Client`` or a scheduler address). Workers import kepler_jupyter and journal into
+the same project folder, which every worker must be able to reach (one machine, or a shared
+file system); run workers with one thread each, since interception patches ``fit`` per process.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kepler_jupyter.goal import Goal, default_goal, get_goal
+from kepler_jupyter.grid_backends import (
+    FIT_PARAMETERS,
+    GridError,
+    run_dask,
+    run_local,
+    split_parameters,
+)
+from kepler_jupyter.grid_space import (
+    SpaceError,
+    choice,
+    grid_points,
+    loguniform,
+    randint,
+    uniform,
+)
+
+__all__ = ["FIT_PARAMETERS", "GridError", "GridPoint", "GridResult", "choice", "grid",
+           "loguniform", "randint", "uniform"]
+
+
+@dataclass
+class GridPoint:
+    """One point of a search: its parameters, how it ended and its journal record."""
+
+    index: int
+    params: dict[str, Any]
+    #: pending, completed, stopped, skipped (done before), failed, blocked or interrupted
+    status: str = "pending"
+    #: the journal record (for a skipped point, the earlier experiment it repeats)
+    record: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def experiment_id(self) -> str | None:
+        return (self.record or {}).get("id")
+
+
+@dataclass
+class GridResult:
+    """The outcome of ``grid``: every point, and the best by the project goal."""
+
+    points: list[GridPoint]
+    goal: Goal | None = None
+
+    @property
+    def best(self) -> GridPoint | None:
+        """The finished (or skipped, done earlier) point with the best value for the goal."""
+        if self.goal is None:
+            return None
+        scored = [(self.goal.value(point.record), point) for point in self.points
+                  if point.record and point.status in ("completed", "stopped", "skipped")]
+        scored = [(value, point) for value, point in scored if value is not None]
+        if not scored:
+            return None
+        best_value, best_point = scored[0]
+        for value, point in scored[1:]:
+            if self.goal.is_better(value, best_value):
+                best_value, best_point = value, point
+        return best_point
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [point.record for point in self.points if point.record]
+
+    def findings(self) -> dict[str, int]:
+        """How many of the points trained here each check code fired on, most frequent first."""
+        counts: dict[str, int] = {}
+        for point in self.points:
+            if point.record and point.status != "skipped":
+                for code in {f.get("code") for f in point.record.get("findings") or [] if f.get("code")}:
+                    counts[code] = counts.get(code, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def count(self, status: str) -> int:
+        return sum(point.status == status for point in self.points)
+
+    def to_dataframe(self) -> Any:
+        """One row per point: its parameters, status, experiment id and goal metric."""
+        import pandas as pd
+
+        rows = []
+        for point in self.points:
+            row = {**point.params, "status": point.status, "experiment": point.experiment_id}
+            if self.goal is not None:
+                row[self.goal.metric] = self.goal.value(point.record) if point.record else None
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        trained = self.count("completed") + self.count("stopped")
+        text = (f"{len(self.points)} points: {trained} trained, {self.count('skipped')} skipped "
+                f"(already in the journal), {len(self.points) - trained - self.count('skipped')} "
+                "failed or not run")
+        findings = self.findings()
+        if findings:
+            text += ". Findings: " + ", ".join(f"{code} ×{count}" for code, count in findings.items())
+            text += " (`%kepler show ID` for details)"
+        best = self.best
+        if best is not None and self.goal is not None:
+            value = self.goal.value(best.record or {})
+            text += (f". Best by {self.goal.describe()}: point {best.index + 1} "
+                     f"({best.params}) with {self.goal.metric} {value:.4g}, "
+                     f"experiment {best.experiment_id}")
+        return text
+
+    def __repr__(self) -> str:
+        from kepler_jupyter.widgets.grid_progress import point_line
+
+        lines = [self.summary()]
+        lines += [point_line(point, len(self.points), self.goal) for point in self.points]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(self.summary())}</p>"
+                + self.to_dataframe().to_html(index=False, na_rep="—"))
+
+
+class _Progress:
+    """The progress display: the widget in a notebook, one printed line per point elsewhere."""
+
+    def __init__(self, total: int, goal: Goal | None, title: str, mode: str) -> None:
+        from kepler_jupyter.widgets import grid_progress
+
+        self.mode, self.total, self.goal = mode, total, goal
+        self._records: list[dict[str, Any]] = []
+        self._line = grid_progress.point_line
+        self.widget = None
+        if mode == "widget":
+            from IPython.display import display
+
+            self.widget = grid_progress.GridProgress(total, goal, title)
+            display(self.widget)
+
+    def update(self, point: GridPoint) -> None:
+        if point.record:
+            self._records.append(point.record)
+        # without a project goal, rank by the metric the points so far have in common
+        goal = self.goal or default_goal(self._records)
+        if self.widget is not None:
+            self.widget.update(point, goal)
+        elif self.mode == "text":
+            print(self._line(point, self.total, goal), flush=True)
+
+
+def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = None, *,
+         fit_kwargs: Mapping[str, Any] | None = None, validation_data: Any = None,
+         n_iter: int | None = None,
+         backend: str = "local", client: Any = None, name: str | None = None,
+         tags: Iterable[str] = (), project_dir: str | Path | None = None, seed: int = 0,
+         display: str = "auto") -> GridResult:
+    """Try every point of a parameter space, journaling each and skipping those done before.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(**params)`` returns a compiled Keras model or a scikit-learn estimator.
+    space : dict
+        Parameter names to lists (a grid) or distributions from ``kepler_jupyter.grid_space``
+        (``loguniform``, ``uniform``, ``randint``, ``choice``) for random search. Names
+        prefixed ``fit__``, and ``epochs`` / ``batch_size`` when ``build`` does not take them,
+        go to ``fit``.
+    X, y
+        The training data, passed to every ``fit``.
+    fit_kwargs : dict, optional
+        Other ``fit`` arguments for every point (``verbose=0``, ``callbacks=``).
+    validation_data : tuple, optional
+        ``(X_val, y_val)``: Keras models get it as ``validation_data``; scikit-learn
+        estimators are scored on it after their fit (journaled as ``val_score``), so every
+        point has a validation metric to rank by.
+    n_iter : int, optional
+        Random search: how many points to draw (needed when ``space`` has distributions).
+    backend : {"local", "dask"}
+        Run points one after another here, or as tasks on a Dask cluster.
+    client : distributed.Client or str, optional
+        The Dask client or scheduler address, for ``backend="dask"``.
+    name : str, optional
+        The search's name; experiments are named ``<name> <params>`` and tagged
+        ``grid:<name>`` (default: the build function's name).
+    tags : iterable of str
+        More tags for every experiment.
+    project_dir : str or Path, optional
+        The project whose journal is used (default: resolved as for ``%%kepler fit``).
+    seed : int
+        Seed of random search: the same seed draws the same points, so they can be skipped.
+    display : {"auto", "widget", "text", "none"}
+        How progress is shown.
+
+    Returns
+    -------
+    GridResult
+        Every point with its status and journal record, and ``best`` by the project goal
+        (or ``val_loss`` / ``val_accuracy`` / ``score`` without one).
+
+    Raises
+    ------
+    GridError
+        A bad space, a parameter ``build`` cannot take, or three failed points in a row.
+    KeyboardInterrupt
+        When interrupted; the point that was running is journaled as interrupted and the
+        next call trains it and the points after it, skipping those done.
+    """
+    from kepler_jupyter.display import detect_display_mode
+    from kepler_jupyter.journal import Journal
+
+    if backend not in ("local", "dask"):
+        raise GridError(f'backend must be "local" or "dask", not {backend!r}.')
+    if display not in ("auto", "widget", "text", "none"):
+        raise GridError(f"display must be auto, widget, text or none, not {display!r}.")
+    try:
+        points = [GridPoint(index, params) for index, params in enumerate(grid_points(space, n_iter, seed))]
+    except SpaceError as error:
+        raise GridError(str(error)) from None
+    for point in points:  # parameter mistakes surface before anything trains
+        split_parameters(build, point.params)
+    journal = Journal(project_dir)
+    project = str(journal.project_dir.resolve())
+    base = name or getattr(build, "__name__", "grid")
+    goal = get_goal(project)
+    mode = detect_display_mode() if display == "auto" else display
+    progress = _Progress(len(points), goal, base, mode)
+    result = GridResult(points, goal)
+    runner = run_dask if backend == "dask" else run_local
+    runner(points, build, X, y, dict(fit_kwargs or {}), validation_data, base,
+           [*tags, f"grid:{base}"], project, progress, client)
+    if result.goal is None:
+        result.goal = default_goal(result.records)
+    return result
+
+
+class _CallableModule(types.ModuleType):
+    """``kepler_jupyter.grid(...)`` must work even once this module is imported: importing a
+    submodule sets the package attribute ``grid`` to the module, hiding the function the
+    package root exports lazily under the same name. Calling the module calls ``grid``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> GridResult:
+        return grid(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

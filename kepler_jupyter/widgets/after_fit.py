@@ -1,0 +1,134 @@
+"""What kepler shows under a cell once a fit has ended: the result against the goal, what
+changed since the nearest earlier experiment (settings, layers, data, metric), the most similar
+earlier experiments with their metrics, and pointers to reusable weights.
+
+``AfterFitView(report)`` takes a ``repeats.AfterFit`` (``repeats.after_fit_report``); its
+``repr`` is the plain-text version for terminals.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from kepler_jupyter.charts import curves_figure
+from kepler_jupyter.record_filters import experiment_label
+from kepler_jupyter.repeats import AfterFit
+from kepler_jupyter.widgets.compare import figure_widget, format_value, html_table, text_table
+
+
+def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(topic, text)`` lines describing ``repeats.describe_changes`` output."""
+    lines: list[tuple[str, str]] = []
+    metric = changes.get("metric")
+    if metric and metric.get("delta") is not None:
+        verdict = "better" if metric["better"] else ("the same" if metric["delta"] == 0 else "worse")
+        lines.append(("metric", f"{metric['metric']} {format_value(metric['before'])} → "
+                                f"{format_value(metric['after'])} ({metric['delta']:+.4g}, {verdict})"))
+    if changes.get("model_class"):
+        lines.append(("model", "{} → {}".format(*changes["model_class"])))
+    for item in changes.get("settings", []):
+        lines.append(("settings", f"{item['name']}: {format_value(item['before'])} → "
+                                  f"{format_value(item['after'])}"))
+    layers = changes.get("architecture") or {}
+    for change in layers.get("changed", []):
+        shown = {name: values for name, values in change["fields"].items()
+                 if not (name == "output_shape" and "units" in change["fields"])}
+        fields = ", ".join(f"{name} {format_value(values[0])} → {format_value(values[1])}"
+                           for name, values in shown.items())
+        lines.append(("layers", f"layer {change['index']} {change['layer']}: {fields}"))
+    lines += [("layers", f"+ layer {item['index']} {item['layer']}") for item in layers.get("added", [])]
+    lines += [("layers", f"− layer {item['index']} {item['layer']}") for item in layers.get("removed", [])]
+    for item in changes.get("data", []):
+        if item["name"].endswith("content"):
+            lines.append(("data", f"{item['name']} changed"))
+        else:
+            lines.append(("data", f"{item['name']}: {format_value(item['before'])} → "
+                                  f"{format_value(item['after'])}"))
+    return lines
+
+
+class AfterFitView(widgets.VBox):
+    """The post-fit comparison: goal, changes, similar experiments and curves.
+
+    Parameters
+    ----------
+    report : repeats.AfterFit
+        From ``repeats.after_fit_report(journal, record, goal)``.
+    """
+
+    def __init__(self, report: AfterFit) -> None:
+        super().__init__()
+        self.report = report
+        curves = [report.record] + ([report.earlier] if report.earlier else [])
+        self.figure = curves_figure(curves) if any(r.get("history") for r in curves) else None
+        children: list[widgets.Widget] = [widgets.HTML(self.to_html(figures=False))]
+        if self.figure is not None:
+            children.append(figure_widget(self.figure))
+        self.children = children
+
+    @property
+    def headline(self) -> str:
+        report = self.report
+        if report.earlier is None:
+            return "The first experiment of its kind in this journal: nothing earlier to compare with."
+        how = "same data" if report.similar and report.similar[0].same_data else "other data"
+        if report.changes and not report.changes["differs"]:
+            return f"Same model, data and settings as {experiment_label(report.earlier)}."
+        return f"Compared with the nearest earlier experiment, {experiment_label(report.earlier)} ({how}):"
+
+    def _similar_rows(self) -> tuple[list[str], list[list[str]]]:
+        goal = self.report.goal
+        metric = goal.metric if goal else "metrics"
+        header = ["experiment", "status", metric, "similarity", "data"]
+        rows = []
+        for item in self.report.similar:
+            record = item.record
+            value = format_value(goal.value(record)) if goal else format_value(
+                ", ".join(f"{k} {format_value(v)}" for k, v in list((record.get("metrics") or {}).items())[:3]))
+            rows.append([experiment_label(record), str(record.get("status")), value,
+                         f"{item.score:.2f}", "same" if item.same_data else "other"])
+        return header, rows
+
+    def to_text(self) -> str:
+        lines = []
+        if self.report.progress:
+            lines.append(self.report.progress)
+        lines.append(self.headline)
+        if self.report.changes and self.report.changes["differs"]:
+            lines += [f"  {topic:<9} {text}" for topic, text in change_lines(self.report.changes)]
+        if self.report.similar:
+            header, rows = self._similar_rows()
+            lines += ["Most similar earlier experiments (same data first):", text_table(header, rows)]
+        lines += [f"Hint: {hint}" for hint in self.report.hints]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.to_text()
+        return bundle
+
+    def to_html(self, figures: bool = True, include_plotlyjs: str | bool = "cdn") -> str:
+        """The view as static HTML (with the curves unless ``figures`` is false)."""
+        parts = ["<div class='kepler-after-fit'>"]
+        if self.report.progress:
+            parts.append(f"<p><b>{html.escape(self.report.progress)}</b></p>")
+        parts.append(f"<p>{html.escape(self.headline)}</p>")
+        if self.report.changes and self.report.changes["differs"]:
+            items = "".join(f"<li><i>{html.escape(topic)}</i> {html.escape(text)}</li>"
+                            for topic, text in change_lines(self.report.changes))
+            parts.append(f"<ul>{items}</ul>")
+        if self.report.similar:
+            header, rows = self._similar_rows()
+            parts.append("<p>Most similar earlier experiments (same data first):</p>")
+            parts.append(html_table([html.escape(c) for c in header],
+                                    [([html.escape(c) for c in row], False) for row in rows]))
+        parts += [f"<p>💡 {html.escape(hint)}</p>" for hint in self.report.hints]
+        if figures and self.figure is not None:
+            parts.append(self.figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
+        return "".join(parts) + "</div>"

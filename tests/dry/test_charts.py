@@ -1,0 +1,71 @@
+"""The comparison figures: traces, names, legend groups, axes."""
+
+from __future__ import annotations
+
+import math
+
+from kepler_jupyter.charts import curves_figure, metric_bar_figure, parallel_coordinates_figure
+from kepler_jupyter.goal import Goal
+
+from .records import keras_record, sklearn_record
+
+
+def test_curves_overlay_one_group_per_experiment():
+    first = keras_record(hidden=(64,), epochs=4, name="small")
+    second = keras_record(hidden=(128,), epochs=6, name="wide")
+    figure = curves_figure([first, second])
+    # four history keys each: loss, accuracy, val_loss, val_accuracy
+    assert len(figure.data) == 8
+    assert {trace.legendgroup for trace in figure.data} == {first["id"], second["id"]}
+    names = [trace.name for trace in figure.data]
+    assert f"small ({first['id'][:8]}) · val_loss" in names
+    # training and validation of one quantity share a panel; validation is dashed
+    val_loss = next(t for t in figure.data if t.name.endswith("· val_loss") and t.legendgroup == first["id"])
+    loss = next(t for t in figure.data if t.name.endswith("· loss") and t.legendgroup == first["id"])
+    assert val_loss.xaxis == loss.xaxis and val_loss.line.dash == "dash" and loss.line.dash == "solid"
+    accuracy = next(t for t in figure.data if t.name.endswith("· accuracy") and t.legendgroup == first["id"])
+    assert accuracy.xaxis != loss.xaxis
+    # one colour per experiment
+    assert {t.line.color for t in figure.data if t.legendgroup == first["id"]} != \
+        {t.line.color for t in figure.data if t.legendgroup == second["id"]}
+    assert len(figure.data[-1].x) == 6
+    assert figure.layout.legend.groupclick == "togglegroup"
+
+
+def test_curves_of_chosen_metrics_only_and_without_history():
+    record = keras_record()
+    assert [t.name.split(" · ")[1] for t in curves_figure([record], ["val_loss"]).data] == ["val_loss"]
+    empty = curves_figure([sklearn_record()])
+    assert len(empty.data) == 0 and "No per-epoch history" in empty.layout.annotations[0].text
+
+
+def test_parallel_coordinates_show_varying_settings_against_the_metric():
+    records = [keras_record(learning_rate=lr, batch_size=bs, final_accuracy=acc, optimizer=opt)
+               for lr, bs, acc, opt in [(1e-4, 32, 0.90, "adam"), (1e-3, 64, 0.93, "sgd"),
+                                        (1e-2, 32, 0.95, "adam"), (1e-1, 128, 0.80, "adam")]]
+    goal = Goal("val_accuracy", "max", 0.97)
+    figure = parallel_coordinates_figure(records, goal)
+    (trace,) = figure.data
+    labels = [dimension.label for dimension in trace.dimensions]
+    assert "log10 learning_rate" in labels and "batch_size" in labels and "optimizer" in labels
+    assert labels[-1] == "val_accuracy" and "epochs" not in labels  # epochs never varies
+    optimizer = trace.dimensions[labels.index("optimizer")]
+    assert list(optimizer.ticktext) == ["adam", "sgd"]
+    learning_rate = trace.dimensions[labels.index("log10 learning_rate")]
+    assert [round(v) for v in learning_rate.values] == [-4, -3, -2, -1]
+    assert list(trace.line.color) == [0.9, 0.93, 0.95, 0.8]
+
+
+def test_parallel_coordinates_keep_missing_values_as_gaps():
+    records = [keras_record(final_accuracy=0.9), keras_record(status="blocked", learning_rate=0.1)]
+    (trace,) = parallel_coordinates_figure(records, Goal("val_accuracy")).data
+    assert math.isnan(trace.line.color[1])
+
+
+def test_metric_bars_mark_the_best_and_draw_the_target():
+    records = [keras_record(final_accuracy=a, name=f"run{i}") for i, a in enumerate((0.9, 0.96, 0.93))]
+    figure = metric_bar_figure(records, Goal("val_accuracy", "max", 0.97))
+    (bars,) = figure.data
+    assert list(bars.y) == [0.9, 0.96, 0.93]
+    assert list(bars.text) == ["", "★ best", ""]
+    assert any(shape.y0 == 0.97 for shape in figure.layout.shapes)

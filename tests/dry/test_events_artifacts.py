@@ -1,0 +1,94 @@
+"""The events log (readable, one line per event, safe with concurrent writers) and saved models."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from kepler_jupyter.artifacts import ArtifactError, artifact_path, load_model, save_model
+from kepler_jupyter.events import EVENTS_FILE, log_event, read_events
+
+
+def test_events_are_readable_lines_that_read_back(tmp_path):
+    kepler_dir = tmp_path / ".kepler"
+    assert read_events(kepler_dir) == []
+    log_event(kepler_dir, "started", "mlp (64,)", experiment_id="abc123")
+    log_event(kepler_dir, "alert", "same experiment as\nabc123", experiment="def456")
+    log_event(kepler_dir, "goal", "goal set: val_accuracy ≥ 0.97", metric="val_accuracy")
+    lines = (kepler_dir / EVENTS_FILE).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    assert lines[0].split("\t")[1:] == ["started", "abc123", "mlp (64,)"]
+    events = read_events(kepler_dir)
+    assert [e.kind for e in events] == ["started", "alert", "goal"]
+    assert events[1].experiment_id == "def456" and events[1].message == "same experiment as abc123"
+    assert events[2].experiment_id is None and events[2].fields == {"metric": "val_accuracy"}
+    assert [e.kind for e in read_events(kepler_dir, limit=2)] == ["alert", "goal"]
+    assert [e.kind for e in read_events(kepler_dir, kind="started")] == ["started"]
+    assert "started" in str(events[0]) and "abc123" in str(events[0])
+    with pytest.raises(ValueError, match="Unknown event kind"):
+        log_event(kepler_dir, "exploded", "nope")
+
+
+def _write_many(kepler_dir: str, writer: int) -> None:
+    for index in range(200):
+        log_event(kepler_dir, "note", f"writer {writer} line {index} " + "x" * 300,
+                  experiment_id=f"w{writer}")
+
+
+def test_concurrent_writers_never_interleave_lines(tmp_path):
+    kepler_dir = str(tmp_path / ".kepler")
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_many, args=(kepler_dir, n)) for n in range(4)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(60)
+        assert process.exitcode == 0
+    events = read_events(kepler_dir)
+    assert len(events) == 800
+    for writer in range(4):
+        mine = [e for e in events if e.experiment_id == f"w{writer}"]
+        assert [e.message.split()[3] for e in mine] == [str(i) for i in range(200)]
+
+
+def test_sklearn_model_round_trip(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    kepler_dir = tmp_path / ".kepler"
+    relative = save_model(kepler_dir, "exp001", model, "sklearn")
+    assert relative == ".kepler/models/exp001.joblib"
+    assert artifact_path(kepler_dir, relative).exists()
+    assert list((kepler_dir / "models").iterdir()) == [kepler_dir / "models" / "exp001.joblib"]
+    loaded = load_model(kepler_dir, {"artifacts": {"model": relative}})
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_keras_model_round_trip(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    X = np.random.default_rng(1).normal(size=(16, 4)).astype("float32")
+    model.fit(X, X[:, :1], epochs=1, verbose=0)
+    kepler_dir = tmp_path / ".kepler"
+    relative = save_model(kepler_dir, "k1", model, "keras")
+    assert relative == ".kepler/models/k1.keras"
+    loaded = load_model(kepler_dir, relative)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5)
+
+
+def test_artifact_errors(tmp_path):
+    with pytest.raises(ArtifactError, match="file name"):
+        save_model(tmp_path, "../escape", object(), "sklearn")
+    with pytest.raises(ArtifactError, match="not 'torch'"):
+        save_model(tmp_path, "ok", object(), "torch")
+    with pytest.raises(ArtifactError, match="no saved model"):
+        load_model(tmp_path, {"artifacts": {}})
+    with pytest.raises(ArtifactError, match="missing"):
+        load_model(tmp_path, ".kepler/models/gone.joblib")

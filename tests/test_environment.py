@@ -1,0 +1,163 @@
+"""The record's ``env`` field: versions, machine, git state, seeds, and what it costs."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+
+import numpy as np
+import pytest
+
+from kepler_jupyter import environment
+from kepler_jupyter.environment import capture_environment, detect_seeds, git_state
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _git(cwd, *args):
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_fields_and_versions(tmp_path):
+    env = capture_environment("sklearn", cwd=str(tmp_path))
+    json.dumps(env, allow_nan=False)
+    assert env["python"] == platform.python_version()
+    assert env["packages"]["numpy"] == metadata.version("numpy")
+    assert env["packages"]["scikit-learn"] == metadata.version("scikit-learn")
+    assert env["packages"]["kepler_jupyter"] is not None
+    assert set(env["packages"]) == set(environment.PACKAGES)
+    assert env["cpu"]["count"] == os.cpu_count()
+    assert env["hostname"] and env["platform"]
+    assert env["git"] is None  # tmp_path is no repository
+    assert isinstance(env["gpus"], list)
+    assert "keras_backend" not in env
+
+
+def test_cached_parts_cannot_be_changed_by_a_caller():
+    env = capture_environment(None)
+    env["packages"]["numpy"] = "0.0"
+    assert capture_environment(None)["packages"]["numpy"] == metadata.version("numpy")
+
+
+def test_a_call_per_fit_is_cheap(tmp_path):
+    capture_environment(None, cwd=str(tmp_path))  # fills the per-process cache
+    timings = []
+    for _ in range(7):
+        start = time.perf_counter()
+        capture_environment(None)
+        timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.020
+
+
+@needs_git
+def test_git_commit_branch_and_dirty(tmp_path):
+    _git(tmp_path, "init", "-q", "-b", "trunk")
+    assert git_state(str(tmp_path)) == {"commit": None, "branch": "trunk", "dirty": False}
+    (tmp_path / "train.py").write_text("print('v1')\n")
+    _git(tmp_path, "add", "train.py")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
+    assert git_state(str(tmp_path)) == {"commit": head, "branch": "trunk", "dirty": False}
+    (tmp_path / "notes.txt").write_text("untracked files do not make the tree dirty")
+    assert git_state(str(tmp_path))["dirty"] is False
+    (tmp_path / "train.py").write_text("print('v2')\n")
+    state = capture_environment(None, cwd=str(tmp_path))["git"]
+    assert state["dirty"] is True and state["commit"] == head
+    assert not (tmp_path / ".git" / "index.lock").exists()
+
+
+def test_numpy_seed_is_seen_until_something_is_drawn():
+    np.random.seed(1234)
+    assert detect_seeds()["numpy"] == 1234
+    assert detect_seeds()["any_set"] is True
+    np.random.random()
+    assert detect_seeds()["numpy"] is None  # unknown rather than a stale value
+    np.random.seed(None)  # entropy: not a user seed
+    assert detect_seeds()["numpy"] is None
+
+
+def test_seed_recorder_wraps_and_restores():
+    original_numpy, original_random = np.random.seed, random.seed
+    environment.install_seed_recorder()
+    environment.install_seed_recorder()  # twice is harmless
+    try:
+        assert np.random.seed is not original_numpy
+        np.random.seed(99)
+        random.seed(7)
+        np.random.random(10)
+        random.random()
+        seeds = detect_seeds()
+        assert (seeds["numpy"], seeds["python_random"]) == (99, 7)
+        assert (
+            np.random.random() == np.random.RandomState(99).random_sample(11)[-1]
+        )  # seeding still works
+    finally:
+        environment.uninstall_seed_recorder()
+    assert np.random.seed is original_numpy and random.seed is original_random
+    assert detect_seeds()["python_random"] is None
+
+
+def test_pythonhashseed(monkeypatch):
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    assert detect_seeds()["PYTHONHASHSEED"] == "0"
+
+
+def test_keras_and_tensorflow_seeds():
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(21)
+    seeds = detect_seeds()
+    assert (seeds["keras"], seeds["tensorflow"], seeds["numpy"], seeds["python_random"]) == (
+        21,
+        21,
+        21,
+        21,
+    )
+    assert seeds["tensorflow_op_determinism"] is False
+    tf.random.set_seed(5)
+    assert detect_seeds()["tensorflow"] == 5
+    env = capture_environment("keras")
+    assert env["keras_backend"] == "tensorflow"
+    assert env["packages"]["tensorflow"] == metadata.version("tensorflow")
+    devices = tf.config.list_physical_devices("GPU")
+    assert [gpu["name"] for gpu in env["gpus"]] == [device.name for device in devices]
+    assert all(gpu["device_type"] == "GPU" for gpu in env["gpus"])
+
+
+def test_nothing_imports_tensorflow_on_its_own():
+    code = (
+        "import sys\n"
+        "from kepler_jupyter import adapters\n"
+        "from kepler_jupyter.environment import capture_environment\n"
+        "from kepler_jupyter.fingerprint import fingerprint_data\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "model = LogisticRegression()\n"
+        "assert adapters.framework_of(model) == 'sklearn' and adapters.framework_of(object()) is None\n"
+        "adapter = adapters.get('sklearn')\n"
+        "data = adapter.split_fit_arguments(model, ([[0.0], [1.0]], [0, 1]), {})\n"
+        "adapter.describe_model(model); adapter.describe_settings(model, {}, data); adapter.describe_data(data)\n"
+        "env = capture_environment('sklearn'); fingerprint_data([1, 2])\n"
+        "assert env['gpus'] == [] and env['packages']['tensorflow'] is not None\n"
+        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
