@@ -81,7 +81,11 @@ def test_git_commit_branch_and_dirty(tmp_path):
     assert not (tmp_path / ".git" / "index.lock").exists()
 
 
-def test_numpy_seed_is_seen_until_something_is_drawn():
+def test_numpy_seed_is_seen_until_something_is_drawn(monkeypatch):
+    # another test may have called keras.utils.set_random_seed, which also seeds numpy
+    import kepler_jupyter.environment as environment
+
+    monkeypatch.setattr(environment, "_keras_seed", lambda: None)
     np.random.seed(1234)
     assert detect_seeds()["numpy"] == 1234
     assert detect_seeds()["any_set"] is True
