@@ -95,7 +95,8 @@ def test_numpy_seed_is_seen_until_something_is_drawn(monkeypatch):
     assert detect_seeds()["numpy"] is None
 
 
-def test_seed_recorder_wraps_and_restores():
+def test_seed_recorder_wraps_and_restores(monkeypatch):
+    monkeypatch.setattr(environment, "_keras_seed", lambda: None)  # see the test above
     original_numpy, original_random = np.random.seed, random.seed
     environment.install_seed_recorder()
     environment.install_seed_recorder()  # twice is harmless
