@@ -1,0 +1,104 @@
+"""How much a ``%%kepler fit`` costs on top of the plain fit, and how fast the extension loads.
+
+Prints, for a small Keras fit and a small scikit-learn fit on digits, the median wall time of
+the plain fit and of the same fit inside ``kepler_jupyter.watch()`` (what ``%%kepler fit``
+runs), and their ratio (target ≤ 1.10). Also prints the time of ``%load_ext kepler_jupyter``
+in a fresh IPython (target ≤ 300 ms).
+
+    python benchmarks/overhead_benchmark.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _median_time(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return (digits.data / 16.0).astype("float32"), digits.target
+
+
+def _compare(label: str, fit, repeats: int, project: str) -> None:
+    import kepler_jupyter
+
+    fit()  # warm up: imports, graph tracing
+
+    def with_kepler():
+        with kepler_jupyter.watch(project_dir=project, display="none"):
+            fit()
+
+    with_kepler()
+    plain = _median_time(fit, repeats)
+    watched = _median_time(with_kepler, repeats)
+    print(f"{label:<28} plain {plain * 1000:8.1f} ms   %%kepler fit {watched * 1000:8.1f} ms   ratio {watched / plain:5.2f}")
+
+
+def keras_fit(X, y):
+    import keras
+
+    def fit():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential(
+            [keras.Input((64,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")]
+        )
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(X, y, epochs=10, batch_size=32, validation_split=0.2, verbose=0)
+
+    return fit
+
+
+def sklearn_fit(X, y):
+    from sklearn.ensemble import RandomForestClassifier
+
+    def fit():
+        RandomForestClassifier(n_estimators=50, random_state=0).fit(X, y)
+
+    return fit
+
+
+def load_ext_time() -> float:
+    script = (
+        "import time\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "started = time.perf_counter()\n"
+        "shell.run_line_magic('load_ext', 'kepler_jupyter')\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    X, y = _digits()
+    with tempfile.TemporaryDirectory() as project:
+        _compare("sklearn RandomForest(50)", sklearn_fit(X, y), args.repeats, project)
+        _compare("keras MLP, 10 epochs", keras_fit(X, y), args.repeats, project)
+    loads = [load_ext_time() for _ in range(3)]
+    print(f"%load_ext kepler_jupyter      median {statistics.median(loads) * 1000:.0f} ms (target 300 ms)")
+
+
+if __name__ == "__main__":
+    main()
