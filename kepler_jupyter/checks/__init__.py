@@ -1,8 +1,209 @@
 """kepler's checks on data, models, settings, training and results.
 
-Public entry points (filled in by the checks modules):
+Pipeline entry points (called by ``kepler_jupyter.pipeline_stages`` with a ``FitContext``):
 ``run_prefit(ctx)``, ``training_callbacks(ctx)``, ``run_results(ctx)`` and
-``run(model, X, y, **fit_kwargs)``.
+``emit_warnings(findings)``. For scripts and tests, ``run(model, X, y, **fit_kwargs)`` runs the
+pre-fit checks without training. The catalogue is in ``registry`` (``all_checks``,
+``get_check``, ``register``) and documented in ``docs/checks.md``.
+
+Nothing here imports TensorFlow, Keras or scikit-learn: checks look at the user's objects
+through their attributes.
 """
 
 from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from kepler_jupyter.checks.base import Check, CheckSubject, Finding
+from kepler_jupyter.checks.registry import all_checks, get_check, register
+from kepler_jupyter.checks.runner import normalise_codes, run_checks
+
+__all__ = [
+    "PREFIT_STAGES",
+    "Check",
+    "CheckSubject",
+    "Finding",
+    "all_checks",
+    "emit_warnings",
+    "get_check",
+    "register",
+    "run",
+    "run_checks",
+    "run_prefit",
+    "run_results",
+    "subject_from_context",
+    "training_callbacks",
+]
+
+PREFIT_STAGES = ("data", "model", "settings")
+#: Keras' fit parameters in positional order (``x`` and ``y`` come first)
+_KERAS_FIT_PARAMETERS = (
+    "x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
+    "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
+    "steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq",
+)
+
+
+def run_prefit(ctx: Any) -> list[Finding]:
+    """Data, model and settings checks for one intercepted fit (before any training)."""
+    subject = subject_from_context(ctx)
+    return run_checks(subject, PREFIT_STAGES, ignore=normalise_codes(ctx.options.ignore))
+
+
+def run_results(ctx: Any) -> list[Finding]:
+    """Results checks after the fit, plus the fit's own warnings (convergence) as findings."""
+    subject = subject_from_context(ctx)
+    return run_checks(subject, ("results",), ignore=normalise_codes(ctx.options.ignore))
+
+
+def training_callbacks(ctx: Any) -> list[Any]:
+    """The Keras callbacks of the training monitor (``checks.training``), or ``[]``.
+
+    The monitor gets the training checks the project and the cell select, each configured with
+    the project's thresholds (``[thresholds.K502] stop = false`` and the like).
+    """
+    try:
+        from kepler_jupyter.checks.training import make_training_callbacks
+    except ImportError:
+        return []
+    try:
+        from kepler_jupyter.checks.runner import checked_thresholds, is_selected
+
+        config = _project_config(ctx)
+        chosen = normalise_codes(config.get("select"))
+        ignored = [*normalise_codes(config.get("ignore")), *normalise_codes(ctx.options.ignore)]
+        configured = [
+            check_class(checked_thresholds(check_class, config)) for check_class in all_checks()
+            if check_class.stage == "training" and ctx.framework in check_class.frameworks
+            and is_selected(check_class.code, chosen, ignored)
+        ]
+        return list(make_training_callbacks(ctx, checks=configured) or [])
+    except Exception as error:  # the monitor is optional; the fit must go on without it
+        from kepler_jupyter.warnings import KeplerInternalWarning
+
+        warnings.warn(f"kepler's training monitor could not start: {error}", KeplerInternalWarning,
+                      stacklevel=2)
+        return []
+
+
+def _project_config(ctx: Any) -> dict[str, Any]:
+    from kepler_jupyter.config import load_project_config
+
+    journal = getattr(ctx, "journal", None)
+    return load_project_config(getattr(journal, "project_dir", None) if journal is not None else None)
+
+
+def subject_from_context(ctx: Any) -> CheckSubject:
+    """A ``CheckSubject`` for a ``FitContext``, with the project configuration loaded."""
+    data = ctx.data
+    return CheckSubject(
+        framework=ctx.framework,
+        model=ctx.model,
+        X=data.X,
+        y=data.y,
+        validation=data.validation,
+        validation_split=float(data.validation_split or 0.0),
+        fit_kwargs=named_fit_arguments(ctx.framework, tuple(ctx.args or ()), dict(ctx.kwargs or {})),
+        config=_project_config(ctx),
+        record=ctx.record,
+        fit_warnings=list(ctx.fit_warnings or []),
+        sample_weight=data.sample_weight,
+    )
+
+
+def named_fit_arguments(framework: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The fit's settings by name (Keras accepts ``batch_size``, ``epochs``… positionally)."""
+    named = dict(kwargs)
+    if framework == "keras":
+        named.update(zip(_KERAS_FIT_PARAMETERS, args, strict=False))
+    for data_argument in ("x", "y", "X"):
+        named.pop(data_argument, None)
+    return named
+
+
+def run(
+    model: Any,
+    X: Any = None,
+    y: Any = None,
+    *,
+    ignore: Any = (),
+    select: Any = None,
+    project_dir: Any = None,
+    config: dict[str, Any] | None = None,
+    **fit_kwargs: Any,
+) -> list[Finding]:
+    """Run the pre-fit checks on ``model.fit(X, y, **fit_kwargs)`` without training.
+
+    Parameters
+    ----------
+    model : keras.Model or scikit-learn estimator
+        The (compiled) model or estimator, exactly as it would be fitted.
+    X, y : array-like
+        Training inputs and labels.
+    ignore, select : codes or prefixes
+        As ``--ignore`` / the ``select`` setting (``"K104,K3"`` or a list).
+    project_dir : path, optional
+        Project whose configuration applies; by default the nearest folder with ``.kepler/``
+        (or ``KEPLER_PROJECT_DIR``, or the working directory).
+    config : dict, optional
+        A configuration to use instead of the project's.
+    **fit_kwargs
+        What the fit would get: ``validation_data``, ``validation_split``, ``batch_size``,
+        ``epochs``, ``class_weight``, ``sample_weight``, ``shuffle``…
+
+    Returns
+    -------
+    list of Finding
+        Errors first. Raises ``ValueError`` only when ``model`` is neither Keras nor
+        scikit-learn.
+    """
+    from kepler_jupyter.config import find_project_dir, load_project_config
+
+    framework = framework_of(model)
+    if framework is None:
+        raise ValueError(f"kepler checks Keras models and scikit-learn estimators, not {type(model).__name__}")
+    validation = fit_kwargs.get("validation_data")
+    has_validation = validation is not None
+    if isinstance(validation, (tuple, list)) and validation:
+        validation = (validation[0], validation[1] if len(validation) > 1 else None)
+    else:
+        validation = None  # a dataset or generator: not checkable, but it still replaces the split
+    split = 0.0 if has_validation else float(fit_kwargs.get("validation_split") or 0.0)
+    if config is None:
+        config = load_project_config(project_dir if project_dir is not None else find_project_dir())
+    subject = CheckSubject(
+        framework=framework, model=model, X=X, y=y, validation=validation, validation_split=split,
+        fit_kwargs=dict(fit_kwargs), config=config, sample_weight=fit_kwargs.get("sample_weight"),
+    )
+    return run_checks(subject, PREFIT_STAGES, select=select, ignore=normalise_codes(ignore))
+
+
+def framework_of(model: Any) -> str | None:
+    """``"keras"``, ``"sklearn"`` or ``None``, judged from the model's classes (no imports)."""
+    for cls in type(model).__mro__:
+        module = getattr(cls, "__module__", "") or ""
+        if module.startswith(("keras", "tf_keras", "tensorflow")):
+            return "keras"
+    if hasattr(model, "fit") and hasattr(model, "get_params"):
+        return "sklearn"
+    return None
+
+
+def emit_warnings(findings: list[Finding]) -> None:
+    """Issue each error and warning finding as a Python warning of its family's class.
+
+    Users filter them like any warning, e.g.
+    ``warnings.filterwarnings("ignore", category=kepler_jupyter.warnings.DataWarning)``.
+    """
+    from kepler_jupyter.warnings import warning_class_for
+
+    for finding in findings:
+        if finding.severity not in ("error", "warning"):
+            continue
+        try:
+            warnings.warn(f"{finding.code} {finding.title}: {finding.message}",
+                          warning_class_for(finding.code), stacklevel=2)
+        except Exception:
+            # warnings configured as errors must not turn kepler's report into a broken cell
+            pass

@@ -62,6 +62,10 @@ class CheckSubject:
     #: the journal record built so far (history and metrics for results checks)
     record: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    #: ``warnings.WarningMessage`` objects the fit raised (results checks read them)
+    fit_warnings: list[Any] = field(default_factory=list)
+    #: ``sample_weight`` the fit was given, if any (weighting answers class imbalance)
+    sample_weight: Any = None
 
 
 class Check:

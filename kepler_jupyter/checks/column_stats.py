@@ -1,0 +1,157 @@
+"""Per-feature statistics of the training inputs, from a random sample of rows.
+
+Scale, range, constant-ness and correlation do not need every row: a sample of a few thousand
+rows answers them, so these checks cost milliseconds on a million rows. Where a sampled answer
+could be wrong in a way that matters (a column that looks constant), the check verifies it on
+the full column.
+
+Images and sequences (inputs with three or more axes) are summarised per channel / per feature
+of the last axis, the way they are normalised.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kepler_jupyter.checks.base import CheckSubject
+from kepler_jupyter.checks.data_stats import is_dataframe, n_rows, training_inputs
+
+#: about this many values are sampled per input (rows x features)
+SAMPLE_VALUES = 2_000_000
+MIN_SAMPLE_ROWS = 500
+MAX_SAMPLE_ROWS = 20_000
+#: columns are sorted on at most this many sampled values (for modes and distinct counts)
+SORT_ROWS = 20_000
+
+
+@dataclass
+class ColumnStats:
+    """Sampled statistics of one input's numeric features."""
+
+    name: str
+    n_rows: int
+    ndim: int
+    dtype: str
+    #: labels of the numeric features (DataFrame column names or indices of the last axis)
+    columns: list[str]
+    #: row indices of the sample (2-D inputs) for exact follow-up on the full data
+    sample_rows: np.ndarray
+    sample: np.ndarray  # (rows, features) float64
+    minimum: np.ndarray
+    maximum: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    #: share of the sample equal to the column's most frequent value (exact above 0.5)
+    mode_fraction: np.ndarray
+    n_unique: np.ndarray
+    binary: np.ndarray
+    integral: np.ndarray
+    #: names of DataFrame columns that are not numbers (categories, strings, booleans)
+    non_numeric: list[str] = field(default_factory=list)
+    #: distinct values of each of those columns in the sample
+    non_numeric_unique: list[int] = field(default_factory=list)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns)
+
+    @property
+    def informative(self) -> np.ndarray:
+        """Features that vary in a meaningful way: not constant, not 0/1, not mostly one value."""
+        return (self.std > 0) & ~self.binary & (self.mode_fraction < 0.9)
+
+    def log_value_space(self) -> float:
+        """log of how many distinct rows these features allow (a lower bound from the sample).
+
+        A column with mostly distinct values counts as unbounded (``inf``).
+        """
+        if self.ndim >= 3:
+            return math.inf
+        rows = len(self.sample_rows)
+        total = 0.0
+        for unique in [*self.n_unique.tolist(), *self.non_numeric_unique]:
+            if unique >= 0.5 * rows:
+                return math.inf
+            total += math.log(max(int(unique), 1))
+        return total
+
+
+def column_stats(subject: CheckSubject) -> list[ColumnStats]:
+    """Statistics of every training input, computed once per subject."""
+    if "column_stats" not in subject.cache:
+        stats = []
+        for name, array in training_inputs(subject):
+            summary = _summarise(name, array)
+            if summary is not None:
+                stats.append(summary)
+        subject.cache["column_stats"] = stats
+    return subject.cache["column_stats"]
+
+
+def _summarise(name: str, array: Any) -> ColumnStats | None:
+    total = n_rows(array)
+    if total == 0:
+        return None
+    non_numeric: list[str] = []
+    non_numeric_unique: list[int] = []
+    if is_dataframe(array):
+        numeric = array.select_dtypes(include="number")
+        non_numeric = [str(c) for c in array.columns if c not in numeric.columns]
+        columns = [str(c) for c in numeric.columns]
+        rows = _sample_rows(total, max(len(columns), 1))
+        sample = numeric.iloc[rows].to_numpy(dtype=np.float64, na_value=np.nan)
+        if non_numeric:
+            picked = array.iloc[rows][[c for c in array.columns if str(c) in non_numeric]]
+            non_numeric_unique = [int(v) for v in picked.nunique(dropna=False).tolist()]
+        dtype, ndim = "DataFrame", 2
+    else:
+        if array.dtype.kind not in "biuf":
+            return None
+        row_size = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
+        rows = _sample_rows(total, row_size)
+        picked = np.asarray(array[rows], dtype=np.float64)
+        width = array.shape[-1] if array.ndim > 1 else 1
+        sample = picked.reshape(-1, width)
+        columns = [str(i) for i in range(width)]
+        dtype, ndim = str(array.dtype), array.ndim
+    if sample.shape[1] == 0:
+        return ColumnStats(name, total, ndim, dtype, [], rows, sample, *([np.zeros(0)] * 6),
+                           np.zeros(0, bool), np.zeros(0, bool), non_numeric, non_numeric_unique)
+    if not np.isfinite(sample).all():
+        # non-finite values are the NaN check's business; statistics ignore them
+        sample = np.where(np.isfinite(sample), sample, np.nan)
+    with np.errstate(all="ignore"):
+        stats = _statistics(sample)
+    return ColumnStats(name, total, ndim, dtype, columns, rows, sample, *stats, non_numeric,
+                       non_numeric_unique)
+
+
+def _sample_rows(total: int, row_size: int) -> np.ndarray:
+    wanted = min(max(SAMPLE_VALUES // max(row_size, 1), MIN_SAMPLE_ROWS), MAX_SAMPLE_ROWS)
+    if total <= wanted:
+        return np.arange(total)
+    # a fixed seed: the same data gives the same findings every time
+    return np.sort(np.random.default_rng(0).choice(total, size=wanted, replace=False))
+
+
+def _statistics(sample: np.ndarray) -> tuple[np.ndarray, ...]:
+    has_nan = bool(np.isnan(sample).any())
+    minimum = np.nanmin(sample, axis=0) if has_nan else sample.min(axis=0)
+    maximum = np.nanmax(sample, axis=0) if has_nan else sample.max(axis=0)
+    mean = np.nanmean(sample, axis=0) if has_nan else sample.mean(axis=0)
+    std = np.nanstd(sample, axis=0) if has_nan else sample.std(axis=0)
+    ordered = np.sort(sample[:SORT_ROWS], axis=0)  # NaN sorts last
+    valid = (~np.isnan(ordered)).sum(axis=0)
+    changes = (ordered[1:] != ordered[:-1]) & ~np.isnan(ordered[1:])
+    n_unique = changes.sum(axis=0) + (valid > 0)
+    # the median equals the mode whenever the mode holds more than half the values
+    median = ordered[np.maximum(valid - 1, 0) // 2, np.arange(ordered.shape[1])]
+    mode_fraction = (ordered == median).sum(axis=0) / np.maximum(valid, 1)
+    finite = np.where(np.isnan(sample), 0.0, sample)
+    binary = np.all((finite == 0) | (finite == 1), axis=0)
+    integral = np.all(finite == np.round(finite), axis=0)
+    return minimum, maximum, mean, std, mode_fraction, n_unique, binary, integral

@@ -1,0 +1,278 @@
+"""K3 data integrity checks: NaN / inf, duplicates, conflicting labels, leakage, dull features.
+
+Scale and dtype checks live in ``data_scale.py``, label-distribution checks in
+``data_labels.py``.
+Exact answers (NaN, duplicates, overlap) read every row; the others use a row sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from kepler_jupyter.checks.base import Check, CheckSubject, Finding
+from kepler_jupyter.checks.column_stats import column_stats
+from kepler_jupyter.checks.data_rows import duplicates, overlap
+from kepler_jupyter.checks.data_stats import inputs_of, is_dataframe, split_inputs
+from kepler_jupyter.checks.model_facts import nan_handler
+from kepler_jupyter.checks.nonfinite import count_nonfinite, label_nonfinite
+
+
+class NonFiniteInputs(Check):
+    code = "K301"
+    title = "NaN or infinite values in the inputs"
+    severity = "error"
+    stage = "data"
+    why = ("One NaN or inf in a batch makes that batch's loss and gradients NaN, and the weights "
+           "become NaN for good; scikit-learn estimators refuse such data or silently drop rows.")
+    fix = ("Impute or drop the missing values before the fit (e.g. SimpleImputer, "
+           "`np.nan_to_num`, `df.dropna()`), or find where the NaN came from (a division by zero, "
+           "a failed parse, a log of zero).")
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        parts = [("training", inputs_of(subject.X) if subject.X is not None else [])]
+        if subject.validation:
+            parts.append(("validation", inputs_of(subject.validation[0])))
+        handler = nan_handler(subject.model) if subject.framework == "sklearn" else None
+        for part, inputs in parts:
+            for name, array in inputs:
+                bad = count_nonfinite(array)
+                if bad is None or bad["values"] == 0:
+                    continue
+                where = f" in columns {', '.join(bad['columns'][:8])}" if bad["columns"] else ""
+                message = (f"{part} input {name} has {bad['values']:,} non-finite values "
+                           f"({bad['nan']:,} NaN, {bad['inf']:,} inf) in {bad['rows']:,} of "
+                           f"{bad['n_rows']:,} rows{where}; first rows: {bad['first_rows'][:5]}.")
+                handled = handler is not None and bad["inf"] == 0
+                yield self.finding(
+                    message + (f" {handler} handles missing values, so this is fine if intended."
+                               if handled else ""),
+                    evidence={"part": part, "input": name, **bad},
+                    severity="info" if handled else None,
+                )
+
+
+class NonFiniteLabels(Check):
+    code = "K302"
+    title = "NaN or infinite values in the labels"
+    severity = "error"
+    stage = "data"
+    why = "The loss of a sample with a NaN label is NaN, and it spreads to every weight."
+    fix = "Drop the samples whose label is missing, or fill them in, before the fit."
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        parts = [("training", subject.y)]
+        if subject.validation and len(subject.validation) > 1:
+            parts.append(("validation", subject.validation[1]))
+        for part, y in parts:
+            bad = label_nonfinite(y)
+            if bad and bad["values"]:
+                yield self.finding(
+                    f"{part} labels have {bad['values']:,} missing or non-finite values in "
+                    f"{bad['rows']:,} of {bad['n_rows']:,} samples; first rows: {bad['first_rows'][:5]}.",
+                    evidence={"part": part, **bad},
+                )
+
+
+def _duplicates_are_expected(subject: CheckSubject) -> bool:
+    """Whether the features allow so few distinct rows that repeats are natural.
+
+    With a handful of low-cardinality features (categories, small counts) many samples share
+    the same inputs by nature; repeats only point at a bug when the feature space is so large
+    that chance repeats are unlikely (more than n² possible rows).
+    """
+    stats = column_stats(subject)
+    if not stats:
+        return False
+    space = sum(s.log_value_space() for s in stats)
+    return space < 2 * math.log(max(stats[0].n_rows, 2))
+
+
+class DuplicateSamples(Check):
+    code = "K303"
+    title = "Exact duplicate training samples"
+    severity = "warning"
+    stage = "data"
+    why = ("Repeated samples weigh more in the loss than the rest, which biases the model "
+           "toward them; many repeats usually mean the data was concatenated or oversampled "
+           "twice by mistake, and duplicates split across training and validation leak.")
+    fix = ("Remove repeats before splitting: `np.unique(X, axis=0, return_index=True)` or "
+           "`df.drop_duplicates()`; if oversampling is intended, do it after the split.")
+    defaults = {"max_fraction": 0.01}
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        found = duplicates(subject)
+        if found is None or found.duplicate_samples == 0:
+            return
+        if _duplicates_are_expected(subject):
+            return
+        fraction = found.duplicate_samples / found.n_rows
+        severity = "warning" if fraction >= self.options["max_fraction"] else "info"
+        yield self.finding(
+            f"{found.duplicate_samples:,} of {found.n_rows:,} training samples "
+            f"({fraction:.2%}) repeat an earlier sample exactly (same inputs and label); "
+            f"groups of identical rows, e.g. {found.examples[:3]}.",
+            evidence={"duplicates": found.duplicate_samples, "n_rows": found.n_rows,
+                      "fraction": fraction, "example_rows": found.examples},
+            severity=severity,
+        )
+
+
+class ConflictingLabels(Check):
+    code = "K304"
+    title = "Identical inputs with different labels"
+    severity = "warning"
+    stage = "data"
+    why = ("The model cannot give two labels to one input: conflicting samples cap the "
+           "achievable accuracy and often reveal labelling errors or features that were lost.")
+    fix = ("Inspect the listed rows: fix wrong labels, drop the conflicting copies, or add the "
+           "feature that tells these samples apart.")
+    defaults = {"max_fraction": 0.001}
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        found = duplicates(subject)
+        if found is None or found.conflict_groups == 0:
+            return
+        if _duplicates_are_expected(subject):
+            return
+        fraction = found.conflict_rows / found.n_rows
+        severity = "warning" if fraction >= self.options["max_fraction"] else "info"
+        examples = "; ".join(
+            f"rows {e['rows']} labelled {', '.join(map(str, e['labels']))}"
+            for e in found.conflict_examples[:3]
+        )
+        yield self.finding(
+            f"{found.conflict_groups:,} groups of identical inputs ({found.conflict_rows:,} rows, "
+            f"{fraction:.2%}) carry different labels: {examples}.",
+            evidence={"groups": found.conflict_groups, "rows": found.conflict_rows,
+                      "fraction": fraction, "examples": found.conflict_examples},
+            severity=severity,
+        )
+
+
+class TrainValidationOverlap(Check):
+    code = "K305"
+    title = "Validation samples also in the training data (leakage)"
+    severity = "warning"
+    stage = "data"
+    why = ("A validation sample the model trained on measures memory, not generalisation: "
+           "validation scores come out too good and model choices based on them are wrong.")
+    fix = ("Remove duplicates before splitting (`df.drop_duplicates()`), and split by a group "
+           "key (patient, user, source image) when several samples come from one source.")
+    defaults = {"max_fraction": 0.01}
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        found = overlap(subject)
+        if found is None or found[0] == 0:
+            return
+        shared, n_val, examples = found
+        if _duplicates_are_expected(subject):
+            return
+        fraction = shared / n_val
+        severity = "warning" if fraction >= self.options["max_fraction"] else "info"
+        source = "the validation_split tail" if split_inputs(subject).from_split else "validation_data"
+        yield self.finding(
+            f"{shared:,} of {n_val:,} validation samples ({fraction:.2%}) in {source} are "
+            f"exact copies of training samples, e.g. [validation row, training row] {examples[:3]}.",
+            evidence={"shared": shared, "n_validation": n_val, "fraction": fraction,
+                      "examples": examples},
+            severity=severity,
+        )
+
+
+class ConstantFeatures(Check):
+    code = "K308"
+    title = "Constant features"
+    severity = "info"
+    stage = "data"
+    why = ("A feature with one value carries no information; it costs memory and compute, and "
+           "standardising it divides by a zero standard deviation.")
+    fix = ("Drop the columns (scikit-learn: `VarianceThreshold()` in the pipeline). For pixel "
+           "data, constant border pixels are normal and harmless.")
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        for stats in column_stats(subject):
+            if stats.ndim != 2 or stats.n_features + len(stats.non_numeric) < 2:
+                continue
+            array = dict(split_inputs(subject).train)[stats.name]
+            constant = [stats.columns[j] for j in np.flatnonzero(stats.std == 0)
+                        if _constant_on_all_rows(array, stats, j)]
+            constant += _constant_categories(array, stats)
+            if constant:
+                total = stats.n_features + len(stats.non_numeric)
+                yield self.finding(
+                    f"{len(constant)} of {total} features of {stats.name} have a single value on "
+                    f"every training row: {', '.join(constant[:10])}{' …' if len(constant) > 10 else ''}.",
+                    evidence={"input": stats.name, "columns": constant[:50], "n_constant": len(constant)},
+                )
+
+
+def _constant_on_all_rows(array: Any, stats: Any, column: int) -> bool:
+    """Verify on the full column what the sample suggests (cheap: one strided column)."""
+    values = array[stats.columns[column]] if is_dataframe(array) else array[:, column]
+    values = np.asarray(values, dtype=np.float64) if is_dataframe(array) else values
+    with np.errstate(all="ignore"):
+        return bool(np.nanmin(values) == np.nanmax(values))
+
+
+def _constant_categories(array: Any, stats: Any) -> list[str]:
+    if not is_dataframe(array):
+        return []
+    return [name for name in stats.non_numeric if array[name].nunique(dropna=False) <= 1]
+
+
+class CorrelatedFeatures(Check):
+    code = "K309"
+    title = "Highly correlated (redundant) features"
+    severity = "info"
+    stage = "data"
+    why = ("Features that are (almost) copies of each other add no information; they make "
+           "linear-model coefficients unstable and hard to read, and can hide a leaked copy of "
+           "the target.")
+    fix = "Keep one feature of each redundant pair, or combine them (PCA, averaging)."
+    defaults = {"max_correlation": 0.99, "max_columns": 400, "sample_rows": 5000}
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        for stats in column_stats(subject):
+            if stats.ndim != 2:
+                continue
+            columns = np.flatnonzero(stats.informative)[: self.options["max_columns"]]
+            if len(columns) < 2:
+                continue
+            sample = stats.sample[: self.options["sample_rows"], columns]
+            sample = sample[np.isfinite(sample).all(axis=1)]
+            if len(sample) < 30:
+                continue
+            correlation = _correlation(sample)
+            upper = np.triu(np.abs(correlation), k=1)
+            first, second = np.nonzero(upper > self.options["max_correlation"])
+            if len(first) == 0:
+                continue
+            pairs = [(stats.columns[columns[a]], stats.columns[columns[b]], float(correlation[a, b]))
+                     for a, b in zip(first[:10], second[:10], strict=False)]
+            listed = ", ".join(f"{a} ~ {b} (ρ={r:+.3f})" for a, b, r in pairs[:5])
+            yield self.finding(
+                f"{len(first)} pairs of features of {stats.name} have |correlation| above "
+                f"{self.options['max_correlation']} on a {len(sample):,}-row sample: {listed}.",
+                evidence={"input": stats.name, "pairs": pairs, "n_pairs": int(len(first))},
+            )
+
+
+def _correlation(sample: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the columns without BLAS.
+
+    A tiny matrix product through a multi-threaded BLAS can take a hundred times longer than
+    it should on a busy machine (threads spinning for cores); einsum's plain loop does not.
+    """
+    centred = sample - sample.mean(axis=0)
+    scale = np.sqrt(np.einsum("ij,ij->j", centred, centred))
+    scale[scale == 0] = 1.0
+    standard = centred / scale
+    return np.einsum("ij,ik->jk", standard, standard)
+
+
+CHECKS = [NonFiniteInputs, NonFiniteLabels, DuplicateSamples, ConflictingLabels,
+          TrainValidationOverlap, ConstantFeatures, CorrelatedFeatures]

@@ -1,0 +1,158 @@
+"""Runs the selected checks of some stages on a subject and collects their findings.
+
+Selection works like ruff's: ``select`` (codes or prefixes such as ``"K3"``) narrows the
+catalogue, ``ignore`` removes codes or prefixes, and both come from the project configuration
+and from the cell. A check that raises becomes a ``K000`` finding: kepler's own failures never
+reach the user's fit.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from kepler_jupyter.checks.base import SEVERITIES, Check, CheckSubject, Finding
+from kepler_jupyter.checks.registry import INTERNAL_CODE, all_checks
+from kepler_jupyter.config import thresholds_for
+
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def normalise_codes(codes: Iterable[str] | str | None) -> list[str]:
+    """Codes from a list and / or comma-separated strings, upper-cased: ``"k104, K3"`` → both."""
+    if codes is None:
+        return []
+    if isinstance(codes, str):
+        codes = [codes]
+    out: list[str] = []
+    for item in codes:
+        out.extend(part.strip().upper() for part in str(item).split(",") if part.strip())
+    return out
+
+
+def is_selected(code: str, select: Sequence[str] | None, ignore: Sequence[str]) -> bool:
+    """Whether ``code`` passes ``select`` (None: everything) and is not in ``ignore``."""
+    if any(code.startswith(prefix) for prefix in ignore):
+        return False
+    return not select or any(code.startswith(prefix) for prefix in select)
+
+
+def run_checks(
+    subject: CheckSubject,
+    stages: str | Iterable[str],
+    select: Iterable[str] | str | None = None,
+    ignore: Iterable[str] | str = (),
+    config: dict[str, Any] | None = None,
+) -> list[Finding]:
+    """Run the checks of ``stages`` on ``subject``.
+
+    Parameters
+    ----------
+    subject : CheckSubject
+        What the checks look at; ``subject.cache`` is shared between them.
+    stages : str or iterable of str
+        ``"data"``, ``"model"``, ``"settings"``, ``"training"``, ``"results"``.
+    select : codes or prefixes, optional
+        Only these checks; defaults to the configuration's ``select`` (all when absent).
+    ignore : codes or prefixes
+        Added to the configuration's ``ignore``.
+    config : dict, optional
+        The project configuration; defaults to ``subject.config``.
+
+    Returns
+    -------
+    list of Finding
+        Errors first, then warnings, then info; by code within each.
+    """
+    if config is None:
+        config = subject.config
+    else:
+        subject.config = config
+    wanted_stages = {stages} if isinstance(stages, str) else set(stages)
+    chosen = normalise_codes(select) if select is not None else normalise_codes(config.get("select"))
+    ignored = [*normalise_codes(config.get("ignore")), *normalise_codes(ignore)]
+    timings = subject.cache.setdefault("timings", {})
+    findings: list[Finding] = []
+    for check_class in all_checks():
+        code = check_class.code
+        if check_class.stage not in wanted_stages or not is_selected(code, chosen, ignored):
+            continue
+        started = time.perf_counter()
+        try:
+            check = check_class(checked_thresholds(check_class, config))
+            if not check.applies(subject):
+                continue
+            # numpy's RuntimeWarnings about empty slices and the like are the check's business
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                produced = list(check.run(subject) or [])
+            findings.extend(f for f in produced if isinstance(f, Finding))
+        except Exception as error:
+            findings.append(internal_failure(code, check_class.stage, error))
+        finally:
+            timings[code] = time.perf_counter() - started
+    # K000 stands for a selected check, so only an explicit ignore hides it
+    kept = [f for f in findings
+            if is_selected(f.code, None if f.code == INTERNAL_CODE else chosen, ignored)]
+    return sorted(kept, key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.code))
+
+
+def checked_thresholds(check_class: type[Check], config: dict[str, Any]) -> dict[str, Any]:
+    """The configured thresholds of a check that it knows, with the type of their defaults.
+
+    A typo or a value of the wrong type gives a one-line warning and the default is used, so a
+    configuration mistake never makes the check fail.
+    """
+    wanted = thresholds_for(config, check_class.code)
+    kept: dict[str, Any] = {}
+    for key, value in wanted.items():
+        if key not in check_class.defaults and not _open_ended(check_class):
+            known = ", ".join(check_class.defaults) or "none"
+            _warn(f"{check_class.code} has no threshold {key!r} (known: {known}); ignored")
+        elif key in check_class.defaults and not _same_kind(value, check_class.defaults[key]):
+            _warn(f"[thresholds.{check_class.code}] {key} = {value!r} is not a "
+                  f"{type(check_class.defaults[key]).__name__}; using {check_class.defaults[key]!r}")
+        else:
+            kept[key] = value
+    return kept
+
+
+def _open_ended(check_class: type[Check]) -> bool:
+    # K101 takes per-optimizer keys (adam_max, sgd_min…) beyond its defaults
+    return bool(getattr(check_class, "open_thresholds", False))
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _warn(message: str) -> None:
+    from kepler_jupyter.warnings import KeplerWarning
+
+    warnings.warn(f"kepler: {message}", KeplerWarning, stacklevel=4)
+
+
+def internal_failure(code: str, stage: str, error: BaseException) -> Finding:
+    """The finding that stands for a check that raised."""
+    detail = " ".join(f"{type(error).__name__}: {error}".split())
+    if len(detail) > 300:
+        detail = detail[:300] + "…"
+    return Finding(
+        code=INTERNAL_CODE,
+        title="A check failed internally",
+        severity="info",
+        stage=stage,
+        message=f"check {code} failed internally: {detail}; training goes on",
+        why="kepler could not finish this check on your data or model; nothing else is affected.",
+        fix=(f"Ignore it with --ignore {code} if it keeps failing, and please report it with the "
+             "message above."),
+        evidence={"check": code, "error": detail},
+    )

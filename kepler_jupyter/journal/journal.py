@@ -1,0 +1,353 @@
+"""``Journal``: the public API over a project's experiment records."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kepler_jupyter.journal.errors import JournalError
+from kepler_jupyter.journal.frame import FRAME_FIELDS, records_to_dataframe
+from kepler_jupyter.journal.logfile import journal_file_for
+from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
+from kepler_jupyter.journal.schema import make_json_safe, normalize_record
+from kepler_jupyter.warnings import KeplerInternalWarning
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from tinydb.table import Table
+
+    from kepler_jupyter.journal.compaction import CompactionReport
+
+class Journal:
+    """The experiment records of one project, stored in ``<project>/.kepler/journal.jsonl``.
+
+    Opening a journal reads nothing and creates nothing; the ``.kepler`` folder is created by
+    the first write. Every Journal of the same project in one process shares one in-memory
+    view of the file, which reads only what other processes appended since the last look, and
+    parses a record only when it is needed: ``get`` parses one record, ``search`` the fields
+    it compares, ``experiments(fields=...)`` the fields listed.
+
+    Records handed out (by ``get``, ``experiments``, ``search``, ``query``) are fresh dicts at
+    the top level, but their nested dicts and lists are shared with that view: treat them as
+    read-only, and change a record with ``update``.
+
+    Parameters
+    ----------
+    project_dir
+        The project folder. ``None``: the folder set by ``%kepler init``, else
+        ``KEPLER_PROJECT_DIR``, else the nearest folder upward with a ``.kepler/`` folder,
+        else the working directory.
+
+    Examples
+    --------
+    >>> journal = Journal("my_project")                    # doctest: +SKIP
+    >>> journal.add({"id": new_experiment_id(), "status": "running"})  # doctest: +SKIP
+    >>> journal.search(status="completed", **{"params.optimizer": "adam"})  # doctest: +SKIP
+    """
+
+    def __init__(self, project_dir: str | os.PathLike[str] | None = None) -> None:
+        self._project_dir = resolve_project_dir(project_dir)
+        self._file = journal_file_for(self._project_dir / KEPLER_DIR_NAME)
+        self._table: Table | None = None
+
+    # ----------------------------------------------------------------- where
+    @property
+    def project_dir(self) -> Path:
+        """The project folder."""
+        return self._project_dir
+
+    @property
+    def kepler_dir(self) -> Path:
+        """``<project>/.kepler``, which holds the journal."""
+        return self._file.kepler_dir
+
+    @property
+    def path(self) -> Path:
+        """The journal file, ``<project>/.kepler/journal.jsonl``."""
+        return self._file.path
+
+    @property
+    def damaged_lines(self) -> list[int]:
+        """Line numbers of the journal file that could not be read (already reported)."""
+        self._file.refresh()
+        return sorted(self._file.damaged)
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self._project_dir)!r})"
+
+    def __len__(self) -> int:
+        self._file.refresh()
+        return len(self._file)
+
+    # ----------------------------------------------------------------- writing
+    def add(self, record: Mapping[str, Any]) -> str:
+        """Append a new experiment record.
+
+        The record is converted to plain JSON (numpy values become Python numbers, NaN and
+        infinity become ``None``) and gets ``format`` if it has none. This costs the same
+        whatever the size of the journal: one locked, fsynced append.
+
+        Parameters
+        ----------
+        record
+            A dict with a string ``id`` (see ``new_experiment_id``).
+
+        Returns
+        -------
+        str
+            The record's id.
+
+        Raises
+        ------
+        JournalError
+            If the record has no id, has an id this process already knows, or cannot be
+            written (the journal is then unchanged).
+        """
+        stored = self._normalized(record)
+        record_id = stored["id"]
+        # Only what this process has already read is checked: reading a whole journal to
+        # check one random id would make every insert cost as much as an open.
+        if record_id in self._file:
+            raise JournalError(
+                f"the journal already has an experiment {record_id!r}; use update() to change it"
+            )
+        self._file.append([stored])
+        self._maybe_compact()
+        return record_id
+
+    def update(self, exp_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into the top level of a record's latest version and save it.
+
+        Parameters
+        ----------
+        exp_id
+            The record's id, or a unique prefix of it.
+        changes
+            Top-level fields to set; a nested dict replaces the whole field.
+
+        Returns
+        -------
+        dict
+            The new latest version.
+
+        Raises
+        ------
+        JournalError
+            If no record (or more than one) matches ``exp_id``, if ``changes`` tries to
+            change the id, or if the write fails (the journal is then unchanged).
+        """
+        if not isinstance(changes, Mapping):
+            raise JournalError(f"update() takes a dict of changes, not {type(changes).__name__}")
+        safe_changes = make_json_safe(changes)
+        journal_file = self._file
+        # Catch up before taking the lock (a first read of a large journal takes a while and
+        # other writers should not wait for it), then read the last few lines and append
+        # under one lock, so two kernels updating the same record at once each merge into
+        # the other's version instead of overwriting it.
+        journal_file.refresh()
+        with journal_file.locked():
+            record_id = self._resolve_id(exp_id)
+            if safe_changes.get("id", record_id) != record_id:
+                raise JournalError(
+                    f"the id of experiment {record_id!r} cannot be changed "
+                    f"(to {safe_changes['id']!r})"
+                )
+            current = journal_file.record(record_id)
+            if current is None:  # its only version turned out unreadable just now
+                raise JournalError(f"experiment {record_id!r} could not be read from {self.path}")
+            merged = {**current, **safe_changes}
+            journal_file.append([merged])
+        self._maybe_compact()
+        return dict(merged)
+
+    def compact(self) -> CompactionReport:
+        """Rewrite the journal keeping only the latest version of each record.
+
+        Safe against crashes and concurrent writers; lines that cannot be read are first set
+        aside in ``.kepler/journal.damaged-<time>.jsonl``. Runs by itself when the file holds
+        many superseded versions.
+
+        Returns
+        -------
+        CompactionReport
+            Lines before and after, records kept, and the side file of damaged lines if any.
+
+        Raises
+        ------
+        JournalError
+            If the rewrite fails; the journal is then left as it was.
+        """
+        from kepler_jupyter.journal.compaction import compact
+
+        return compact(self._file)
+
+    # ----------------------------------------------------------------- reading
+    def get(self, exp_id: str) -> dict[str, Any]:
+        """The latest version of one experiment.
+
+        Parameters
+        ----------
+        exp_id
+            Its id, or a prefix of the id that no other experiment shares.
+
+        Raises
+        ------
+        JournalError
+            If no experiment matches, or several do.
+        """
+        journal_file = self._file
+        with journal_file.mutex:
+            record_id = self._resolve_id(exp_id)
+            return dict(journal_file.record(record_id) or {})
+
+    def experiments(
+        self, status: str | None = None, fields: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Latest version of every experiment, oldest first (by ``created``).
+
+        Parameters
+        ----------
+        status
+            Keep only experiments with this status (``"completed"``, ``"failed"``, ...).
+        fields
+            Top-level fields to return (``id`` is always included), for listings: only those
+            fields are parsed, so listing a large journal with ``fields=("name", "status",
+            "created", "metrics")`` costs a fraction of reading every record in full.
+        """
+        wanted = None if fields is None else {"id", *fields}
+        if status is None:
+            return self._listing(wanted)
+        matching = self._matching([(("status",), status)])
+        return [self._shaped(record_id, wanted) for record_id in matching]
+
+    def search(self, **fields: Any) -> list[dict[str, Any]]:
+        """Experiments whose fields equal the given values, oldest first.
+
+        A key may name a nested field with dots, or with ``__`` where a Python keyword needs
+        it: ``search(status="completed", **{"params.optimizer": "adam"})`` and
+        ``search(params__optimizer="adam")`` are the same search. A missing field matches
+        nothing. Only the fields searched are parsed until a record matches.
+        """
+        conditions = [
+            (tuple(key.replace("__", ".").split(".")), make_json_safe(value))
+            for key, value in fields.items()
+        ]
+        return [self._shaped(record_id, None) for record_id in self._matching(conditions)]
+
+    def query(self, condition: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """Experiments matching a TinyDB query (or any function of a record), oldest first.
+
+        Examples
+        --------
+        >>> from tinydb import Query                                   # doctest: +SKIP
+        >>> journal.query(Query().metrics.val_accuracy > 0.9)          # doctest: +SKIP
+        """
+        return [dict(record) for record in self._records_oldest_first() if condition(record)]
+
+    @property
+    def table(self) -> Table:
+        """The records as a TinyDB table, for anything the methods above do not cover.
+
+        Writes through it are appended like any other; document ids are stable within this
+        process (order of first appearance in the file).
+        """
+        if self._table is None:
+            from kepler_jupyter.journal.storage import open_table
+
+            self._table = open_table(self._file)
+        return self._table
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per experiment, oldest first.
+
+        Columns: id, name, status, created, duration_s, framework, model_class, n_params,
+        epochs, batch_size, optimizer, learning_rate, loss, ``metrics.<name>`` for each final
+        metric, tags (comma-separated) and hypothesis.
+        """
+        return records_to_dataframe(self._listing(set(FRAME_FIELDS)))
+
+    # ----------------------------------------------------------------- helpers
+    def _records_oldest_first(self) -> list[dict[str, Any]]:
+        """The view's own record dicts (do not modify), oldest first."""
+        journal_file = self._file
+        with journal_file.mutex:
+            journal_file.refresh()
+            records = journal_file.all_records()
+            return [records[record_id] for record_id in journal_file.sorted_ids()]
+
+    def _listing(self, wanted: set[str] | None) -> list[dict[str, Any]]:
+        journal_file = self._file
+        with journal_file.mutex:
+            journal_file.refresh()
+            if wanted is None:
+                journal_file.all_records()  # parse in one go rather than one by one
+            shaped = [self._shaped(record_id, wanted) for record_id in journal_file.sorted_ids()]
+            return [record for record in shaped if record]  # gone if found unreadable just now
+
+    def _shaped(self, record_id: str, wanted: set[str] | None) -> dict[str, Any]:
+        """A fresh top-level dict: the whole record, or only the ``wanted`` fields."""
+        if wanted is None:
+            return dict(self._file.record(record_id) or {})
+        return self._file.fields(record_id, wanted)
+
+    def _matching(self, conditions: list[tuple[tuple[str, ...], Any]]) -> list[str]:
+        """Ids, oldest first, of records where every (path, value) condition holds."""
+        journal_file = self._file
+        names = {path[0] for path, _ in conditions}
+        with journal_file.mutex:
+            journal_file.refresh()
+            matching = []
+            for record_id in journal_file.sorted_ids():
+                values = journal_file.fields(record_id, names)
+                if all(_equals(values, path, expected) for path, expected in conditions):
+                    matching.append(record_id)
+            return matching
+
+    def _resolve_id(self, exp_id: str) -> str:
+        if not isinstance(exp_id, str) or not exp_id.strip():
+            raise JournalError(f"an experiment id must be a non-empty string, not {exp_id!r}")
+        journal_file = self._file
+        journal_file.refresh()
+        exp_id = exp_id.strip()
+        if exp_id in journal_file:
+            return exp_id
+        matches = [record_id for record_id in journal_file.ids() if record_id.startswith(exp_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise JournalError(f"no experiment with an id starting with {exp_id!r} in {self.path}")
+        shown = ", ".join(sorted(matches)[:5]) + (", ..." if len(matches) > 5 else "")
+        raise JournalError(
+            f"{exp_id!r} matches {len(matches)} experiments ({shown}); type more of the id"
+        )
+
+    @staticmethod
+    def _normalized(record: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return normalize_record(record)
+        except (TypeError, ValueError) as error:
+            raise JournalError(str(error)) from None
+
+    def _maybe_compact(self) -> None:
+        if not self._file.needs_compaction():
+            return
+        try:
+            self.compact()
+        except Exception as error:  # the write itself succeeded; compaction can wait
+            warnings.warn(
+                f"kepler could not compact its journal {self.path}: {error}",
+                KeplerInternalWarning,
+                stacklevel=3,
+            )
+
+
+def _equals(record: Mapping[str, Any], path: tuple[str, ...], expected: Any) -> bool:
+    value: Any = record
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return False  # a missing field matches nothing, not even None
+        value = value[key]
+    return bool(value == expected)

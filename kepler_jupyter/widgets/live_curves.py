@@ -1,0 +1,181 @@
+"""A live plot of loss and metrics per epoch, shown under the cell during a Keras fit.
+
+``LiveCurves(["loss", "accuracy"])`` draws one panel per metric, each with its training and
+validation (``val_…``) curve, and ``update(epoch, logs)`` appends one point per curve. It is
+shown in addition to Keras' own progress output, never instead of it.
+
+Two renderings, picked once: a plotly ``FigureWidget`` (plotly 6+ needs ``anywidget`` for it)
+that the front end updates in place, or, where ``FigureWidget`` is unavailable, an ipywidgets
+``Output`` into which a small static figure is re-drawn. Either way redraws are throttled to one
+per ``min_interval`` seconds (fast epochs would otherwise flood the front end); ``finish()``
+draws what is pending. Outside a notebook the text ``repr`` gives the latest values.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from typing import Any
+
+VALIDATION_PREFIX = "val_"
+
+
+def _panel_names(metric_names: Iterable[str]) -> list[str]:
+    """Base metric names in first-seen order: ``["loss", "val_loss", "acc"]`` → loss, acc."""
+    panels: list[str] = []
+    for name in metric_names:
+        base = name[len(VALIDATION_PREFIX):] if name.startswith(VALIDATION_PREFIX) else name
+        if base and base not in panels:
+            panels.append(base)
+    return panels or ["loss"]
+
+
+class LiveCurves:
+    """Loss and metric curves that grow by one point per epoch.
+
+    Parameters
+    ----------
+    metric_names : iterable of str
+        The logged names to plot, e.g. ``["loss", "accuracy"]``; ``val_`` names share the panel
+        of their base metric, whose validation curve is always drawn when values arrive.
+    title : str
+        The figure's title.
+    mode : {"auto", "figurewidget", "output"}
+        ``auto`` uses a ``FigureWidget`` when plotly can build one, else an ``Output``.
+    min_interval : float
+        Seconds between two redraws at most.
+    """
+
+    def __init__(self, metric_names: Iterable[str], title: str = "Training curves",
+                 mode: str = "auto", min_interval: float = 0.5) -> None:
+        self.panels = _panel_names(metric_names)
+        self.title = title
+        self.min_interval = min_interval
+        #: curve name ("loss", "val_loss", …) -> (epochs, values)
+        self.history: dict[str, tuple[list[int], list[float]]] = {}
+        for panel in self.panels:
+            for name in (panel, VALIDATION_PREFIX + panel):
+                self.history[name] = ([], [])
+        self._last_draw = -math.inf  # the first epoch is drawn at once
+        self._pending = False
+        self.mode = self._choose_mode(mode)
+        self.widget = self._build_figure_widget() if self.mode == "figurewidget" else None
+        if self.mode == "output":
+            import ipywidgets
+
+            self.widget = ipywidgets.Output()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def update(self, epoch: int, logs: dict[str, Any] | None) -> None:
+        """Append the values of ``logs`` for epoch ``epoch`` (0-based, shown 1-based);
+        non-numeric and non-finite values are skipped."""
+        for name, value in (logs or {}).items():
+            if name not in self.history or isinstance(value, bool):
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(number):
+                epochs, values = self.history[name]
+                epochs.append(epoch + 1)
+                values.append(number)
+        self._pending = True
+        if time.monotonic() - self._last_draw >= self.min_interval:
+            self.draw()
+
+    def finish(self) -> None:
+        """Draw whatever the throttle held back (call once the fit ends)."""
+        if self._pending:
+            self.draw()
+
+    def draw(self) -> None:
+        """Push the current curves to the front end now."""
+        self._last_draw = time.monotonic()
+        self._pending = False
+        if self.mode == "figurewidget":
+            with self.widget.batch_update():
+                for trace in self.widget.data:
+                    epochs, values = self.history[trace.meta]
+                    trace.x, trace.y = list(epochs), list(values)
+        elif self.mode == "output":
+            from IPython.display import display
+
+            figure = self.figure()
+            with self.widget:
+                self.widget.clear_output(wait=True)
+                display(figure)
+
+    def figure(self) -> Any:
+        """A static plotly figure of the curves so far."""
+        import plotly.graph_objects as go
+
+        figure = go.Figure(self._layout_figure())
+        for trace in figure.data:
+            epochs, values = self.history[trace.meta]
+            trace.x, trace.y = list(epochs), list(values)
+        return figure
+
+    def latest(self) -> dict[str, float]:
+        """The last value of every curve that has one."""
+        return {name: values[-1] for name, (_, values) in self.history.items() if values}
+
+    # -- display ------------------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget if self.widget is not None else repr(self))
+
+    def __repr__(self) -> str:
+        latest = self.latest()
+        epochs = [e[-1] for e, _ in self.history.values() if e]
+        if not epochs:
+            return f"LiveCurves({', '.join(self.panels)}: no epoch yet)"
+        parts = []
+        for panel in self.panels:
+            if panel not in latest and VALIDATION_PREFIX + panel not in latest:
+                continue
+            text = f"{panel} {latest[panel]:.4g}" if panel in latest else panel
+            if VALIDATION_PREFIX + panel in latest:
+                text += f" (val {latest[VALIDATION_PREFIX + panel]:.4g})"
+            parts.append(text)
+        return f"LiveCurves(epoch {max(epochs)}: {', '.join(parts)})"
+
+    # -- building -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _choose_mode(mode: str) -> str:
+        if mode not in ("auto", "figurewidget", "output"):
+            raise ValueError(f"mode must be 'auto', 'figurewidget' or 'output', not {mode!r}")
+        if mode != "auto":
+            return mode
+        try:
+            import plotly.graph_objects as go
+
+            go.FigureWidget()  # plotly 6+ raises ImportError here without anywidget
+        except Exception:
+            return "output"
+        return "figurewidget"
+
+    def _layout_figure(self) -> Any:
+        from plotly.subplots import make_subplots
+
+        figure = make_subplots(rows=len(self.panels), cols=1, shared_xaxes=True,
+                               subplot_titles=self.panels, vertical_spacing=0.08)
+        for row, panel in enumerate(self.panels, start=1):
+            for name, dash in ((panel, "solid"), (VALIDATION_PREFIX + panel, "dash")):
+                figure.add_scatter(x=[], y=[], name=name, meta=name, mode="lines+markers",
+                                   line={"dash": dash}, row=row, col=1)
+        figure.update_layout(title=self.title, height=180 + 160 * len(self.panels),
+                             margin={"l": 50, "r": 20, "t": 60, "b": 40},
+                             legend={"orientation": "h"})
+        figure.update_xaxes(title_text="epoch", row=len(self.panels), col=1)
+        return figure
+
+    def _build_figure_widget(self) -> Any:
+        import plotly.graph_objects as go
+
+        return go.FigureWidget(self._layout_figure())
