@@ -12,7 +12,7 @@ from kepler_jupyter.journal import Journal
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "quickstart.ipynb"
 
 
-def test_quickstart_runs_headless_and_journals_two_experiments(tmp_path, monkeypatch):
+def test_quickstart_runs_headless_and_journals_its_experiments(tmp_path, monkeypatch):
     monkeypatch.setenv("KEPLER_PROJECT_DIR", str(tmp_path))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
@@ -26,6 +26,10 @@ def test_quickstart_runs_headless_and_journals_two_experiments(tmp_path, monkeyp
     assert len(mlp["history"]["val_accuracy"]) == 8
     assert mlp["metrics"]["val_accuracy"] > 0.85
     assert logreg["metrics"]["val_score"] > 0.85
+    raw = by_name["digits-mlp-raw-pixels"]
+    assert raw["status"] == "completed"  # a warning never stops a fit
+    assert "K306" in {finding["code"] for finding in raw["findings"]}
+    assert not any(f["severity"] in ("error", "warning") for f in mlp["findings"] if f["stage"] != "results")
     outputs = "".join(
         output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
         for cell in notebook.cells
