@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "FitBlocked",
     "Journal",
     "KeplerWarning",
     "__version__",
@@ -21,11 +22,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from kepler_jupyter.experiment import FitBlocked
     from kepler_jupyter.journal import Journal
-    from kepler_jupyter.warnings import KeplerWarning
     from kepler_jupyter.session import watch
+    from kepler_jupyter.warnings import KeplerWarning
 
 _LAZY = {
+    "FitBlocked": ("kepler_jupyter.experiment", "FitBlocked"),
     "Journal": ("kepler_jupyter.journal", "Journal"),
     "watch": ("kepler_jupyter.session", "watch"),
     "KeplerWarning": ("kepler_jupyter.warnings", "KeplerWarning"),

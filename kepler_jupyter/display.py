@@ -64,8 +64,10 @@ def end_summary(record: dict[str, Any]) -> str:
 class Reporter:
     """Shows kepler's messages for one cell or watch() block."""
 
-    def __init__(self, mode: str = "text") -> None:
+    def __init__(self, mode: str = "text", project_dir: Any = None) -> None:
         self.mode = mode
+        #: the project whose config the findings panel's "ignore" button writes to
+        self.project_dir = project_dir
         self._live: Any = None
         # findings already shown during training are not repeated in the end summary
         self._shown: set[int] = set()
@@ -107,7 +109,7 @@ class Reporter:
         from kepler_jupyter.config import ignore_code_for_project
         from kepler_jupyter.journal import resolve_project_dir
 
-        ignore_code_for_project(resolve_project_dir(), code)
+        ignore_code_for_project(self.project_dir or resolve_project_dir(), code)
 
     def show_blocked(self, record: dict[str, Any], errors: list[Any]) -> None:
         codes = ", ".join(sorted({f.code for f in errors}))

@@ -196,6 +196,7 @@ def watch(
         notebook_path=notebook_path,
         display=mode,
     )
-    session = WatchSession(options, Journal(project_dir), Reporter(mode))
+    journal = Journal(project_dir)
+    session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
     with Interception(session.handle_fit, on_score=session.handle_score):
         yield session
