@@ -172,6 +172,8 @@ class Reporter:
     def show_end(self, ctx: Any) -> None:
         record = ctx.record
         text = end_summary(record)
+        if self._live is not None:
+            self._live.finish()  # draws the last, throttled epoch
         self._live = None
         post_fit = [
             f for f in ctx.findings if f.stage in ("training", "results") and id(f) not in self._shown

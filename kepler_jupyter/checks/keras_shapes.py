@@ -88,9 +88,26 @@ def infer_input_shapes(model: Any, X: Any) -> dict[int, tuple]:
     return shapes
 
 
+def output_rank(model: Any, input_shapes: dict[int, tuple]) -> int | None:
+    """Rank of the single output, batch axis included (2 for ``(n, classes)``, 3 for a
+    sequence of predictions); ``None`` when unknown or when the model has several outputs."""
+    outputs = getattr(model, "outputs", None) if getattr(model, "built", False) else None
+    if outputs:
+        return len(outputs[0].shape) if len(outputs) == 1 else None
+    layers = getattr(model, "layers", None) or []
+    shape = input_shapes.get(id(layers[-1])) if layers else None
+    if shape is None:
+        return None
+    try:
+        return len(layers[-1].compute_output_shape(shape))
+    except Exception:  # a layer that cannot say leaves the rank unknown
+        return None
+
+
 @dataclass
 class LabelSummary:
-    """How the labels look to a Keras loss. ``kind`` is ``integer`` (class ids), ``onehot``,
+    """How the labels look to a Keras loss. ``kind`` is ``integer`` (class ids, one per sample
+    or one per position of a sequence / image), ``onehot``,
     ``multilabel`` (several 0/1 columns), ``probabilities`` (soft targets) or ``continuous``."""
 
     shape: tuple[int, ...]
@@ -135,6 +152,8 @@ def label_summary(y: Any, sample_rows: int = 20_000) -> LabelSummary | None:
         kind = "onehot" if bool(np.all(rows.sum(axis=-1) == 1)) else "multilabel"
     elif minimum >= 0 and maximum <= 1 and bool(np.allclose(rows.sum(axis=-1), 1, atol=1e-3)):
         kind = "probabilities"
+    elif integral and minimum >= 0:
+        kind = "integer"  # class ids per position, e.g. one tag per time step
     else:
         kind = "continuous"
     n_distinct = None

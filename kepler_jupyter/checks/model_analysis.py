@@ -37,6 +37,15 @@ class ModelAnalysis:
     n_samples: int | None
     #: input shape of each layer (by id) of an unbuilt Sequential, inferred from X
     input_shapes: dict[int, tuple]
+    #: rank of the single output with the batch axis (2 for Dense heads), when known
+    output_rank: int | None = None
+
+    @property
+    def labels_per_position(self) -> bool:
+        """Labels with fewer axes than the output hold one class id per position (sequence
+        tagging, segmentation) rather than one row per sample."""
+        return (self.labels is not None and self.output_rank is not None
+                and 2 <= len(self.labels.shape) < self.output_rank)
 
 
 def analyse(subject: CheckSubject) -> ModelAnalysis:
@@ -47,17 +56,31 @@ def analyse(subject: CheckSubject) -> ModelAnalysis:
     graphs = [g for g in map(ki.layer_graph, ki.nested_models(model)) if g is not None]
     shape = getattr(subject.X, "shape", None)
     n_samples = int(shape[0]) if shape is not None and len(shape) > 0 else None
+    input_shapes = ks.infer_input_shapes(model, subject.X)
     analysis = ModelAnalysis(
         model=model,
         graphs=graphs,
         head=ki.output_head(model),
         loss=ki.compiled_loss_info(model),
-        labels=ks.label_summary(subject.y),
+        labels=_all_labels(subject),
         n_samples=n_samples,
-        input_shapes=ks.infer_input_shapes(model, subject.X),
+        input_shapes=input_shapes,
+        output_rank=ks.output_rank(model, input_shapes),
     )
     subject.cache[_ANALYSIS_KEY] = analysis
     return analysis
+
+
+def _all_labels(subject: CheckSubject) -> ks.LabelSummary | None:
+    """The training labels' summary, its range widened by the validation labels (a class that
+    only appears in validation still needs an output unit)."""
+    labels = ks.label_summary(subject.y)
+    validation = subject.validation[1] if subject.validation else None
+    other = ks.label_summary(validation) if labels is not None else None
+    if other is not None and other.kind == labels.kind and other.width == labels.width:
+        labels.minimum = min(labels.minimum, other.minimum)
+        labels.maximum = max(labels.maximum, other.maximum)
+    return labels
 
 
 def compute_layers(analysis: ModelAnalysis) -> Iterator[tuple[ki.LayerGraph, Any]]:

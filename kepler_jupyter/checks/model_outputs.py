@@ -135,14 +135,14 @@ class OutputWidthMismatch(KerasCheck):
         head, loss, labels = analysis.head, analysis.loss, analysis.labels
         if head is None or loss is None or labels is None or head.units is None:
             return
-        if len(labels.shape) > 2:
-            return  # sequence / image labels: widths are not comparable this simply
         units, problem = head.units, None
-        if loss.kind == "sparse_ce" and labels.kind == "integer":
+        if loss.kind == "sparse_ce":
             needed = int(labels.maximum) + 1
-            if units < needed:
+            if labels.kind == "integer" and units < needed:
                 problem = (f"labels go up to {int(labels.maximum)} ({needed} classes) but the "
                            f"output has {units} unit{'s' if units != 1 else ''}")
+        elif len(labels.shape) > 2 or analysis.labels_per_position:
+            return  # sequence / image labels: widths are not comparable this simply
         elif loss.kind == "categorical_ce" and units == 1:
             problem = ("categorical cross-entropy over a single output unit is always 0; the "
                        "model cannot learn")
@@ -173,18 +173,20 @@ class LabelsIncompatibleWithLoss(KerasCheck):
             return
         evidence = {"loss": loss.name, "label_kind": labels.kind, "label_shape": list(labels.shape),
                     "label_min": labels.minimum, "label_max": labels.maximum}
-        if loss.kind == "sparse_ce" and labels.kind in ("onehot", "multilabel", "probabilities"):
+        rows = labels.kind in ("onehot", "multilabel", "probabilities")
+        if loss.kind == "sparse_ce" and rows and not analysis.labels_per_position:
             yield self.finding(
                 f"The labels are {labels.kind} rows of width {labels.width} but {loss.name} "
                 "expects integer class ids.", evidence,
                 fix="Use categorical_crossentropy for one-hot labels, or pass "
                     "y.argmax(axis=1) with sparse_categorical_crossentropy.")
-        elif loss.kind == "sparse_ce" and labels.kind == "continuous" and len(labels.shape) <= 2:
+        elif loss.kind == "sparse_ce" and labels.kind == "continuous":
             yield self.finding(
                 f"The labels are not class ids (min {labels.minimum:g}, max {labels.maximum:g})"
                 f" but {loss.name} expects integers from 0 to n_classes - 1.", evidence,
                 fix="Encode the classes as integers 0 … n-1 (sklearn LabelEncoder).")
-        elif (loss.kind == "categorical_ce" and labels.kind == "integer" and labels.width == 1
+        elif (loss.kind == "categorical_ce" and labels.kind == "integer"
+              and (labels.width == 1 or analysis.labels_per_position)
               and head is not None and (head.units or 0) > 1):
             yield self.finding(
                 f"The labels are integer class ids (shape {labels.shape}) but {loss.name} "

@@ -159,7 +159,7 @@ def default_training_checks(ignore: list[str] | tuple[str, ...] = ()) -> list[Ch
 def make_training_callbacks(
     ctx: Any,
     checks: list[Check] | None = None,
-    probe_budget: float = 0.01,
+    probe_budget: float = 0.005,
     probe_size: int = 64,
 ) -> list[Any]:
     """The Keras callbacks that watch one fit: ``[KeplerTrainingMonitor]``, or ``[]``.

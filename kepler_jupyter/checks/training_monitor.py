@@ -26,7 +26,7 @@ from kepler_jupyter.warnings import KeplerInternalWarning
 class TrainingMonitor:
     """State and judgement of one fit; ``keras_callback`` forwards Keras' hooks to it."""
 
-    def __init__(self, ctx: Any, checks: list[Check], probe_budget: float = 0.01,
+    def __init__(self, ctx: Any, checks: list[Check], probe_budget: float = 0.005,
                  probe_size: int = 64) -> None:
         self.ctx = ctx
         self.checks = {check.code: check for check in checks}

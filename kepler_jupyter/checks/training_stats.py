@@ -23,8 +23,10 @@ from kepler_jupyter.checks import keras_introspection as ki
 SATURATION_OUTPUT = {"sigmoid": (1 / (1 + math.exp(5)), 1 / (1 + math.exp(-5))),
                      "tanh": (-math.tanh(5), math.tanh(5))}
 MAX_MONITORED_LAYERS = 32
-#: probe inputs are capped at about this many values (64 MNIST rows, ~20 ImageNet images)
-MAX_PROBE_VALUES = 4_000_000
+#: probe inputs are capped at about this many values (64 MNIST rows, 6 ImageNet images) …
+MAX_PROBE_VALUES = 1_000_000
+#: … and the activations read back at about this many (32 MB of float32)
+MAX_ACTIVATION_VALUES = 8_000_000
 
 
 @dataclass
@@ -128,6 +130,7 @@ class Probe:
         self.loss_fn = keras.losses.get(loss) if isinstance(loss, str) else loss
         self.kernels = _kernel_variables(model)
         self.relu_layers, self.saturating_layers = _monitored_layers(model)
+        self._fit_activation_budget()
         monitored = self.relu_layers + self.saturating_layers
         inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
         self.extractor = None
@@ -137,6 +140,25 @@ class Probe:
                                          [layer.output for layer in monitored] + outputs)
         info = ki.loss_info(loss)
         self.sparse_labels = info is not None and info.kind == "sparse_ce"
+
+    def _fit_activation_budget(self) -> None:
+        """Keep the activations read back within ``MAX_ACTIVATION_VALUES``: drop probe rows
+        down to 4, then the largest monitored layers (image models have huge early maps)."""
+
+        def per_sample(layer: Any) -> int:
+            shape = getattr(getattr(layer, "output", None), "shape", None) or ()
+            dims = [int(d) for d in shape[1:] if d is not None]
+            return math.prod(dims) if len(dims) == len(shape) - 1 else MAX_ACTIVATION_VALUES
+
+        layers = self.relu_layers + self.saturating_layers
+        while layers and sum(map(per_sample, layers)) * 4 > MAX_ACTIVATION_VALUES:
+            layers.remove(max(layers, key=per_sample))
+        self.relu_layers = [layer for layer in self.relu_layers if layer in layers]
+        self.saturating_layers = [layer for layer in self.saturating_layers if layer in layers]
+        total = sum(map(per_sample, layers))
+        if total:
+            rows = max(4, MAX_ACTIVATION_VALUES // total)
+            self.x, self.y = self.x[:rows], self.y[:rows]
 
     def _labels_like(self, prediction: Any) -> Any:
         """Labels shaped as Keras' compiled loss would shape them (it adds the trailing unit

@@ -1,13 +1,15 @@
 """A live plot of loss and metrics per epoch, shown under the cell during a Keras fit.
 
 ``LiveCurves(["loss", "accuracy"])`` draws one panel per metric, each with its training and
-validation (``val_…``) curve, and ``update(epoch, logs)`` appends one point per curve. It is
-shown in addition to Keras' own progress output, never instead of it.
+validation (``val_…``) curve, and ``update(epoch, logs)`` appends one point per curve. Without
+metric names the panels are the metrics of the first epoch's logs. It is shown in addition to
+Keras' own progress output, never instead of it.
 
 Two renderings, picked once: a plotly ``FigureWidget`` (plotly 6+ needs ``anywidget`` for it)
 that the front end updates in place, or, where ``FigureWidget`` is unavailable, an ipywidgets
-``Output`` into which a small static figure is re-drawn. Either way redraws are throttled to one
-per ``min_interval`` seconds (fast epochs would otherwise flood the front end); ``finish()``
+``Output`` into which a small static figure is re-drawn. Either way the widget shown is a
+container displayed at once, filled when the first epoch ends; redraws are throttled to one per
+``min_interval`` seconds (fast epochs would otherwise flood the front end), and ``finish()``
 draws what is pending. Outside a notebook the text ``repr`` gives the latest values.
 """
 
@@ -19,6 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 VALIDATION_PREFIX = "val_"
+#: logged values that are settings, not metrics
+NOT_METRICS = frozenset({"learning_rate", "lr"})
 
 
 def _panel_names(metric_names: Iterable[str]) -> list[str]:
@@ -26,9 +30,9 @@ def _panel_names(metric_names: Iterable[str]) -> list[str]:
     panels: list[str] = []
     for name in metric_names:
         base = name[len(VALIDATION_PREFIX):] if name.startswith(VALIDATION_PREFIX) else name
-        if base and base not in panels:
+        if base and base not in panels and base not in NOT_METRICS:
             panels.append(base)
-    return panels or ["loss"]
+    return panels
 
 
 class LiveCurves:
@@ -47,30 +51,42 @@ class LiveCurves:
         Seconds between two redraws at most.
     """
 
-    def __init__(self, metric_names: Iterable[str], title: str = "Training curves",
-                 mode: str = "auto", min_interval: float = 0.5) -> None:
-        self.panels = _panel_names(metric_names)
+    def __init__(self, metric_names: Iterable[str] | None = None, title: str = "Training curves",
+                 mode: str = "auto", min_interval: float = 0.25) -> None:
         self.title = title
         self.min_interval = min_interval
         #: curve name ("loss", "val_loss", …) -> (epochs, values)
         self.history: dict[str, tuple[list[int], list[float]]] = {}
-        for panel in self.panels:
-            for name in (panel, VALIDATION_PREFIX + panel):
-                self.history[name] = ([], [])
+        self.panels: list[str] = []
         self._last_draw = -math.inf  # the first epoch is drawn at once
         self._pending = False
+        self._figure_widget: Any = None
         self.mode = self._choose_mode(mode)
-        self.widget = self._build_figure_widget() if self.mode == "figurewidget" else None
-        if self.mode == "output":
-            import ipywidgets
+        import ipywidgets
 
-            self.widget = ipywidgets.Output()
+        # the container is displayed before the first epoch; the figure goes in when it ends
+        self.widget = ipywidgets.VBox([]) if self.mode == "figurewidget" else ipywidgets.Output()
+        if metric_names is not None:
+            self._set_panels(_panel_names(metric_names) or ["loss"])
+
+    def _set_panels(self, panels: list[str]) -> None:
+        self.panels = panels
+        for panel in panels:
+            for name in (panel, VALIDATION_PREFIX + panel):
+                self.history[name] = ([], [])
+        if self.mode == "figurewidget":
+            import plotly.graph_objects as go
+
+            self._figure_widget = go.FigureWidget(self._layout_figure())
+            self.widget.children = (self._figure_widget,)
 
     # -- public API -------------------------------------------------------------------------
 
     def update(self, epoch: int, logs: dict[str, Any] | None) -> None:
         """Append the values of ``logs`` for epoch ``epoch`` (0-based, shown 1-based);
         non-numeric and non-finite values are skipped."""
+        if not self.panels:
+            self._set_panels(_panel_names(logs or {}) or ["loss"])
         for name, value in (logs or {}).items():
             if name not in self.history or isinstance(value, bool):
                 continue
@@ -95,9 +111,9 @@ class LiveCurves:
         """Push the current curves to the front end now."""
         self._last_draw = time.monotonic()
         self._pending = False
-        if self.mode == "figurewidget":
-            with self.widget.batch_update():
-                for trace in self.widget.data:
+        if self._figure_widget is not None:
+            with self._figure_widget.batch_update():
+                for trace in self._figure_widget.data:
                     epochs, values = self.history[trace.meta]
                     trace.x, trace.y = list(epochs), list(values)
         elif self.mode == "output":
@@ -127,13 +143,13 @@ class LiveCurves:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget if self.widget is not None else repr(self))
+        display(self.widget)
 
     def __repr__(self) -> str:
         latest = self.latest()
         epochs = [e[-1] for e, _ in self.history.values() if e]
         if not epochs:
-            return f"LiveCurves({', '.join(self.panels)}: no epoch yet)"
+            return f"LiveCurves({', '.join(self.panels) or 'metrics'}: no epoch yet)"
         parts = []
         for panel in self.panels:
             if panel not in latest and VALIDATION_PREFIX + panel not in latest:
@@ -174,8 +190,3 @@ class LiveCurves:
                              legend={"orientation": "h"})
         figure.update_xaxes(title_text="epoch", row=len(self.panels), col=1)
         return figure
-
-    def _build_figure_widget(self) -> Any:
-        import plotly.graph_objects as go
-
-        return go.FigureWidget(self._layout_figure())

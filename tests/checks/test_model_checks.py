@@ -201,6 +201,10 @@ def test_output_width_against_the_labels(data):
     assert "always 0" in only(model_findings(one_unit_cce, X, (y % 2)[:, None]), "K409")[0].message
     regression = seq(layers.Dense(16, activation="relu"), layers.Dense(4), loss="mse")
     assert only(model_findings(regression, X, X[:, 0]), "K409")
+    # a class that only the validation labels have still needs a unit
+    three = seq(layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"))
+    y_val = np.full(20, 3)
+    assert only(model_findings(three, X, y, validation_data=(X[:20], y_val)), "K409")
     wide = seq(layers.Dense(16, activation="relu"), layers.Dense(5, activation="softmax"))
     assert only(model_findings(wide, X, y), "K409") == []  # unused extra classes are allowed
 
@@ -264,3 +268,21 @@ def test_unknown_losses_and_unreadable_labels_stay_silent(data):
     sparse = seq(layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"))
     assert ks.label_summary(iter(y)) is None
     assert alarms(model_findings(sparse, X, None)) == []
+
+
+def test_sequence_tagging_labels_are_one_class_id_per_step(rng):
+    tokens = rng.normal(size=(64, 10, 4)).astype("float32")
+    tags = rng.integers(0, 5, size=(64, 10))
+    binary_tags = rng.integers(0, 2, size=(64, 10))
+    for unbuilt in (True, False):
+        first = [] if unbuilt else [keras.Input((10, 4))]
+        tagger = seq(*first, layers.LSTM(8, return_sequences=True), layers.Dense(5, activation="softmax"))
+        assert alarms(model_findings(tagger, tokens, tags)) == []
+        two = seq(*first, layers.LSTM(8, return_sequences=True), layers.Dense(2, activation="softmax"))
+        assert alarms(model_findings(two, tokens, binary_tags)) == []
+        narrow = seq(*first, layers.LSTM(8, return_sequences=True), layers.Dense(4, activation="softmax"))
+        assert only(model_findings(narrow, tokens, tags), "K409")
+        categorical = seq(*first, layers.LSTM(8, return_sequences=True), layers.Dense(5, activation="softmax"),
+                          loss="categorical_crossentropy")
+        assert only(model_findings(categorical, tokens, tags), "K410")
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -212,12 +213,18 @@ def test_overfitting_is_info_when_early_stopping_guards_the_fit(digits):
     assert found and found[0].severity == "info"
 
 
+def test_live_curves_pick_the_figure_widget_when_plotly_can_build_one():
+    has_anywidget = importlib.util.find_spec("anywidget") is not None  # plotly 6+ needs it
+    assert LiveCurves(["loss"]).mode == ("figurewidget" if has_anywidget else "output")
+
+
 def test_live_curves_append_one_point_per_epoch_and_throttle():
-    curves_widget = LiveCurves(["loss", "accuracy"], min_interval=3600)
-    assert curves_widget.mode == "figurewidget"  # anywidget is installed: plotly's widget works
+    pytest.importorskip("anywidget")
+    curves_widget = LiveCurves(["loss", "accuracy"], mode="figurewidget", min_interval=3600)
     curves_widget.update(0, {"loss": 1.0, "val_loss": 1.2, "accuracy": 0.5, "lr": "n/a"})
     curves_widget.update(1, {"loss": 0.5, "val_loss": float("nan"), "accuracy": 0.7})
-    traces = {trace.meta: trace for trace in curves_widget.widget.data}
+    figure_widget = curves_widget.widget.children[0]
+    traces = {trace.meta: trace for trace in figure_widget.data}
     assert traces["loss"].y == (1.0,)  # the second epoch waits for the throttle
     curves_widget.finish()
     assert traces["loss"].x == (1, 2) and traces["loss"].y == (1.0, 0.5)
@@ -232,3 +239,12 @@ def test_live_curves_output_fallback_builds_the_same_figure():
     assert [(t.meta, t.y) for t in figure.data] == [("loss", (2.0,)), ("val_loss", (2.5,))]
     assert type(fallback.widget).__name__ == "Output"
     assert repr(LiveCurves([])) == "LiveCurves(loss: no epoch yet)"
+
+
+def test_live_curves_without_names_take_the_first_epochs_metrics():
+    discovered = LiveCurves(mode="output")
+    assert repr(discovered) == "LiveCurves(metrics: no epoch yet)"
+    discovered.update(0, {"loss": 1.0, "accuracy": 0.4, "val_loss": 1.1, "val_accuracy": 0.3,
+                          "learning_rate": 0.001})
+    assert discovered.panels == ["loss", "accuracy"]
+    assert repr(discovered) == "LiveCurves(epoch 1: loss 1 (val 1.1), accuracy 0.4 (val 0.3))"
