@@ -81,7 +81,7 @@ def curves_figure(records: list[dict[str, Any]], metrics: list[str] | None = Non
             epochs = list(range(1, len(values) + 1))
             figure.add_trace(
                 go.Scatter(
-                    x=epochs, y=[None if v is None else v for v in values], mode="lines+markers",
+                    x=epochs, y=[_finite_or_none(v) for v in values], mode="lines+markers",
                     name=f"{label} · {name}", legendgroup=str(record.get("id")),
                     legendgrouptitle_text=label if first else None, showlegend=True,
                     line={"color": experiment_colour(position),
@@ -140,31 +140,51 @@ def _setting_columns(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return columns
 
 
+def _finite_or_none(value: Any) -> Any:
+    """``value``, or None for NaN and infinities: a figure's JSON (a widget message above
+    all) must not carry them, and plotly writes None as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def parallel_coordinates_figure(records: list[dict[str, Any]], goal: Goal | None) -> go.Figure:
     """Settings of many experiments against the project metric, one line per experiment.
 
     Axes are the settings that vary (numbers as they are, spans of 100× or more in log10,
-    words as categories), the last axis and the line colour the goal's metric.
+    words as categories), the last axis and the line colour the goal's metric. Experiments
+    without that metric (blocked, failed) are left out and counted in the title: plotly draws
+    a missing value as 0, which on the metric axis would read as a result.
     """
+    import numpy as np
     import plotly.graph_objects as go
 
     goal = goal or default_goal(records)
+    scores = [goal.value(record) for record in records] if goal is not None else []
+    without_metric = sum(score is None for score in scores)
+    if goal is not None and without_metric < len(records):
+        records = [record for record, score in zip(records, scores, strict=True) if score is not None]
+        scores = [score for score in scores if score is not None]
     dimensions = []
     for name, values in _setting_columns(records).items():
+        values = [_finite_or_none(value) for value in values]
         if any(value is not None for value in values):
             dimension = _dimension(name, values)
             if dimension is not None:
                 dimensions.append(dimension)
     line: dict[str, Any] = {}
-    if goal is not None:
-        scores = [goal.value(record) for record in records]
+    if goal is not None and any(score is not None for score in scores):
         dimensions.append({"label": goal.metric, "values": scores})
-        line = {"color": [math.nan if s is None else s for s in scores], "colorscale": "Viridis",
+        # a float array: plotly sends it as binary, never as (invalid JSON) NaN text
+        line = {"color": np.asarray(scores, dtype=float), "colorscale": "Viridis",
                 "showscale": True, "reversescale": goal.mode == "min",
                 "colorbar": {"title": {"text": goal.metric}}}
+    title = f"{len(records)} experiments" + (f" · {goal.describe()}" if goal else "")
+    if goal is not None and without_metric:
+        drawn = bool(line)  # False when no experiment has the metric: all are drawn, uncoloured
+        title += f" · {without_metric} without {goal.metric} not drawn" if drawn else f" · none has {goal.metric}"
     figure = go.Figure(go.Parcoords(dimensions=dimensions, line=line))
-    figure.update_layout(title=f"{len(records)} experiments" + (f" · {goal.describe()}" if goal else ""),
-                         margin={"t": 70, "b": 30, "l": 60, "r": 60}, height=420)
+    figure.update_layout(title=title, margin={"t": 70, "b": 30, "l": 60, "r": 60}, height=420)
     return figure
 
 
@@ -180,7 +200,7 @@ def metric_bar_figure(records: list[dict[str, Any]], goal: Goal | None) -> go.Fi
         return figure
     best = best_experiment(records, goal)
     labels = [experiment_label(record) for record in records]
-    values = [goal.value(record) for record in records]
+    values = [goal.value(record) for record in records]  # finite or None, never NaN
     colours = ["#00cc96" if best is not None and record is best else "#636efa" for record in records]
     figure.add_trace(go.Bar(x=labels, y=values, marker_color=colours, name=goal.metric,
                             text=["★ best" if best is not None and record is best else ""

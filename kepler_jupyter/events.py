@@ -4,10 +4,12 @@ Like the original Kepler's log, it answers "what happened in this project, and w
 opening the journal: experiments started and ended, re-run alerts, skipped fits, check
 findings, notes and goal changes. A line reads::
 
-    2025-03-01T10:15:02Z	ended	3f2a9c1b	completed in 12.3 s, val_accuracy 0.951	{"status": "completed"}
+    2025-03-01T10:15:02Z	ended	3f2a9c1b	mlp completed	{"duration_s": 12.3, "metrics": "val_accuracy 0.951, val_loss 0.132", "status": "completed"}
 
 Fields are separated by tabs: time (UTC), kind, experiment id (``-`` when none), message, and
-extra fields as JSON when there are any. Each line is written with a single ``write`` on a
+extra fields as strict JSON when there are any (NaN and infinities written as null). An
+``ended`` event carries the experiment's ``status``, ``duration_s`` and its final ``metrics``
+in a few words; ``str(event)`` shows the last two after the message. Each line is written with a single ``write`` on a
 file opened with ``O_APPEND``, so kernels and Dask workers writing at once never interleave
 within a line.
 """
@@ -15,6 +17,7 @@ within a line.
 from __future__ import annotations
 
 import json
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -39,11 +42,29 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.time}  {self.kind:<8} {self.experiment_id or '-':<10} {self.message}"
+        details = []
+        duration = self.fields.get("duration_s")
+        if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+            details.append(f"in {duration:.1f} s")
+        if self.fields.get("metrics"):
+            details.append(str(self.fields["metrics"]))
+        suffix = f" ({', '.join(details)})" if details else ""
+        return f"{self.time}  {self.kind:<8} {self.experiment_id or '-':<10} {self.message}{suffix}"
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:_MAX_MESSAGE_CHARS]
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities (not JSON) replaced by None, inside containers too."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def format_event(kind: str, message: str, experiment_id: str | None = None,
@@ -52,7 +73,8 @@ def format_event(kind: str, message: str, experiment_id: str | None = None,
     stamp = time or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     columns = [stamp, kind, _one_line(experiment_id or "-"), _one_line(message)]
     if fields:
-        columns.append(json.dumps(fields, sort_keys=True, default=str))
+        # JSON escapes line breaks and tabs inside strings: an event stays one line of columns
+        columns.append(json.dumps(_finite(fields), sort_keys=True, default=str, allow_nan=False))
     return "\t".join(columns) + "\n"
 
 

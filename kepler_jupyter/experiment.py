@@ -231,7 +231,11 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     ctx.session.record_done(record)
     if status == "completed" and ctx.framework == "sklearn":
         ctx.session.remember_fitted(ctx.model, record)
-    ctx.session.event(ctx, "ended", f"{record['name']} {status}")
+    from kepler_jupyter.display import format_metrics
+
+    ctx.session.event(ctx, "ended", f"{record['name']} {status}", status=status,
+                      duration_s=record.get("duration_s"),
+                      metrics=format_metrics(record.get("metrics") or {}) or None)
     for finding in ctx.findings:
         if finding.severity in ("error", "warning"):
             ctx.session.event(ctx, "finding", f"{finding.code} {finding.title}", severity=finding.severity)

@@ -27,8 +27,9 @@ Model (``fingerprint_model``)
 
 Settings (``fingerprint_settings``)
     The training settings from ``describe_settings`` minus what cannot change the trained
-    model: metrics (only measured), ``verbose``, and callbacks that only log or save
-    (TensorBoard, CSVLogger, ModelCheckpoint, progress bars, kepler's own). Callbacks that
+    model: metrics (only measured), ``verbose``, fit arguments passed as None or at their
+    default (``fit(X, y, sample_weight=None)`` is ``fit(X, y)``), and callbacks that only log
+    or save (TensorBoard, CSVLogger, ModelCheckpoint, progress bars, kepler's own). Callbacks that
     steer training (EarlyStopping, ReduceLROnPlateau, schedules) count with their settings.
     Seeds (``random_state``, the Keras global seed) belong here, not to the architecture.
 """

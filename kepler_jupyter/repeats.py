@@ -19,7 +19,8 @@ from kepler_jupyter.record_filters import experiment_label, flatten, get_path
 DONE_STATUSES = ("completed", "stopped")
 #: settings that describe the run, not the experiment (or repeat other fields)
 _IGNORED_SETTINGS = {"fit_kwargs.verbose", "fit_kwargs.callbacks", "verbose", "metrics"}
-_LAYER_FIELDS = ("class", "units", "activation", "output_shape", "n_params")
+_LAYER_FIELDS = ("class", "units", "filters", "kernel_size", "activation", "rate", "output_shape",
+                 "n_params")
 _DATA_FIELDS = ("n_samples", "n_features", "input_shape", "dtype", "y_dtype", "n_classes",
                 "label_distribution", "validation.n_samples", "validation.label_distribution")
 _FINGERPRINT_PARTS = ("model", "data", "settings")
@@ -95,50 +96,91 @@ def _differences(before: dict[str, Any], after: dict[str, Any],
     return changes
 
 
-def _is_noise(setting: str) -> bool:
-    """Settings that differ without meaning anything: Keras' auto-numbered object names
-    (``adam`` → ``adam_1``) and the optimizer's copy of the learning rate shown on its own."""
+def is_noise_setting(setting: str) -> bool:
+    """Whether a flattened setting name (``optimizer_config.name``) differs without meaning.
+
+    Keras numbers its auto-named objects per session (``adam`` → ``adam_1``), and the
+    optimizer's config repeats the learning rate that ``learning_rate`` already shows. The
+    "what changed" report and the comparison table both leave such settings out.
+    """
     return setting.endswith(".name") or setting == "optimizer_config.learning_rate"
 
 
-def _layer_signature(layer: dict[str, Any]) -> tuple[Any, ...]:
+def _layer_signature(layer: dict[str, Any]) -> tuple[str, ...]:
     # Names are left out on purpose: Keras numbers them (dense_3) differently in every session.
     return tuple(str(layer.get(field)) for field in _LAYER_FIELDS)
 
 
+def _layer_kind(layer: dict[str, Any]) -> tuple[str, ...]:
+    return str(layer.get("class")), str(layer.get("activation"))
+
+
+def _layer_class(layer: dict[str, Any]) -> tuple[str, ...]:
+    return (str(layer.get("class")),)
+
+
+#: keys to align layers on, strictest first: identical layers, then layers of the same kind
+#: (class and activation: a widened Dense is still that Dense), then of the same class. A
+#: layer's parameter count and output shape depend on its neighbours, so an inserted layer
+#: changes them in the layer after it; only the first pass may rely on them.
+_ALIGNMENT_KEYS = (_layer_signature, _layer_kind, _layer_class)
+
+
 def _layer_text(layer: dict[str, Any]) -> str:
-    details = [str(layer[key]) for key in ("units", "activation") if layer.get(key) is not None]
+    details = [str(layer[key]) for key in ("units", "filters", "activation") if layer.get(key) is not None]
     return f"{layer.get('class', '?')}({', '.join(details)})" if details else str(layer.get("class", "?"))
 
 
+def _align_layers(before: list[dict[str, Any]], after: list[dict[str, Any]], old: range, new: range,
+                  level: int = 0) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pairs ``(before index, after index)`` of the same layer, and the unpaired indices of
+    each side, aligning ``before[old]`` with ``after[new]`` on ``_ALIGNMENT_KEYS[level:]``."""
+    if level == len(_ALIGNMENT_KEYS) or not old or not new:
+        return [], list(old), list(new)
+    key = _ALIGNMENT_KEYS[level]
+    matcher = difflib.SequenceMatcher(a=[key(before[i]) for i in old], b=[key(after[j]) for j in new],
+                                      autojunk=False)
+    pairs: list[tuple[int, int]] = []
+    removed: list[int] = []
+    added: list[int] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs.extend(zip(old[i1:i2], new[j1:j2], strict=True))
+            continue
+        # what this key could not match may still match on a looser one
+        inner = _align_layers(before, after, old[i1:i2], new[j1:j2], level + 1)
+        pairs.extend(inner[0])
+        removed.extend(inner[1])
+        added.extend(inner[2])
+    return pairs, removed, added
+
+
 def diff_layers(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list]:
-    """Layer-by-layer differences between two architectures, aligned by position and kind.
+    """Layer-by-layer differences between two architectures, aligned by kind, then position.
+
+    Identical layers are matched first, then layers of the same class and activation in order
+    (their width, output shape or parameter count may differ), then layers of the same class;
+    what is left was added or removed. A Dropout inserted after a widened first layer is
+    therefore one added layer, and the layers around it are changed, not replaced.
 
     Returns
     -------
     dict
-        ``added`` and ``removed``: ``{"index", "layer"}`` entries; ``changed``: ``{"index",
-        "layer", "fields": {field: [before, after]}}`` for layers of the same place whose
-        class, width, activation, output shape or parameter count differ.
+        ``added`` and ``removed``: ``{"index", "layer"}`` entries (index in the architecture
+        the layer belongs to); ``changed``: ``{"index", "layer", "fields": {field: [before,
+        after]}}`` for matched layers whose width, filters, activation, rate, output shape or
+        parameter count differ (``index`` in the new architecture).
     """
-    matcher = difflib.SequenceMatcher(a=[_layer_signature(layer) for layer in before],
-                                      b=[_layer_signature(layer) for layer in after],
-                                      autojunk=False)
-    added, removed, changed = [], [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
-        for offset in range(paired):
-            old, new = before[i1 + offset], after[j1 + offset]
-            fields = {field: [old.get(field), new.get(field)] for field in _LAYER_FIELDS
-                      if old.get(field) != new.get(field)}
-            changed.append({"index": j1 + offset, "layer": _layer_text(new), "fields": fields})
-        for index in range(i1 + paired, i2):
-            removed.append({"index": index, "layer": _layer_text(before[index])})
-        for index in range(j1 + paired, j2):
-            added.append({"index": index, "layer": _layer_text(after[index])})
-    return {"added": added, "removed": removed, "changed": changed}
+    pairs, removed, added = _align_layers(before, after, range(len(before)), range(len(after)))
+    changed = []
+    for old, new in sorted(pairs, key=lambda pair: pair[1]):
+        fields = {name: [before[old].get(name), after[new].get(name)] for name in _LAYER_FIELDS
+                  if before[old].get(name) != after[new].get(name)}
+        if fields:
+            changed.append({"index": new, "layer": _layer_text(after[new]), "fields": fields})
+    return {"added": [{"index": index, "layer": _layer_text(after[index])} for index in sorted(added)],
+            "removed": [{"index": index, "layer": _layer_text(before[index])} for index in sorted(removed)],
+            "changed": changed}
 
 
 def _metric_change(record: dict[str, Any], earlier: dict[str, Any],
@@ -215,7 +257,7 @@ def describe_changes(record: dict[str, Any], earlier: dict[str, Any],
     before_class, after_class = get_path(earlier, "model.class"), get_path(record, "model.class")
     settings = [item for item in _differences(flatten(earlier.get("params") or {}),
                                               flatten(record.get("params") or {}), _IGNORED_SETTINGS)
-                if not _is_noise(item["name"])]
+                if not is_noise_setting(item["name"])]
     architecture: dict[str, Any] = diff_layers(get_path(earlier, "model.layers") or [],
                                                get_path(record, "model.layers") or [])
     architecture["n_params"] = [get_path(earlier, "model.n_params"), get_path(record, "model.n_params")]

@@ -268,6 +268,21 @@ def test_logging_only_settings_do_not_change_the_hash():
     )
 
 
+def test_fit_arguments_passed_as_none_are_not_settings():
+    # fit(X, y, sample_weight=None) is fit(X, y), whatever path made the settings
+    plain = {"estimator_params": {"C": 1.0}, "fit_kwargs": {}}
+    assert fingerprint_settings(
+        {**plain, "fit_kwargs": {"sample_weight": None, "clf__sample_weight": None}}
+    ) == fingerprint_settings(plain)
+    assert fingerprint_settings({**plain, "fit_kwargs": {"check_input": False}}) != (
+        fingerprint_settings(plain)
+    )
+    # a None estimator parameter stays a setting: None is often not its default there
+    assert fingerprint_settings({"estimator_params": {"C": 1.0, "max_depth": None}}) != (
+        fingerprint_settings({"estimator_params": {"C": 1.0}})
+    )
+
+
 # ----------------------------------------------------------------------------- experiment
 
 

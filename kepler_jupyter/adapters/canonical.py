@@ -81,8 +81,13 @@ def canonical_settings(params: Mapping[str, Any]) -> dict[str, Any]:
             value = [entry for entry in value or [] if not _is_logging_callback(entry)]
         elif key == "optimizer_config" and isinstance(value, Mapping):
             value = {k: v for k, v in value.items() if k != "name"}  # a label, not a setting
-        elif key in ("estimator_params", "fit_kwargs") and isinstance(value, Mapping):
+        elif key == "estimator_params" and isinstance(value, Mapping):
             value = {k: v for k, v in value.items() if k.rsplit("__", 1)[-1] not in NOISE_PARAMS}
+        elif key == "fit_kwargs" and isinstance(value, Mapping):
+            # a fit argument passed as None is the same as one not passed; the adapter drops
+            # those (and arguments at their default) already, this keeps any other path honest
+            value = {k: v for k, v in value.items()
+                     if v is not None and k.rsplit("__", 1)[-1] not in NOISE_PARAMS}
         settings[key] = value
     return settings
 

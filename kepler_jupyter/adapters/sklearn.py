@@ -34,6 +34,7 @@ _CLUSTER_SCORE_NAMES = {
     "GaussianMixture": "log_likelihood",
     "BayesianGaussianMixture": "log_likelihood",
 }
+_NO_DEFAULT = object()
 
 
 def bind_fit_arguments(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +81,14 @@ def describe_settings(model: Any, fit_kwargs: dict[str, Any], data: FitData) -> 
         params["estimator_params"] = None
     params["continues_fit"] = bool(_warm_start(model) and is_fitted(model))
     data_names = _data_parameter_names(model)
-    extra = {key: value for key, value in (fit_kwargs or {}).items() if key not in data_names}
+    defaults = _fit_defaults(model)
+    # fit(X, y) and fit(X, y, sample_weight=None) train the same model: an argument passed at
+    # its default value (or as None) must not make the settings, and so the experiment, differ
+    extra = {
+        key: value
+        for key, value in (fit_kwargs or {}).items()
+        if key not in data_names and not _is_default(value, defaults.get(key, _NO_DEFAULT))
+    }
     params["fit_kwargs"] = {key: _fit_argument_summary(value) for key, value in extra.items()}
     if _is_search(model):
         params.update(_describe_search(model))
@@ -98,6 +106,35 @@ def _data_parameter_names(model: Any) -> set[str]:
         p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     return names | set(positional[:2])
+
+
+def _fit_defaults(model: Any) -> dict[str, Any]:
+    """The defaults of ``model.fit``'s keyword parameters (none when it has no signature)."""
+    try:
+        parameters = inspect.signature(model.fit).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether a fit argument changes nothing: None, or equal to its parameter's default.
+
+    Only None and plain scalars are compared: ``==`` on arrays answers elementwise, and a
+    ``True`` passed where the default is ``1`` is not the same argument to scikit-learn.
+    """
+    if value is None or value is default:
+        return True
+    kind = _scalar_kind(value)
+    return kind is not None and kind == _scalar_kind(default) and bool(value == default)
+
+
+def _scalar_kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"  # 1 and 1.0 are the same number to fit
+    return "str" if isinstance(value, str) else None
 
 
 def _fit_argument_summary(value: Any) -> Any:

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 from kepler_jupyter.charts import curves_figure, parallel_coordinates_figure
 from kepler_jupyter.goal import Goal, best_experiment, default_goal, lower_is_better
 from kepler_jupyter.record_filters import experiment_label, flatten, get_path
+from kepler_jupyter.repeats import is_noise_setting
 
 DIFF_STYLE = "background: var(--jp-warn-color3, #fff3cd);"
 _CELL = "padding: 2px 8px; border-bottom: 1px solid var(--jp-border-color2, #ddd); text-align: left;"
@@ -77,7 +78,10 @@ def comparison_rows(records: list[dict[str, Any]]) -> list[ComparisonRow]:
                     for key in keys)
 
     section("metrics", [record.get("metrics") or {} for record in records])
-    section("settings", [flatten(record.get("params") or {}) for record in records])
+    # Keras' per-session object names (adam, adam_3) would differ in every comparison: the same
+    # rule as the "what changed" report leaves them out
+    section("settings", [{key: value for key, value in flatten(record.get("params") or {}).items()
+                          if not is_noise_setting(key)} for record in records])
     rows.extend(ComparisonRow("architecture", name, [read(record) for record in records])
                 for name, read in (
                     ("model", lambda r: get_path(r, "model.class")),
@@ -104,8 +108,18 @@ def html_table(header: list[str], body: list[tuple[list[str], bool]]) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: a line break (a conclusion added with ``%kepler note --append``)
+    would break the alignment of a text table, so each becomes " ⏎ "."""
+    lines = text.splitlines()
+    if lines == [text] or not text:
+        return text
+    return " ⏎ ".join(line.strip() for line in lines if line.strip())
+
+
 def text_table(header: list[str], body: list[list[str]]) -> str:
-    """A plain-text table with aligned columns."""
+    """A plain-text table with aligned columns (line breaks in cells folded, see ``one_line``)."""
+    header, body = [one_line(cell) for cell in header], [[one_line(cell) for cell in row] for row in body]
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in [header, *body]]

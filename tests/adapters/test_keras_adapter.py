@@ -288,3 +288,26 @@ def test_collect_results_turns_nan_into_none_and_falls_back_to_model_history(rng
     history, metrics = keras_adapter.collect_results(model, None, None)  # the fit's result was lost
     assert len(history["loss"]) == 2 and "accuracy" in metrics
     assert keras_adapter.collect_results(None, None, None) == ({}, {})
+
+
+def test_fit_arguments_at_their_default_change_no_setting(rng):
+    # fit(x, y) and fit(x, y, every other argument at the default Keras gives it) train alike
+    import inspect
+
+    from kepler_jupyter.fingerprint import fingerprint_settings
+
+    model = sequential_classifier(keras)
+    X, y = _classification_data(rng)
+    defaults = {name: parameter.default
+                for name, parameter in inspect.signature(model.fit).parameters.items()
+                if name not in ("x", "y") and parameter.default is not inspect.Parameter.empty}
+    assert {"batch_size", "epochs", "shuffle", "sample_weight", "validation_freq"} <= set(defaults)
+    plain = {"x": X, "y": y}
+    explicit = {**plain, **defaults}
+    settings = [keras_adapter.describe_settings(model, kwargs, keras_adapter.split_fit_arguments(model, (), kwargs))
+                for kwargs in (plain, explicit)]
+    assert settings[0] == settings[1]
+    assert fingerprint_settings(settings[0]) == fingerprint_settings(settings[1])
+    longer = {**plain, "epochs": 2}
+    other = keras_adapter.describe_settings(model, longer, keras_adapter.split_fit_arguments(model, (), longer))
+    assert fingerprint_settings(other) != fingerprint_settings(settings[0])

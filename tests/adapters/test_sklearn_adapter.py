@@ -232,3 +232,38 @@ def test_mlp_history_and_warm_start(rng):
     assert len(history["loss"]) == 5
     assert sk.describe_model(model)["n_params"] == 3 * 4 + 4 + 4 * 1 + 1
     assert sk.describe_settings(model, {}, data)["continues_fit"] is True
+
+
+def test_fit_arguments_at_their_default_are_not_settings(rng):
+    # fit(X, y) and fit(X, y, sample_weight=None) train the same model: the same settings
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X = rng.normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    tree = DecisionTreeClassifier()
+    plain = sk.describe_settings(tree, sk.bind_fit_arguments(tree, (X, y), {}),
+                                 sk.split_fit_arguments(tree, (X, y), {}))
+    for kwargs in ({"sample_weight": None}, {"check_input": True}, {"sample_weight": None,
+                                                                     "check_input": True}):
+        arguments = sk.bind_fit_arguments(tree, (X, y), kwargs)
+        settings = sk.describe_settings(tree, arguments, sk.split_fit_arguments(tree, (X, y), kwargs))
+        assert settings["fit_kwargs"] == {} and settings == plain
+        assert fingerprint_settings(settings) == fingerprint_settings(plain)
+    # a value other than the default is a setting, and changes the fingerprint
+    unchecked = sk.describe_settings(tree, sk.bind_fit_arguments(tree, (X, y), {"check_input": False}),
+                                     sk.split_fit_arguments(tree, (X, y), {}))
+    assert unchecked["fit_kwargs"] == {"check_input": False}
+    assert fingerprint_settings(unchecked) != fingerprint_settings(plain)
+    # arrays are never compared with a default by ==, and stay settings
+    boosting = HistGradientBoostingClassifier()
+    weights = np.ones(30)
+    arguments = sk.bind_fit_arguments(boosting, (X, y), {"sample_weight": weights})
+    weighted = sk.describe_settings(boosting, arguments, sk.split_fit_arguments(boosting, (X, y), {}))
+    assert weighted["fit_kwargs"]["sample_weight"]["shape"] == [30]
+
+
+def test_default_comparison_keeps_booleans_apart_from_numbers():
+    assert sk._is_default(None, 5) and sk._is_default(1, 1.0) and sk._is_default("auto", "auto")
+    assert not sk._is_default(True, 1) and not sk._is_default(0, None)
+    assert not sk._is_default(np.zeros(3), None) and not sk._is_default([1], [1])

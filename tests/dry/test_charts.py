@@ -56,10 +56,53 @@ def test_parallel_coordinates_show_varying_settings_against_the_metric():
     assert list(trace.line.color) == [0.9, 0.93, 0.95, 0.8]
 
 
-def test_parallel_coordinates_keep_missing_values_as_gaps():
-    records = [keras_record(final_accuracy=0.9), keras_record(status="blocked", learning_rate=0.1)]
-    (trace,) = parallel_coordinates_figure(records, Goal("val_accuracy")).data
-    assert math.isnan(trace.line.color[1])
+def _widget_json(figure) -> str:
+    """The figure as a FigureWidget sends it to the front end, as strict JSON (no NaN):
+    jupyter_client warns about, and will refuse, messages with NaN in them."""
+    import json
+
+    import plotly.graph_objects as go
+
+    state = go.FigureWidget(figure).get_state()
+    return json.dumps(state, allow_nan=False, default=lambda value: "<binary buffer>")
+
+
+def test_parallel_coordinates_leave_out_experiments_without_the_metric():
+    # plotly draws a missing value as 0 (plotly.js #4341), which on the metric axis would read
+    # as a result: blocked and failed runs are counted in the title instead of drawn
+    records = [keras_record(final_accuracy=0.9), keras_record(status="blocked", learning_rate=0.1),
+               keras_record(final_accuracy=0.95, learning_rate=0.01)]
+    figure = parallel_coordinates_figure(records, Goal("val_accuracy"))
+    (trace,) = figure.data
+    assert list(trace.line.color) == [0.9, 0.95]
+    assert all(len(dimension.values) == 2 for dimension in trace.dimensions)
+    assert "1 without val_accuracy not drawn" in figure.layout.title.text
+    _widget_json(figure)
+    # when none has the metric, every experiment is drawn, without a colour scale
+    blocked = [keras_record(status="blocked", learning_rate=lr) for lr in (1e-3, 1e-1)]
+    figure = parallel_coordinates_figure(blocked, Goal("val_accuracy"))
+    (trace,) = figure.data
+    assert [d.label for d in trace.dimensions] == ["log10 learning_rate"] and trace.line.color is None
+    assert "none has val_accuracy" in figure.layout.title.text
+    _widget_json(figure)
+
+
+def test_no_figure_sends_nan_to_the_front_end():
+    # a journal written by hand or by an older kepler may hold NaN and infinities
+    broken = keras_record(final_accuracy=0.9, name="broken")
+    broken["history"]["loss"][1] = math.nan
+    broken["history"]["val_loss"][0] = math.inf
+    broken["params"]["batch_size"] = math.nan
+    failed = keras_record(status="failed", name="failed")
+    failed["metrics"] = {}
+    failed["history"] = {"loss": [math.nan]}
+    records = [broken, keras_record(final_accuracy=0.93, batch_size=64), failed]
+    goal = Goal("val_accuracy", "max", 0.97)
+    curves = curves_figure(records)
+    loss = next(t for t in curves.data if t.name == f"broken ({broken['id'][:8]}) · loss")
+    assert loss.y[1] is None and len(loss.y) == len(broken["history"]["loss"])
+    for figure in (curves, parallel_coordinates_figure(records, goal), metric_bar_figure(records, goal)):
+        _widget_json(figure)
 
 
 def test_metric_bars_mark_the_best_and_draw_the_target():

@@ -47,7 +47,9 @@ def test_compare_ids_all_and_tag(filled):
     assert tagged.parallel_figure is not None and tagged.best["name"] == "wide"
     everything = compare.run(["--all", "--limit", "2"], env)
     assert [r["name"] for r in everything.records] == ["wide", "mid"]  # the best two by the goal
-    assert len(everything.parallel_figure.data[0].dimensions[-1].values) == 5  # all of them
+    # all of them, but the scikit-learn fit has no val_accuracy to draw on the metric axis
+    assert len(everything.parallel_figure.data[0].dimensions[-1].values) == 4
+    assert "1 without val_accuracy not drawn" in everything.parallel_figure.layout.title.text
 
     for argv, message in ([[], "Which experiments"], [[records[0]["id"]], "at least two"],
                           [["--tag", "nothing"], "Only 0 experiment"],

@@ -92,3 +92,32 @@ def test_artifact_errors(tmp_path):
         load_model(tmp_path, {"artifacts": {}})
     with pytest.raises(ArtifactError, match="missing"):
         load_model(tmp_path, ".kepler/models/gone.joblib")
+
+
+def test_event_fields_are_strict_json_and_shown_in_the_readable_form(tmp_path):
+    kepler_dir = tmp_path / ".kepler"
+    log_event(kepler_dir, "ended", "mlp completed", experiment_id="abc123", status="completed",
+              duration_s=12.34, metrics="val_accuracy 0.951, loss 0.132",
+              odd={"curve": [1.0, float("nan")], "best": float("inf")}, note="two\nlines\tand a tab")
+    line = (kepler_dir / EVENTS_FILE).read_text(encoding="utf-8")
+    assert line.count("\n") == 1 and len(line.rstrip("\n").split("\t")) == 5
+    assert "NaN" not in line and "Infinity" not in line
+    (event,) = read_events(kepler_dir)
+    assert event.fields["odd"] == {"curve": [1.0, None], "best": None}
+    assert event.fields["duration_s"] == 12.34 and event.fields["note"] == "two\nlines\tand a tab"
+    assert str(event).endswith("mlp completed (in 12.3 s, val_accuracy 0.951, loss 0.132)")
+
+
+def test_a_fit_logs_its_duration_and_metrics_when_it_ends(shell, project):
+    from kepler_jupyter.journal import Journal
+
+    shell.run_cell("import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+                   "X = np.random.default_rng(0).normal(size=(60, 3))\ny = (X[:, 0] > 0).astype(int)")
+    shell.run_cell_magic("kepler", "fit --name logreg", "LogisticRegression().fit(X, y)\n")
+    (record,) = Journal(project).experiments()
+    (ended,) = read_events(Journal(project).kepler_dir, kind="ended")
+    assert ended.experiment_id == record["id"] and ended.message == "logreg completed"
+    assert ended.fields["status"] == "completed"
+    assert ended.fields["duration_s"] == record["duration_s"] >= 0
+    assert ended.fields["metrics"] == f"train_score {record['metrics']['train_score']:.4g}"
+    assert f"in {record['duration_s']:.1f} s" in str(ended)

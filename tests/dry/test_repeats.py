@@ -132,3 +132,54 @@ def test_describe_changes_for_sklearn_estimator_params():
     assert "settings" in changes["differs"] and "data" not in changes["differs"]
     assert [item["name"] for item in changes["settings"]] == ["estimator_params.C"]
     assert changes["metric"]["metric"] == "val_score" and changes["metric"]["better"] is False
+
+
+def _dense(units: int, activation: str, inputs: int) -> dict:
+    return {"name": f"dense_{units}_{inputs}", "class": "Dense", "units": units, "activation": activation,
+            "output_shape": [None, units], "n_params": inputs * units + units}
+
+
+def _dropout(units: int, rate: float = 0.2) -> dict:
+    return {"name": "dropout", "class": "Dropout", "units": None, "activation": None, "rate": rate,
+            "output_shape": [None, units], "n_params": 0}
+
+
+def test_an_inserted_layer_is_added_not_a_changed_neighbour():
+    # Dense(8) → Dense(1) became Dense(16) → Dropout → Dense(1): no layer is identical any more
+    # (the output layer's parameter count follows its wider input), yet only one was added
+    before = [_dense(8, "relu", 4), _dense(1, "sigmoid", 8)]
+    after = [_dense(16, "relu", 4), _dropout(16), _dense(1, "sigmoid", 16)]
+    diff = diff_layers(before, after)
+    assert diff["added"] == [{"index": 1, "layer": "Dropout"}] and diff["removed"] == []
+    assert [(item["index"], item["fields"]) for item in diff["changed"]] == [
+        (0, {"units": [8, 16], "output_shape": [[None, 8], [None, 16]], "n_params": [40, 80]}),
+        (2, {"n_params": [9, 17]}),
+    ]
+    # and the other way round: the Dropout taken out again is removed, at its old place
+    back = diff_layers(after, before)
+    assert back["removed"] == [{"index": 1, "layer": "Dropout"}] and back["added"] == []
+    assert [item["index"] for item in back["changed"]] == [0, 1]
+
+
+def test_layers_of_another_class_are_removed_and_added_and_a_new_rate_is_a_change():
+    before = [_dense(32, "relu", 4), _dropout(32, 0.2), _dense(3, "softmax", 32)]
+    after = [{"name": "conv", "class": "Conv1D", "filters": 32, "activation": "relu",
+              "output_shape": [None, 2, 32], "n_params": 128},
+             _dropout(32, 0.5), _dense(3, "softmax", 32)]
+    diff = diff_layers(before, after)
+    assert diff["removed"] == [{"index": 0, "layer": "Dense(32, relu)"}]
+    assert diff["added"] == [{"index": 0, "layer": "Conv1D(32, relu)"}]
+    assert [(item["index"], item["fields"]) for item in diff["changed"]] == [(1, {"rate": [0.2, 0.5]})]
+    # a new activation on a layer of the same class is a change of that layer
+    tanh = diff_layers(before, [_dense(32, "tanh", 4), *before[1:]])
+    assert not tanh["added"] and not tanh["removed"]
+    assert tanh["changed"] == [{"index": 0, "layer": "Dense(32, tanh)",
+                                "fields": {"activation": ["relu", "tanh"]}}]
+
+
+def test_identical_layers_match_before_layers_of_the_same_kind():
+    # removing the second of two equal hidden layers: the first keeps its place and parameters
+    before = [_dense(64, "relu", 20), _dense(64, "relu", 64), _dense(10, "softmax", 64)]
+    after = [_dense(64, "relu", 20), _dense(10, "softmax", 64)]
+    diff = diff_layers(before, after)
+    assert diff == {"added": [], "removed": [{"index": 1, "layer": "Dense(64, relu)"}], "changed": []}

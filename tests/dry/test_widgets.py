@@ -37,6 +37,34 @@ def test_comparison_highlights_exactly_the_rows_that_differ():
     assert view.show_identical.description.startswith("hide")
 
 
+def test_comparison_leaves_out_auto_generated_names_like_what_changed_does():
+    from kepler_jupyter.repeats import is_noise_setting
+
+    first, second = keras_record(learning_rate=1e-3), keras_record(learning_rate=1e-2)
+    # Keras numbers optimizers per session and copies the learning rate into their config
+    first["params"]["optimizer_config"].update(name="adam", learning_rate=1e-3)
+    second["params"]["optimizer_config"].update(name="adam_3", learning_rate=1e-2)
+    view = ComparisonView([first, second])
+    names = [f"{row.section}.{row.name}" for row in view.rows]
+    assert "settings.learning_rate" in view.differing_rows
+    assert "settings.optimizer_config.beta_1" in names  # the real optimizer settings stay
+    assert not any(is_noise_setting(name.removeprefix("settings.")) for name in names)
+    assert "adam_3" not in repr(view) and "optimizer_config.name" not in view.to_html(include_plotlyjs=False)
+
+
+def test_text_table_keeps_its_columns_aligned_with_multi_line_notes():
+    first = keras_record(conclusion="wider helps\nbut overfits after epoch 3", name="a")
+    second = keras_record(hidden=(32,), conclusion="baseline", name="b")
+    text = repr(ComparisonView([first, second]))
+    (row,) = [line for line in text.splitlines() if line.startswith("experiment · conclusion")]
+    assert "wider helps ⏎ but overfits after epoch 3" in row
+    # the second experiment's cell starts where the rule under its header does
+    rule = text.splitlines()[1]
+    columns = [match.start() for match in re.finditer(r"-+", rule)]
+    assert row.index("baseline") == columns[2]
+    assert "overfits" not in text.replace(row, "")
+
+
 def test_comparison_sorts_by_any_metric_and_marks_the_best():
     records = [keras_record(final_accuracy=a, name=f"run{i}") for i, a in enumerate((0.91, 0.96, 0.93))]
     view = ComparisonView(records, Goal("val_accuracy", "max"))
