@@ -1,0 +1,58 @@
+"""jupyter_server extension: authenticated REST routes over the journal for the JupyterLab panel.
+
+Routes, all under ``<base_url>/kepler/api/`` and all requiring Jupyter's authentication:
+
+``GET version``
+    package and payload-schema versions (the handshake with the panel)
+``GET experiments?offset=&limit=&sort=&order=&q=&tag=&status=&metric=&metric_name=&path=``
+    one page of light summaries, filtered and sorted, and the total
+``GET experiments/<id>?path=``
+    one record in full
+``GET compare?ids=a,b,c&path=``
+    several records and the settings that differ between them
+
+Payload shapes: ``kepler_jupyter/schema/journal_api.schema.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+API_NAMESPACE = "kepler/api"
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "kepler_jupyter.server"}]
+
+
+def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> None:
+    """Register the routes on a tornado application, honouring its ``base_url``."""
+    from jupyter_server.utils import url_path_join
+
+    from kepler_jupyter.server.handlers import (
+        SETTINGS_KEY,
+        CompareHandler,
+        ExperimentHandler,
+        ExperimentListHandler,
+        KeplerServerState,
+        VersionHandler,
+    )
+
+    web_app.settings[SETTINGS_KEY] = KeplerServerState(Path(root_dir).expanduser().resolve(),
+                                                       allow_hidden=allow_hidden)
+    base = url_path_join(web_app.settings.get("base_url", "/"), API_NAMESPACE)
+    web_app.add_handlers(".*$", [
+        (url_path_join(base, "version"), VersionHandler),
+        (url_path_join(base, "experiments"), ExperimentListHandler),
+        (url_path_join(base, "experiments", r"(?P<experiment_id>[^/]+)"), ExperimentHandler),
+        (url_path_join(base, "compare"), CompareHandler),
+    ])
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Called by jupyter_server when the extension is enabled (it is, on install)."""
+    contents_manager = getattr(server_app, "contents_manager", None)
+    setup_handlers(server_app.web_app, server_app.root_dir,
+                   allow_hidden=bool(getattr(contents_manager, "allow_hidden", False)))
+    server_app.log.info("kepler_jupyter: journal API at %s", API_NAMESPACE)

@@ -1,0 +1,156 @@
+"""Turn full journal records into what the routes send: light list rows and comparison tables.
+
+Records are read defensively: the journal's format may grow and an old or half-written record
+may lack fields, and one odd record must never make the whole list fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kepler_jupyter.server.metric import metric_value
+
+# The settings a list row carries; the detail view shows all of them.
+KEY_SETTINGS = ("epochs", "batch_size", "optimizer", "learning_rate", "loss")
+_MAX_SCALAR_TEXT = 200
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def scalar(value: Any) -> str | int | float | bool | None:
+    """A JSON scalar for a table cell: containers become short JSON text, NaN becomes null."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= _MAX_SCALAR_TEXT else text[: _MAX_SCALAR_TEXT - 1] + "…"
+
+
+def _finding_counts(findings: Any) -> tuple[int, int]:
+    errors = warnings = 0
+    if isinstance(findings, list):
+        for finding in findings:
+            severity = _mapping(finding).get("severity")
+            if severity == "error":
+                errors += 1
+            elif severity == "warning":
+                warnings += 1
+    return errors, warnings
+
+
+def summarize(record: Mapping[str, Any], metric_name: str | None) -> dict[str, Any]:
+    """The schema's ``ExperimentSummary`` for one record."""
+    model = _mapping(record.get("model"))
+    params = _mapping(record.get("params"))
+    errors, warnings = _finding_counts(record.get("findings"))
+    tags = record.get("tags")
+    return {
+        "id": str(record.get("id", "")),
+        "name": _text(record.get("name")),
+        "created": _text(record.get("created")),
+        "status": _text(record.get("status")) or "unknown",
+        "framework": _text(record.get("framework")),
+        "model_class": _text(model.get("class")),
+        "n_params": _int(model.get("n_params")),
+        "settings": {key: scalar(params[key]) for key in KEY_SETTINGS if key in params},
+        "metric_value": metric_value(record, metric_name),
+        "n_errors": errors,
+        "n_warnings": warnings,
+        "tags": [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else [],
+        "duration_s": _finite(record.get("duration_s")),
+        "hypothesis": _text(_mapping(record.get("notes")).get("hypothesis")),
+    }
+
+
+def search_text(summary: Mapping[str, Any]) -> str:
+    """Lower-cased text a ``?q=`` search matches against (computed once per cached summary)."""
+    settings = summary["settings"]
+    pieces = [
+        summary["id"],
+        summary["name"],
+        summary["status"],
+        summary["framework"],
+        summary["model_class"],
+        summary["hypothesis"],
+        settings.get("optimizer"),
+        settings.get("loss"),
+        *summary["tags"],
+    ]
+    return "\n".join(str(piece) for piece in pieces if piece).lower()
+
+
+def _flatten(prefix: str, value: Any, into: dict[str, Any]) -> None:
+    if isinstance(value, Mapping) and value:
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}", inner, into)
+    else:
+        into[prefix] = scalar(value)
+
+
+def comparable_settings(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The flattened settings two experiments are compared on, as ``dotted.key -> scalar``."""
+    model = _mapping(record.get("model"))
+    data = _mapping(record.get("data"))
+    settings: dict[str, Any] = {
+        "framework": scalar(record.get("framework")),
+        "model.class": scalar(model.get("class")),
+        "model.n_params": scalar(model.get("n_params")),
+        "model.n_layers": len(model["layers"]) if isinstance(model.get("layers"), list) else None,
+    }
+    for key, value in _mapping(record.get("params")).items():
+        _flatten(f"params.{key}", value, settings)
+    for key in ("n_samples", "n_features", "input_shape", "n_classes", "dtype"):
+        settings[f"data.{key}"] = scalar(data.get(key))
+    fingerprint = _mapping(record.get("fingerprint"))
+    for key in ("data", "model", "settings"):
+        value = fingerprint.get(key)
+        # A short prefix is enough to see "same data?" at a glance.
+        settings[f"fingerprint.{key}"] = value[:12] if isinstance(value, str) else None
+    return settings
+
+
+def compare_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One ``SettingRow`` per key any record has, in first-seen order, flagged when values differ."""
+    flattened = [comparable_settings(record) for record in records]
+    keys: dict[str, None] = {}
+    for settings in flattened:
+        keys.update(dict.fromkeys(settings))
+    rows = []
+    for key in keys:
+        values = [settings.get(key) for settings in flattened]
+        if all(value is None for value in values):
+            continue
+        canonical = {json.dumps(value, sort_keys=True) for value in values}
+        rows.append({"key": key, "values": values, "differs": len(canonical) > 1})
+    return rows
+
+
+def json_safe(value: Any) -> Any:
+    """A copy of a record with NaN / inf floats as ``null``, so the reply is strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(inner) for inner in value]
+    return value

@@ -1,0 +1,354 @@
+/**
+ * The experiment list's state: query (search, filters, sort), the pages loaded so far, the
+ * selection, and the polling that notices new experiments while the panel is visible.
+ *
+ * Only the pages the list scrolls to are fetched (the server filters and sorts), so 10,000
+ * experiments cost no more than a hundred. Polling asks for one row and compares the journal's
+ * revision; it reloads the visible pages only when that changed, and it stops whenever the
+ * panel is hidden.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { handshake, IHandshake } from './handshake';
+import { IKeplerApi, IListParams, KeplerApiError } from './request';
+import { ExperimentList, ExperimentSummary, MetricInfo, ProjectInfo, SortKey } from './tokens';
+
+/** What the list shows; every field maps to a query parameter of the list route. */
+export interface IJournalQuery {
+  q: string;
+  sort: SortKey;
+  /** null: the server's natural order for the sort key (newest / best / A-Z first). */
+  order: 'asc' | 'desc' | null;
+  tag: string;
+  status: string;
+}
+
+export const DEFAULT_QUERY: IJournalQuery = {
+  q: '',
+  sort: 'created',
+  order: null,
+  tag: '',
+  status: ''
+};
+
+export namespace JournalModel {
+  export interface IOptions {
+    api: IKeplerApi;
+    /** Rows per request. */
+    pageSize?: number;
+    /** Milliseconds between checks for new experiments while visible. */
+    pollInterval?: number;
+  }
+}
+
+export class JournalModel implements IDisposable {
+  constructor(options: JournalModel.IOptions) {
+    this._api = options.api;
+    this._pageSize = options.pageSize ?? 100;
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._tick(),
+      frequency: { interval: options.pollInterval ?? 3000, backoff: false },
+      name: 'kepler:journal',
+      // The browser tab in the background: no requests either.
+      standby: 'when-hidden'
+    });
+  }
+
+  /** Emitted whenever anything the panel shows changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+  get query(): Readonly<IJournalQuery> {
+    return this._query;
+  }
+  /** The order the server applied (resolves `order: null`). */
+  get order(): 'asc' | 'desc' {
+    return this._order;
+  }
+  get total(): number {
+    return this._total;
+  }
+  get revision(): string | null {
+    return this._revision;
+  }
+  get metric(): MetricInfo | null {
+    return this._metric;
+  }
+  get project(): ProjectInfo | null {
+    return this._project;
+  }
+  /** Folder (relative to the server root) whose project the list shows. */
+  get projectPath(): string {
+    return this._projectPath;
+  }
+  get handshake(): IHandshake | null {
+    return this._handshake;
+  }
+  get error(): string | null {
+    return this._error;
+  }
+  get loading(): boolean {
+    return this._pending.size > 0;
+  }
+  get visible(): boolean {
+    return this._visible;
+  }
+  get selectedIds(): readonly string[] {
+    return this._selected;
+  }
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** The row at `index` in the current order, or undefined while its page loads. */
+  rowAt(index: number): ExperimentSummary | undefined {
+    const page = this._pages.get(Math.floor(index / this._pageSize));
+    return page?.[index % this._pageSize];
+  }
+
+  /** Fetch the pages holding rows `start`..`end` (inclusive) that are not loaded yet. */
+  ensureRange(start: number, end: number): void {
+    this._range = [Math.max(0, start), Math.max(0, end)];
+    const last = this._total > 0 ? Math.min(end, this._total - 1) : 0;
+    for (let page = Math.floor(Math.max(0, start) / this._pageSize); page <= Math.floor(last / this._pageSize); page++) {
+      if (!this._pages.has(page) && !this._pending.has(page)) {
+        void this._loadPage(page, this._generation);
+      }
+    }
+  }
+
+  /** Change the search, filters or sort; the list starts again from its first row. */
+  setQuery(patch: Partial<IJournalQuery>): void {
+    const next = { ...this._query, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this._query)) {
+      return;
+    }
+    this._query = next;
+    this._restart();
+  }
+
+  /** Sort by `key`; asking for the current key again flips the order. */
+  sortBy(key: SortKey): void {
+    if (key === this._query.sort) {
+      this.setQuery({ order: this._order === 'asc' ? 'desc' : 'asc' });
+    } else {
+      this.setQuery({ sort: key, order: null });
+    }
+  }
+
+  /** Show the project of another folder (the active notebook's). */
+  setProjectPath(path: string): void {
+    if (path === this._projectPath) {
+      return;
+    }
+    this._projectPath = path;
+    this._selected = [];
+    this._restart();
+  }
+
+  isSelected(id: string): boolean {
+    return this._selected.includes(id);
+  }
+  toggleSelected(id: string): void {
+    this._selected = this.isSelected(id)
+      ? this._selected.filter(selected => selected !== id)
+      : [...this._selected, id];
+    this._changed.emit();
+  }
+  clearSelection(): void {
+    this._selected = [];
+    this._changed.emit();
+  }
+
+  /**
+   * The panel was shown or hidden: poll (and load) only while it is visible.
+   */
+  setVisible(visible: boolean): void {
+    if (visible === this._visible || this._isDisposed) {
+      return;
+    }
+    this._visible = visible;
+    if (visible) {
+      void this._poll.start();
+    } else {
+      void this._poll.stop();
+    }
+  }
+
+  /** Check for changes now (the refresh button, or after a notebook ran a fit). */
+  async refresh(): Promise<void> {
+    await this._tick(true);
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    // Poll.dispose() leaves its pending timer running; stopping first clears it.
+    void this._poll.stop();
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private _params(offset: number, limit: number): IListParams {
+    const { q, sort, order, tag, status } = this._query;
+    return { offset, limit, sort, order, q, tag, status, path: this._projectPath };
+  }
+
+  private _restart(): void {
+    this._generation++;
+    this._pages = new Map();
+    this._pending = new Map();
+    this._revision = null;
+    this._total = 0;
+    this._error = null;
+    this._changed.emit();
+    if (this._visible && this._handshake && this._handshake.status !== 'incompatible') {
+      void this._loadPage(0, this._generation);
+    }
+  }
+
+  private _accept(list: ExperimentList): void {
+    this._total = list.total;
+    this._revision = list.revision;
+    this._metric = list.metric;
+    this._project = list.project;
+    this._order = list.order;
+    this._error = null;
+  }
+
+  private _fail(error: unknown): void {
+    this._error =
+      error instanceof KeplerApiError || error instanceof Error ? error.message : String(error);
+    this._changed.emit();
+  }
+
+  private async _loadPage(page: number, generation: number): Promise<void> {
+    const request = this._api.listExperiments(this._params(page * this._pageSize, this._pageSize));
+    const done = request.then(
+      list => {
+        if (generation !== this._generation || this._isDisposed) {
+          return false; // an answer to an older query or project
+        }
+        if (this._revision !== null && list.revision !== this._revision) {
+          // The journal changed between two pages: the others are from another order.
+          this._pages = new Map();
+        }
+        this._accept(list);
+        this._pages.set(page, list.items);
+        return true;
+      },
+      error => {
+        if (generation === this._generation) {
+          this._fail(error);
+        }
+        return false;
+      }
+    );
+    const pending = done.then(() => undefined);
+    this._pending.set(page, pending);
+    this._changed.emit();
+    const loaded = await done;
+    if (this._pending.get(page) === pending) {
+      this._pending.delete(page);
+    }
+    if (generation === this._generation && !this._isDisposed) {
+      if (loaded) {
+        // Now that the total is known, fetch what else the visible rows need (no retry
+        // after a failure: the next poll tries again).
+        this.ensureRange(...this._range);
+      }
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * One poll: handshake first (once), then ask for a single row to learn the journal's
+   * revision; reload the visible pages only if it changed.
+   */
+  private async _tick(force = false): Promise<void> {
+    if (this._isDisposed) {
+      return;
+    }
+    if (!this._handshake || this._handshake.status === 'unreachable') {
+      this._handshake = await handshake(this._api);
+      this._changed.emit();
+      if (this._handshake.status === 'unreachable' || this._handshake.status === 'incompatible') {
+        return;
+      }
+    }
+    if (this._handshake.status === 'incompatible') {
+      return;
+    }
+    if (this._pages.size === 0 && this._pending.size === 0) {
+      await this._loadPage(0, this._generation);
+      return;
+    }
+    const generation = this._generation;
+    let probe: ExperimentList;
+    try {
+      probe = await this._api.listExperiments(this._params(0, 1));
+    } catch (error) {
+      this._fail(error);
+      return;
+    }
+    if (generation !== this._generation) {
+      return;
+    }
+    if (force || probe.revision !== this._revision || probe.total !== this._total) {
+      await this._reloadVisible(generation);
+    } else if (this._error !== null) {
+      this._error = null;
+      this._changed.emit();
+    }
+  }
+
+  /** Fetch the visible pages again and swap them in at once (no flicker of empty rows). */
+  private async _reloadVisible(generation: number): Promise<void> {
+    const [start, end] = this._range;
+    const first = Math.floor(start / this._pageSize);
+    const last = Math.max(first, Math.floor(end / this._pageSize));
+    const pages: number[] = [];
+    for (let page = first; page <= last; page++) {
+      pages.push(page);
+    }
+    try {
+      const lists = await Promise.all(
+        pages.map(page => this._api.listExperiments(this._params(page * this._pageSize, this._pageSize)))
+      );
+      if (generation !== this._generation || this._isDisposed) {
+        return;
+      }
+      this._pages = new Map(pages.map((page, i) => [page, lists[i].items]));
+      this._accept(lists[lists.length - 1]);
+      this._changed.emit();
+    } catch (error) {
+      this._fail(error);
+    }
+  }
+
+  private _api: IKeplerApi;
+  private _pageSize: number;
+  private _poll: Poll;
+  private _changed = new Signal<this, void>(this);
+  private _query: IJournalQuery = { ...DEFAULT_QUERY };
+  private _order: 'asc' | 'desc' = 'desc';
+  private _projectPath = '';
+  private _pages = new Map<number, ExperimentSummary[]>();
+  private _pending = new Map<number, Promise<void>>();
+  private _range: [number, number] = [0, 0];
+  private _generation = 0;
+  private _total = 0;
+  private _revision: string | null = null;
+  private _metric: MetricInfo | null = null;
+  private _project: ProjectInfo | null = null;
+  private _handshake: IHandshake | null = null;
+  private _error: string | null = null;
+  private _selected: string[] = [];
+  private _visible = false;
+  private _isDisposed = false;
+}

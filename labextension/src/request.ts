@@ -1,0 +1,155 @@
+/**
+ * Talking to the kepler server extension: URL building, authentication (through
+ * ServerConnection: the server's token and the XSRF cookie), schema header, error messages.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+import { URLExt } from '@jupyterlab/coreutils';
+
+import {
+  API_NAMESPACE,
+  Comparison,
+  ErrorPayload,
+  ExperimentDetail,
+  ExperimentList,
+  SCHEMA_HEADER,
+  SCHEMA_VERSION,
+  SortKey,
+  VersionInfo
+} from './tokens';
+
+/** A refused or failed request; `status` is 0 when the server could not be reached. */
+export class KeplerApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string | null = null
+  ) {
+    super(message);
+    this.name = 'KeplerApiError';
+  }
+}
+
+/** Query of the experiment list (all optional but the page). */
+export interface IListParams {
+  offset: number;
+  limit: number;
+  sort?: SortKey;
+  order?: 'asc' | 'desc' | null;
+  q?: string;
+  tag?: string;
+  status?: string;
+  metric?: string;
+  /** Folder (relative to the server root) whose project to read; '' is the root. */
+  path?: string;
+}
+
+/** What the model needs from the server; KeplerApi is the real one. */
+export interface IKeplerApi {
+  version(): Promise<VersionInfo>;
+  listExperiments(params: IListParams): Promise<ExperimentList>;
+  getExperiment(id: string, path?: string): Promise<ExperimentDetail>;
+  compare(ids: string[], path?: string): Promise<Comparison>;
+}
+
+type QueryValue = string | number | null | undefined;
+
+/** `?a=1&b=x` from the given values, leaving out empty ones. */
+export function queryString(query: Record<string, QueryValue>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.append(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * GET one route of the kepler API and decode its JSON.
+ *
+ * @param endPoint path below /kepler/api/, already URL-encoded
+ * @param query query parameters (empty values are left out)
+ * @param settings the Jupyter server connection settings (base URL, token, fetch)
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  query: Record<string, QueryValue>,
+  settings: ServerConnection.ISettings
+): Promise<T> {
+  const url =
+    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) + queryString(query);
+  const init: RequestInit = {
+    method: 'GET',
+    headers: { [SCHEMA_HEADER]: String(SCHEMA_VERSION) }
+  };
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new KeplerApiError(
+      `Cannot reach the Jupyter server (${(error as Error).message ?? error}).`,
+      0
+    );
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    const payload = (body ?? {}) as Partial<ErrorPayload>;
+    const message =
+      typeof payload.message === 'string' && payload.message
+        ? payload.message
+        : `The Kepler server extension answered ${response.status} ${response.statusText}.`;
+    throw new KeplerApiError(message, response.status, payload.reason ?? null);
+  }
+  if (body === null) {
+    throw new KeplerApiError(
+      'The Kepler server extension sent a reply that is not JSON.',
+      response.status
+    );
+  }
+  return body as T;
+}
+
+/** The kepler REST API of one Jupyter server. */
+export class KeplerApi implements IKeplerApi {
+  constructor(
+    readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  version(): Promise<VersionInfo> {
+    return requestAPI<VersionInfo>('version', {}, this.serverSettings);
+  }
+
+  listExperiments(params: IListParams): Promise<ExperimentList> {
+    const { path, ...rest } = params;
+    return requestAPI<ExperimentList>(
+      'experiments',
+      { ...rest, path },
+      this.serverSettings
+    );
+  }
+
+  getExperiment(id: string, path?: string): Promise<ExperimentDetail> {
+    return requestAPI<ExperimentDetail>(
+      `experiments/${encodeURIComponent(id)}`,
+      { path },
+      this.serverSettings
+    );
+  }
+
+  compare(ids: string[], path?: string): Promise<Comparison> {
+    return requestAPI<Comparison>(
+      'compare',
+      { ids: ids.join(','), path },
+      this.serverSettings
+    );
+  }
+}

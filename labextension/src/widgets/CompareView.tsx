@@ -1,0 +1,194 @@
+/**
+ * Several experiments side by side: settings in columns with the differing rows highlighted,
+ * final metrics, and every experiment's curves overlaid on one chart per metric.
+ */
+import * as React from 'react';
+import { ReactWidget } from '@jupyterlab/ui-components';
+
+import { IKeplerApi } from '../request';
+import { Comparison, ExperimentRecord } from '../tokens';
+import { formatValue } from './format';
+import { LineChart, metricOrder, seriesColor } from './LineChart';
+import { Section } from './ExperimentView';
+import { StatusBadge } from './JournalPanel';
+
+function label(record: ExperimentRecord): string {
+  return record.name || record.id;
+}
+
+function SettingsTable(props: { comparison: Comparison; onlyDiffering: boolean }): JSX.Element {
+  const { comparison, onlyDiffering } = props;
+  const rows = comparison.settings.filter(row => row.differs || !onlyDiffering);
+  return (
+    <table className="jp-kepler-table jp-kepler-compare-table">
+      <thead>
+        <tr>
+          <th>setting</th>
+          {comparison.experiments.map((record, i) => (
+            <th key={record.id} style={{ color: seriesColor(i) }}>
+              {label(record)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(row => (
+          <tr key={row.key} className={row.differs ? 'jp-kepler-differs' : undefined}>
+            <th scope="row">{row.key}</th>
+            {row.values.map((value, i) => (
+              <td key={i}>{formatValue(value)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function MetricsTable(props: { comparison: Comparison }): JSX.Element {
+  const { experiments, metric } = props.comparison;
+  const keys = Array.from(
+    new Set(experiments.flatMap(record => Object.keys(record.metrics ?? {})))
+  );
+  if (keys.length === 0) {
+    return <div className="jp-kepler-muted">No final metrics recorded.</div>;
+  }
+  return (
+    <table className="jp-kepler-table jp-kepler-compare-table">
+      <thead>
+        <tr>
+          <th>metric</th>
+          {experiments.map((record, i) => (
+            <th key={record.id} style={{ color: seriesColor(i) }}>
+              {label(record)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th scope="row">status</th>
+          {experiments.map(record => (
+            <td key={record.id}>
+              <StatusBadge status={record.status} />
+            </td>
+          ))}
+        </tr>
+        {keys.map(key => (
+          <tr key={key} className={key === metric.name ? 'jp-kepler-project-metric' : undefined}>
+            <th scope="row">{key === metric.name ? `${key} (project metric)` : key}</th>
+            {experiments.map(record => (
+              <td key={record.id}>{formatValue((record.metrics ?? {})[key])}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function OverlaidCurves(props: { experiments: ExperimentRecord[] }): JSX.Element {
+  const { experiments } = props;
+  const keys = Array.from(
+    new Set(experiments.flatMap(record => Object.keys(record.history ?? {})))
+  ).sort(metricOrder);
+  if (keys.length === 0) {
+    return <div className="jp-kepler-muted">None of these experiments has per-epoch history.</div>;
+  }
+  return (
+    <div className="jp-kepler-charts">
+      {keys.map(key => (
+        <LineChart
+          key={key}
+          title={key}
+          series={experiments
+            .map((record, i) => ({ label: label(record), values: (record.history ?? {})[key] ?? [], color: i }))
+            .filter(series => series.values.length > 0)}
+        />
+      ))}
+    </div>
+  );
+}
+
+export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
+  const { comparison } = props;
+  const [onlyDiffering, setOnlyDiffering] = React.useState(false);
+  return (
+    <div className="jp-kepler-detail jp-kepler-compare">
+      <header className="jp-kepler-detail-header">
+        <h1 className="jp-kepler-detail-name">Comparing {comparison.experiments.length} experiments</h1>
+        <ul className="jp-kepler-legend">
+          {comparison.experiments.map((record, i) => (
+            <li key={record.id}>
+              <span className="jp-kepler-swatch" style={{ color: seriesColor(i) }} />
+              {label(record)}
+            </li>
+          ))}
+        </ul>
+      </header>
+      <Section title="Curves">
+        <OverlaidCurves experiments={comparison.experiments} />
+      </Section>
+      <Section title="Final metrics">
+        <MetricsTable comparison={comparison} />
+      </Section>
+      <Section title={`Settings (${comparison.differing.length} differ)`}>
+        <label className="jp-kepler-toggle">
+          <input type="checkbox" checked={onlyDiffering} onChange={event => setOnlyDiffering(event.target.checked)} />
+          only the settings that differ
+        </label>
+        <SettingsTable comparison={comparison} onlyDiffering={onlyDiffering} />
+      </Section>
+    </div>
+  );
+}
+
+function ComparisonLoader(props: { api: IKeplerApi; ids: string[]; path: string; onLoaded: (c: Comparison) => void }): JSX.Element {
+  const { api, ids, path, onLoaded } = props;
+  const [comparison, setComparison] = React.useState<Comparison | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    let cancelled = false;
+    api.compare(ids, path).then(
+      loaded => {
+        if (!cancelled) {
+          setComparison(loaded);
+          onLoaded(loaded);
+        }
+      },
+      failure => !cancelled && setError((failure as Error).message)
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, ids.join(','), path, onLoaded]);
+  if (error) {
+    return <div className="jp-kepler-banner jp-kepler-banner-error" role="alert">{error}</div>;
+  }
+  if (!comparison) {
+    return <div className="jp-kepler-muted jp-kepler-loading">Loading comparison…</div>;
+  }
+  return <ComparisonView comparison={comparison} />;
+}
+
+/** The main-area widget comparing several experiments. */
+export class CompareView extends ReactWidget {
+  constructor(options: { api: IKeplerApi; ids: string[]; path: string }) {
+    super();
+    this._options = options;
+    this.addClass('jp-kepler-CompareView');
+    this.title.label = `Compare ${options.ids.length} experiments`;
+    this.title.closable = true;
+  }
+
+  render(): JSX.Element {
+    const { api, ids, path } = this._options;
+    return <ComparisonLoader api={api} ids={ids} path={path} onLoaded={this._onLoaded} />;
+  }
+
+  private _onLoaded = (comparison: Comparison): void => {
+    this.title.caption = comparison.experiments.map(label).join(' vs ');
+  };
+
+  private _options: { api: IKeplerApi; ids: string[]; path: string };
+}

@@ -1,0 +1,303 @@
+/**
+ * The sidebar panel: the project's experiments, newest first, with search, filters, sort,
+ * selection for comparison, and a virtualised list. All user text is rendered as React text.
+ */
+import * as React from 'react';
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+
+import { JournalModel } from '../model';
+import { CommandIDs, ExperimentSummary, SortKey } from '../tokens';
+import { formatNumber, formatShortWhen } from './format';
+import { VirtualList } from './VirtualList';
+
+const ROW_HEIGHT = 52;
+const SEARCH_DELAY_MS = 250;
+const SORT_LABELS: [SortKey, string][] = [
+  ['created', 'Newest'],
+  ['metric', 'Metric'],
+  ['name', 'Name'],
+  ['status', 'Status'],
+  ['model', 'Model'],
+  ['errors', 'Errors'],
+  ['warnings', 'Warnings'],
+  ['n_params', 'Parameters'],
+  ['duration', 'Duration']
+];
+const STATUSES = ['completed', 'running', 'failed', 'blocked', 'interrupted', 'stopped'];
+
+export function StatusBadge(props: { status: string }): JSX.Element {
+  return (
+    <span className={`jp-kepler-status jp-kepler-status-${props.status.replace(/[^a-z]/g, '')}`}>
+      {props.status}
+    </span>
+  );
+}
+
+function ExperimentRow(props: {
+  row: ExperimentSummary | undefined;
+  selected: boolean;
+  onOpen: (id: string) => void;
+  onToggle: (id: string) => void;
+}): JSX.Element {
+  const { row, selected, onOpen, onToggle } = props;
+  if (!row) {
+    return <div className="jp-kepler-row jp-kepler-row-placeholder">Loading…</div>;
+  }
+  const name = row.name || row.id;
+  return (
+    <div
+      className={`jp-kepler-row${selected ? ' jp-mod-selected' : ''}`}
+      role="listitem"
+      tabIndex={0}
+      data-experiment-id={row.id}
+      title={row.hypothesis ? `${name}\n${row.hypothesis}` : name}
+      onClick={() => onOpen(row.id)}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          onOpen(row.id);
+        } else if (event.key === ' ') {
+          event.preventDefault();
+          onToggle(row.id);
+        }
+      }}
+    >
+      <input
+        type="checkbox"
+        className="jp-kepler-row-check"
+        checked={selected}
+        aria-label={`Select ${name} for comparison`}
+        onClick={event => event.stopPropagation()}
+        onChange={() => onToggle(row.id)}
+      />
+      <div className="jp-kepler-row-main">
+        <div className="jp-kepler-row-line">
+          <span className="jp-kepler-row-name">{name}</span>
+          <span className="jp-kepler-row-metric">{formatNumber(row.metric_value)}</span>
+        </div>
+        <div className="jp-kepler-row-line jp-kepler-row-meta">
+          <StatusBadge status={row.status} />
+          {row.n_errors > 0 && (
+            <span className="jp-kepler-count jp-kepler-count-error" title={`${row.n_errors} error finding(s)`}>
+              {row.n_errors} err
+            </span>
+          )}
+          {row.n_warnings > 0 && (
+            <span className="jp-kepler-count jp-kepler-count-warning" title={`${row.n_warnings} warning finding(s)`}>
+              {row.n_warnings} warn
+            </span>
+          )}
+          <span className="jp-kepler-row-model">{row.model_class ?? row.framework ?? ''}</span>
+          <span className="jp-kepler-row-when" title={row.created ?? ''}>
+            {formatShortWhen(row.created)}
+          </span>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function SearchBox(props: { value: string; onChange: (value: string) => void }): JSX.Element {
+  const [text, setText] = React.useState(props.value);
+  const { onChange } = props;
+  React.useEffect(() => {
+    const timer = setTimeout(() => onChange(text), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, onChange]);
+  return (
+    <input
+      type="search"
+      className="jp-kepler-search"
+      placeholder="Search name, model, tag, hypothesis…"
+      aria-label="Search experiments"
+      value={text}
+      onChange={event => setText(event.target.value)}
+    />
+  );
+}
+
+export function JournalView(props: { model: JournalModel; commands: CommandRegistry }): JSX.Element {
+  const { model, commands } = props;
+  const onSearch = React.useCallback((q: string) => model.setQuery({ q }), [model]);
+  const onRange = React.useCallback((first: number, last: number) => model.ensureRange(first, last), [model]);
+  const open = (id: string) =>
+    void commands.execute(CommandIDs.openExperiment, { id, path: model.projectPath });
+  const toggle = (id: string) => model.toggleSelected(id);
+  const { handshake, metric, project, query } = model;
+  const selected = model.selectedIds;
+  const blocked = handshake !== null && handshake.status !== 'ok' && handshake.status !== 'version-mismatch';
+
+  return (
+    <div className="jp-kepler-JournalPanel">
+      <header className="jp-kepler-header">
+        <h2 className="jp-kepler-title">Kepler journal</h2>
+        <div className="jp-kepler-project" title={project ? `Project folder: ${project.path}` : ''}>
+          {project
+            ? `project ${project.name}${['.', project.name].includes(project.path) ? '' : ` · ${project.path}`}`
+            : model.projectPath || 'server root'}
+        </div>
+      </header>
+      {handshake?.message && (
+        <div className={`jp-kepler-banner ${blocked ? 'jp-kepler-banner-error' : 'jp-kepler-banner-warning'}`} role="alert">
+          {handshake.message}
+        </div>
+      )}
+      {!blocked && (
+        <>
+          <div className="jp-kepler-toolbar">
+            <SearchBox value={query.q} onChange={onSearch} />
+          </div>
+          <div className="jp-kepler-toolbar">
+            <select
+              className="jp-kepler-select"
+              aria-label="Sort by"
+              value={query.sort}
+              onChange={event => model.sortBy(event.target.value as SortKey)}
+            >
+              {SORT_LABELS.map(([key, label]) => (
+                <option key={key} value={key}>
+                  {key === 'metric' && metric?.name ? metric.name : label}
+                </option>
+              ))}
+            </select>
+            <button
+              className="jp-kepler-button"
+              aria-label="Reverse order"
+              title={model.order === 'asc' ? 'Ascending: click for descending' : 'Descending: click for ascending'}
+              onClick={() => model.setQuery({ order: model.order === 'asc' ? 'desc' : 'asc' })}
+            >
+              {model.order === 'asc' ? '↑' : '↓'}
+            </button>
+            <select
+              className="jp-kepler-select"
+              aria-label="Filter by status"
+              value={query.status}
+              onChange={event => model.setQuery({ status: event.target.value })}
+            >
+              <option value="">any status</option>
+              {STATUSES.map(status => (
+                <option key={status} value={status}>
+                  {status}
+                </option>
+              ))}
+            </select>
+            <button
+              className="jp-kepler-button"
+              aria-label="Refresh"
+              title="Check the journal for new experiments"
+              onClick={() => void model.refresh()}
+            >
+              ⟳
+            </button>
+          </div>
+          <div className="jp-kepler-summary">
+            <span
+              className="jp-kepler-total"
+              title={metric?.name ? `Project metric: ${metric.name} (${metric.mode === 'max' ? 'higher' : 'lower'} is better)` : ''}
+            >
+              {model.total === 1 ? '1 experiment' : `${model.total.toLocaleString('en-US')} experiments`}
+            </span>
+            <button
+              className="jp-kepler-button jp-mod-accept"
+              disabled={selected.length < 2}
+              title={selected.length < 2 ? 'Tick two or more experiments to compare them' : ''}
+              onClick={() =>
+                void commands.execute(CommandIDs.compare, { ids: [...selected], path: model.projectPath })
+              }
+            >
+              Compare{selected.length ? ` (${selected.length})` : ''}
+            </button>
+            {selected.length > 0 && (
+              <button
+                className="jp-kepler-button"
+                aria-label="Clear selection"
+                title="Clear selection"
+                onClick={() => model.clearSelection()}
+              >
+                ✕
+              </button>
+            )}
+          </div>
+          {model.error && (
+            <div className="jp-kepler-banner jp-kepler-banner-error" role="alert">
+              {model.error}
+            </div>
+          )}
+          {model.total === 0 && !model.loading && !model.error ? (
+            <div className="jp-kepler-empty">
+              {query.q || query.status || query.tag
+                ? 'No experiment matches.'
+                : 'No experiments yet. Run a fit in a notebook with %%kepler fit and it appears here.'}
+            </div>
+          ) : (
+            <VirtualList
+              className="jp-kepler-list"
+              ariaLabel="Experiments"
+              rowCount={model.total}
+              rowHeight={ROW_HEIGHT}
+              resetKey={`${JSON.stringify(query)}|${model.projectPath}`}
+              onRangeChange={onRange}
+              renderRow={index => {
+                const row = model.rowAt(index);
+                return (
+                  <ExperimentRow
+                    row={row}
+                    selected={row ? model.isSelected(row.id) : false}
+                    onOpen={open}
+                    onToggle={toggle}
+                  />
+                );
+              }}
+            />
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+/** The Lumino widget in the left sidebar; tells the model when it is shown or hidden. */
+export class JournalPanel extends ReactWidget {
+  constructor(options: { model: JournalModel; commands: CommandRegistry }) {
+    super();
+    this._model = options.model;
+    this._commands = options.commands;
+    this.addClass('jp-kepler-JournalPanelWidget');
+  }
+
+  get model(): JournalModel {
+    return this._model;
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._model.setVisible(false);
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._model.setVisible(this.isVisible);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._model.setVisible(false);
+    super.onBeforeDetach(msg);
+  }
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this._model.changed}>
+        {() => <JournalView model={this._model} commands={this._commands} />}
+      </UseSignal>
+    );
+  }
+
+  private _model: JournalModel;
+  private _commands: CommandRegistry;
+}
