@@ -12,7 +12,6 @@ from typing import Any
 from kepler_jupyter import adapters
 from kepler_jupyter.context import FitContext
 
-RECORD_FORMAT = 1
 # Keras' fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks is the 6th argument
 _KERAS_CALLBACKS_POSITION = 5
 # save the running record's partial history at most this often (seconds)
@@ -22,7 +21,7 @@ _PROGRESS_SAVE_INTERVAL = 2.0
 def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     """The journal record of this fit as far as it is known before training."""
     from kepler_jupyter.environment import capture_environment
-    from kepler_jupyter.journal import new_experiment_id
+    from kepler_jupyter.journal import RECORD_FORMAT, new_experiment_id
 
     adapter = adapters.get(ctx.framework)
     ctx.data = adapter.split_fit_arguments(ctx.model, (), ctx.kwargs)
