@@ -62,20 +62,24 @@ def find_same_experiment(journal: Any, fingerprint: dict[str, Any] | str,
 
 
 def _earlier_records(records: list[dict[str, Any]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Experiments journaled before ``record`` that finished training: a failed or blocked run
+    has no results worth comparing against."""
     own_id = record.get("id")
     ids = [other.get("id") for other in records]
     if own_id in ids:
-        return records[: ids.index(own_id)]
-    created = record.get("created")
-    if created:
-        return [other for other in records if (other.get("created") or "") <= created]
-    return list(records)
+        earlier = records[: ids.index(own_id)]
+    elif record.get("created"):
+        created = record["created"]
+        earlier = [other for other in records if (other.get("created") or "") <= created]
+    else:
+        earlier = list(records)
+    return [other for other in earlier if other.get("status") in DONE_STATUSES]
 
 
 def nearest_earlier(journal: Any, record: dict[str, Any]) -> dict[str, Any] | None:
     """The earlier experiment most like ``record``: same data first, then by similarity.
 
-    Only experiments that trained count (not ``running`` or ``blocked`` ones); ``record``
+    Only experiments that finished training count (completed or stopped); ``record``
     itself and anything journaled after it are left out.
     """
     from kepler_jupyter.similarity import similar_experiments

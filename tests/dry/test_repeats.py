@@ -183,3 +183,14 @@ def test_identical_layers_match_before_layers_of_the_same_kind():
     after = [_dense(64, "relu", 20), _dense(10, "softmax", 64)]
     diff = diff_layers(before, after)
     assert diff == {"added": [], "removed": [{"index": 1, "layer": "Dense(64, relu)"}], "changed": []}
+
+
+def test_failed_runs_are_not_the_nearest_earlier_experiment():
+    from kepler_jupyter.repeats import nearest_earlier
+
+    done = {"id": "done1", "status": "completed", "created": "2026-01-01T00:00:00",
+            "framework": "sklearn", "model": {"class": "LogisticRegression"}, "params": {}}
+    failed = {**done, "id": "fail1", "status": "failed", "created": "2026-01-02T00:00:00"}
+    new = {**done, "id": "new1", "status": "completed", "created": "2026-01-03T00:00:00"}
+    assert nearest_earlier([done, failed, new], new)["id"] == "done1"
+    assert nearest_earlier([failed, new], new) is None
