@@ -37,3 +37,5 @@ def test_quickstart_runs_headless_and_journals_its_experiments(tmp_path, monkeyp
         for output in cell.get("outputs", [])
     )
     assert "digits-mlp" in outputs and "digits-logreg" in outputs  # %kepler list's table
+    # charts travel as plotly's JSON, not as a FigureWidget carrying plotly.js (5 MB each)
+    assert len(nbformat.writes(notebook)) < 5_000_000

@@ -128,27 +128,11 @@ def text_table(header: list[str], body: list[list[str]]) -> str:
 
 
 def figure_widget(figure: Any) -> widgets.Widget:
-    """A live ``FigureWidget`` where plotly can make one, else the figure in an ``Output``.
+    """``figure`` as a widget: plotly's JSON mime bundle in an ``Output`` (see
+    ``widgets.plotly_output`` for why not a ``FigureWidget``)."""
+    from kepler_jupyter.widgets.plotly_output import figure_output
 
-    plotly 6+ needs ``anywidget`` for ``FigureWidget``; without it the figure goes into the
-    ``Output`` as plotly's mime bundle, which JupyterLab and VS Code render as well (only
-    without live updates). The bundle is set directly rather than through ``display``, which
-    outside a kernel would print the whole figure as text.
-    """
-    try:
-        import plotly.graph_objects as go
-
-        return go.FigureWidget(figure)
-    except ImportError:
-        import plotly.io as pio
-
-        payload = json.loads(pio.to_json(figure, validate=False))
-        payload["config"] = {"displaylogo": False}
-        output = widgets.Output()
-        output.outputs = ({"output_type": "display_data", "metadata": {},
-                           "data": {"application/vnd.plotly.v1+json": payload,
-                                    "text/plain": "<plotly figure>"}},)
-        return output
+    return figure_output(figure)
 
 
 class ComparisonView(widgets.VBox):

@@ -5,9 +5,10 @@ validation (``val_…``) curve, and ``update(epoch, logs)`` appends one point pe
 metric names the panels are the metrics of the first epoch's logs. It is shown in addition to
 Keras' own progress output, never instead of it.
 
-Two renderings, picked once: a plotly ``FigureWidget`` (plotly 6+ needs ``anywidget`` for it)
-that the front end updates in place, or, where ``FigureWidget`` is unavailable, an ipywidgets
-``Output`` into which a small static figure is re-drawn. Either way the widget shown is a
+Two renderings: by default an ipywidgets ``Output`` into which a small static figure is
+re-drawn as plotly's JSON mime bundle (a few kB each time), or, on request
+(``mode="figurewidget"``), a plotly ``FigureWidget`` that the front end updates in place but
+that ships plotly.js (~5 MB) with every fit. Either way the widget shown is a
 container displayed at once, filled when the first epoch ends; redraws are throttled to one per
 ``min_interval`` seconds (fast epochs would otherwise flood the front end), and ``finish()``
 draws what is pending. Outside a notebook the text ``repr`` gives the latest values.
@@ -46,7 +47,8 @@ class LiveCurves:
     title : str
         The figure's title.
     mode : {"auto", "figurewidget", "output"}
-        ``auto`` uses a ``FigureWidget`` when plotly can build one, else an ``Output``.
+        ``auto`` (the default) and ``output`` redraw an ``Output``; ``figurewidget`` updates a
+        plotly ``FigureWidget`` in place.
     min_interval : float
         Seconds between two redraws at most.
     """
@@ -117,12 +119,9 @@ class LiveCurves:
                     epochs, values = self.history[trace.meta]
                     trace.x, trace.y = list(epochs), list(values)
         elif self.mode == "output":
-            from IPython.display import display
+            from kepler_jupyter.widgets.plotly_output import set_figure
 
-            figure = self.figure()
-            with self.widget:
-                self.widget.clear_output(wait=True)
-                display(figure)
+            set_figure(self.widget, self.figure(), repr(self))
 
     def figure(self) -> Any:
         """A static plotly figure of the curves so far."""
@@ -166,15 +165,9 @@ class LiveCurves:
     def _choose_mode(mode: str) -> str:
         if mode not in ("auto", "figurewidget", "output"):
             raise ValueError(f"mode must be 'auto', 'figurewidget' or 'output', not {mode!r}")
-        if mode != "auto":
-            return mode
-        try:
-            import plotly.graph_objects as go
-
-            go.FigureWidget()  # plotly 6+ raises ImportError here without anywidget
-        except Exception:
-            return "output"
-        return "figurewidget"
+        # auto: an Output redrawn with plotly's JSON mime bundle, a few kB per epoch; a
+        # FigureWidget would ship plotly.js (~5 MB) to the browser with every fit
+        return "output" if mode == "auto" else mode
 
     def _layout_figure(self) -> Any:
         from plotly.subplots import make_subplots

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import numpy as np
@@ -213,9 +212,17 @@ def test_overfitting_is_info_when_early_stopping_guards_the_fit(digits):
     assert found and found[0].severity == "info"
 
 
-def test_live_curves_pick_the_figure_widget_when_plotly_can_build_one():
-    has_anywidget = importlib.util.find_spec("anywidget") is not None  # plotly 6+ needs it
-    assert LiveCurves(["loss"]).mode == ("figurewidget" if has_anywidget else "output")
+def test_live_curves_default_to_a_small_plotly_mime_bundle_per_redraw():
+    import json
+
+    curves = LiveCurves(["loss"], min_interval=0)
+    assert curves.mode == "output"  # a FigureWidget would ship ~5 MB of plotly.js per fit
+    curves.update(0, {"loss": 2.0, "val_loss": 2.5})
+    curves.update(1, {"loss": 1.5, "val_loss": 2.0})
+    (output,) = curves.widget.outputs  # each redraw replaces the figure
+    figure = output["data"]["application/vnd.plotly.v1+json"]
+    assert [trace["y"] for trace in figure["data"]] == [[2.0, 1.5], [2.5, 2.0]]
+    assert len(json.dumps(output)) < 50_000
 
 
 def test_live_curves_append_one_point_per_epoch_and_throttle():
