@@ -50,9 +50,30 @@ def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> N
     ])
 
 
+def _prime_root_project(state: Any, log: Any) -> None:
+    """Read the root project's journal once in the background, so that the panel's first list
+    request is served from the cache (a cold read of 10,000 records takes most of a second)."""
+    from kepler_jupyter.server.project import locate_project
+
+    try:
+        location = locate_project(state.root_dir, None, allow_hidden=state.allow_hidden)
+        if location.has_journal:
+            state.cache.snapshot(location)
+    except Exception as exc:  # the request will read it instead, and report any problem
+        log.debug("kepler_jupyter: could not pre-read the journal: %s", exc)
+
+
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Called by jupyter_server when the extension is enabled (it is, on install)."""
+    import threading
+
+    from kepler_jupyter.server.handlers import SETTINGS_KEY
+
     contents_manager = getattr(server_app, "contents_manager", None)
     setup_handlers(server_app.web_app, server_app.root_dir,
                    allow_hidden=bool(getattr(contents_manager, "allow_hidden", False)))
+    state = server_app.web_app.settings[SETTINGS_KEY]
+    threading.Thread(
+        target=_prime_root_project, args=(state, server_app.log), name="kepler-prime", daemon=True
+    ).start()
     server_app.log.info("kepler_jupyter: journal API at %s", API_NAMESPACE)

@@ -71,3 +71,17 @@ def test_projects_are_cached_separately_and_evicted_oldest_first(tmp_path):
     assert [s.summaries[0]["name"] for s in snapshots] == ["one", "two", "three"]
     assert cache.snapshot(locations[2]) is snapshots[2]
     assert cache.snapshot(locations[0]) is not snapshots[0]  # evicted, read again
+
+
+async def test_the_root_journal_is_read_before_the_first_request(sample_root, jp_serverapp):
+    import asyncio
+
+    from kepler_jupyter.server.handlers import SETTINGS_KEY
+
+    state = jp_serverapp.web_app.settings[SETTINGS_KEY]
+    for _ in range(200):  # the extension reads it on a background thread at start-up
+        if state.cache._snapshots:
+            break
+        await asyncio.sleep(0.05)
+    (snapshot,) = state.cache._snapshots.values()
+    assert {summary["id"] for summary in snapshot.summaries} == {r["id"] for r in sample_root}
