@@ -91,8 +91,11 @@ def curves_figure(records: list[dict[str, Any]], metrics: list[str] | None = Non
                 row=1, col=panels.index(_base_metric(name)) + 1,
             )
             first = False
-    figure.update_layout(legend={"groupclick": "togglegroup"}, hovermode="closest",
-                         margin={"t": 40, "b": 40, "l": 50, "r": 20}, height=360)
+    # the legend goes under the panels: on its right it would squeeze them in a notebook cell
+    figure.update_layout(legend={"groupclick": "togglegroup", "orientation": "h", "y": -0.2,
+                                 "yanchor": "top"},
+                         hovermode="closest", margin={"t": 40, "b": 40, "l": 50, "r": 20},
+                         height=460)
     figure.update_xaxes(title_text="epoch")
     return figure
 

@@ -190,6 +190,21 @@ def framework_of(model: Any) -> str | None:
     return None
 
 
+def _stacklevel_outside_kepler() -> int:
+    """The ``stacklevel`` that attributes a warning to the first caller outside kepler (the
+    user's ``fit`` line, or the framework's training loop), not to kepler's own source."""
+    import sys
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parent.parent)
+    frame = sys._getframe(1)  # emit_warnings
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def emit_warnings(findings: list[Finding]) -> None:
     """Issue each error and warning finding as a Python warning of its family's class.
 
@@ -198,12 +213,13 @@ def emit_warnings(findings: list[Finding]) -> None:
     """
     from kepler_jupyter.warnings import warning_class_for
 
+    stacklevel = _stacklevel_outside_kepler()
     for finding in findings:
         if finding.severity not in ("error", "warning"):
             continue
         try:
             warnings.warn(f"{finding.code} {finding.title}: {finding.message}",
-                          warning_class_for(finding.code), stacklevel=2)
+                          warning_class_for(finding.code), stacklevel=stacklevel)
         except Exception:
             # warnings configured as errors must not turn kepler's report into a broken cell
             pass

@@ -163,7 +163,7 @@ class ComparisonView(widgets.VBox):
         options = ["journal order", *metric_names]
         first = self.goal.metric if self.goal and self.goal.metric in options else "journal order"
         self.sort_by = widgets.Dropdown(options=options, value=first, description="sort by")
-        self.show_identical = widgets.ToggleButton(value=False)
+        self.show_identical = widgets.ToggleButton(value=False, layout=widgets.Layout(width="auto"))
         self.table = widgets.HTML()
         self.figure = curves_figure(self.records)
         self.parallel_figure = None

