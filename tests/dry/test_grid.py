@@ -191,7 +191,7 @@ def test_dask_cluster_journals_every_point_exactly_once(project):
 
     space = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         result = grid(build, space, X, y, validation_data=(X_val, y_val), backend="dask",
                       client=client, name="dask-lr", project_dir=project, display="none")
         assert sorted(p.status for p in result.points) == ["completed"] * 6
