@@ -21,6 +21,7 @@ from kepler_jupyter.pipeline_stages import (
     collect_outcome,
     compare_with_earlier,
     find_previous_run,
+    record_summary,
     run_prefit_checks,
 )
 from kepler_jupyter.warnings import KeplerInternalWarning
@@ -185,6 +186,7 @@ def _decide(ctx: FitContext) -> str:
 def _block(ctx: FitContext) -> None:
     record = ctx.record
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
+    record["summary"] = guarded("summarising the record", record_summary, record)
     guarded("writing the journal", ctx.journal.add, record)
     ctx.session.record_done(record)
     errors = [f for f in ctx.findings if f.severity == "error"]
@@ -222,6 +224,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
         record["stop_reason"] = ctx.stop_reason
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]
+    record["summary"] = guarded("summarising the record", record_summary, record)
     if status in ("completed", "stopped"):
         guarded("comparing with earlier experiments", compare_with_earlier, ctx)
     if getattr(ctx, "journaled", False):

@@ -22,28 +22,36 @@ def _when(timestamp: str | None) -> str:
 
 
 def _model(record: dict[str, Any]) -> str:
+    summary = record.get("summary") or {}
     model = record.get("model") or {}
-    name = model.get("class") or "?"
-    n_params = model.get("n_params")
+    name = summary.get("model_class") or model.get("class") or "?"
+    n_params = summary.get("n_params", model.get("n_params"))
     return f"{name} ({n_params:,} params)" if isinstance(n_params, int) else name
 
 
+def _loss_name(loss: Any) -> str:
+    if isinstance(loss, dict):
+        return str(loss.get("name") or loss.get("class_name") or loss)
+    return str(loss)
+
+
 def _settings(record: dict[str, Any]) -> str:
+    summary = record.get("summary")
     params = record.get("params") or {}
+    settings = summary.get("settings") if summary else params
     if record.get("framework") == "keras":
         parts = []
-        if params.get("optimizer"):
-            learning_rate = params.get("learning_rate")
+        if settings.get("optimizer"):
+            learning_rate = settings.get("learning_rate")
             lr = f" lr={learning_rate:.3g}" if isinstance(learning_rate, (int, float)) else ""
-            parts.append(f"{params['optimizer']}{lr}")
+            parts.append(f"{settings['optimizer']}{lr}")
         for key in ("epochs", "batch_size"):
-            if params.get(key) is not None:
-                parts.append(f"{key}={params[key]}")
-        if params.get("loss"):
-            loss = params["loss"]
-            parts.append(f"loss={loss if isinstance(loss, str) else loss.get('name', loss) if isinstance(loss, dict) else loss}")
+            if settings.get(key) is not None:
+                parts.append(f"{key}={settings[key]}")
+        if settings.get("loss"):
+            parts.append(f"loss={_loss_name(settings['loss'])}")
         return " ".join(parts)
-    estimator = params.get("estimator_params") or {}
+    estimator = (summary or {}).get("estimator_params") or params.get("estimator_params") or {}
     shown = []
     for key, value in estimator.items():
         if "__" in key or isinstance(value, (dict, list)) or value is None:
@@ -55,9 +63,13 @@ def _settings(record: dict[str, Any]) -> str:
 
 
 def _findings(record: dict[str, Any]) -> str:
-    findings = record.get("findings") or []
-    errors = sum(1 for f in findings if f.get("severity") == "error")
-    warns = sum(1 for f in findings if f.get("severity") == "warning")
+    summary = record.get("summary")
+    if summary and "n_errors" in summary:
+        errors, warns = summary["n_errors"], summary["n_warnings"]
+    else:
+        findings = record.get("findings") or []
+        errors = sum(1 for f in findings if f.get("severity") == "error")
+        warns = sum(1 for f in findings if f.get("severity") == "warning")
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors > 1 else ''}")

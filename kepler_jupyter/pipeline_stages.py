@@ -51,7 +51,37 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         "stop_reason": None,
     }
     record["fingerprint"] = _fingerprint(record)
+    record["summary"] = record_summary(record)
     return record
+
+
+# settings a listing shows; kept in the record's small `summary` field so that listing a large
+# journal does not have to parse every model configuration
+_SUMMARY_SETTINGS = ("optimizer", "learning_rate", "epochs", "batch_size", "loss")
+
+
+def record_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """The few facts a list of experiments shows, copied from the big fields of ``record``."""
+    model = record.get("model") or {}
+    params = record.get("params") or {}
+    findings = record.get("findings") or []
+    summary: dict[str, Any] = {
+        "model_class": model.get("class"),
+        "n_params": model.get("n_params"),
+        "n_layers": len(model.get("layers") or []) or None,
+        "settings": {key: params[key] for key in _SUMMARY_SETTINGS if params.get(key) is not None},
+        "n_errors": sum(1 for f in findings if f.get("severity") == "error"),
+        "n_warnings": sum(1 for f in findings if f.get("severity") == "warning"),
+    }
+    estimator = params.get("estimator_params") or {}
+    plain = {
+        key: value
+        for key, value in estimator.items()
+        if "__" not in key and isinstance(value, (str, int, float, bool))
+    }
+    if plain:
+        summary["estimator_params"] = dict(list(plain.items())[:6])
+    return summary
 
 
 def _fingerprint(record: dict[str, Any]) -> dict[str, Any]:

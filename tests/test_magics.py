@@ -204,3 +204,18 @@ def test_keras_cell_is_journaled_with_history_and_returns_the_history(shell, pro
 
 def model_params(shell):
     return int(shell.user_ns["model"].count_params())
+
+
+def test_records_carry_a_light_summary_for_listings(shell, project):
+    run(shell, SKLEARN_SETUP)
+    shell.run_cell_magic("kepler", "fit --name summarised", "clf.fit(X, y)")
+    (record,) = Journal(project).experiments()
+    assert record["summary"]["model_class"] == "Pipeline"
+    assert record["summary"]["n_errors"] == 0
+    # an older record without a summary is still listed, from its full fields
+    Journal(project).add({"id": "old0000001", "name": "from-before", "status": "completed",
+                          "created": "2026-01-01T00:00:00+00:00", "framework": "keras",
+                          "model": {"class": "Sequential", "n_params": 10}, "params": {"epochs": 3}})
+    table = repr(shell.run_line_magic("kepler", "list"))
+    assert "summarised" in table and "Pipeline" in table
+    assert "from-before" in table and "Sequential (10 params)" in table and "epochs=3" in table

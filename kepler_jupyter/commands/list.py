@@ -7,6 +7,12 @@ from typing import Any
 from kepler_jupyter.commands import CommandEnv, command_parser, parse_arguments
 from kepler_jupyter.experiment_table import ExperimentTable
 
+# what the table shows (and the goal sorts by): reading only these keeps a cold listing of a
+# large journal fast, since the journal then skips parsing histories, configs and sources;
+# records from before `summary` existed are read in full
+LISTED_FIELDS = ("name", "created", "status", "framework", "metrics", "tags", "summary")
+
+
 
 def _parser() -> Any:
     parser = command_parser("list", "The project's experiments, newest last.")
@@ -32,7 +38,9 @@ def _goal_order(env: CommandEnv, records: list[dict[str, Any]]) -> tuple[list[di
 
 def run(argv: list[str], env: CommandEnv) -> ExperimentTable:
     args = parse_arguments(_parser(), argv)
-    records = env.journal.experiments(status=args.status)
+    records = env.journal.experiments(status=args.status, fields=LISTED_FIELDS)
+    if any("summary" not in record for record in records):
+        records = env.journal.experiments(status=args.status)
     if args.tag:
         records = [r for r in records if args.tag in (r.get("tags") or [])]
     records, best, how = _goal_order(env, records)
