@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner out of test logs
@@ -23,6 +24,16 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
+def discard_shell(ip) -> None:
+    """Forget a test shell for good. Each shell registers an exit hook that runs a full garbage
+    collection; hundreds of them at the end of the suite cost a minute or more."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    atexit.unregister(ip.atexit_operations)
+    ip.history_manager.end_session()
+    InteractiveShell.clear_instance()
+
+
 @pytest.fixture
 def shell(project):
     """A fresh, real IPython shell with kepler loaded; unloaded and discarded afterwards."""
@@ -33,4 +44,4 @@ def shell(project):
     ip.run_line_magic("load_ext", "kepler_jupyter")
     yield ip
     ip.run_line_magic("unload_ext", "kepler_jupyter")
-    InteractiveShell.clear_instance()
+    discard_shell(ip)

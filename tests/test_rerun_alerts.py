@@ -72,8 +72,10 @@ def last_session(shell: InteractiveShell):
 
 def restart(shell: InteractiveShell, setup: str) -> InteractiveShell:
     """A fresh shell on the same project, as after a kernel restart, with the setup re-run."""
+    from conftest import discard_shell
+
     shell.run_line_magic("unload_ext", "kepler_jupyter")
-    InteractiveShell.clear_instance()
+    discard_shell(shell)
     fresh = InteractiveShell.instance()
     assert fresh is not shell and "X" not in fresh.user_ns
     fresh.run_line_magic("load_ext", "kepler_jupyter")
