@@ -85,5 +85,5 @@ class FitContext:
     session: Any = None
     #: whether the record has been written to the journal (status running)
     journaled: bool = False
-    #: the after-fit view (what changed, similar experiments, distance to the goal)
-    after_fit_view: Any = None
+    #: the after-fit report (what changed, similar experiments, distance to the goal)
+    after_fit_report: Any = None

@@ -181,6 +181,8 @@ class Reporter:
         if post_fit:
             self.show_findings(post_fit, stage="after training")
         self._show_html(f"<span>{html.escape(text)}</span>", text)
-        view = getattr(ctx, "after_fit_view", None)
-        if view is not None:
-            self._show(lambda: view, repr(view))
+        report = getattr(ctx, "after_fit_report", None)
+        if report is not None and self.mode != "none":
+            from kepler_jupyter.widgets.after_fit import AfterFitText, AfterFitView
+
+            self._show(lambda: AfterFitView(report), AfterFitText(report).to_text())

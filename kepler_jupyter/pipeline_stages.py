@@ -249,9 +249,9 @@ def compare_with_earlier(ctx: FitContext) -> None:
     """What changed since the nearest earlier experiment, similar ones, distance to the goal."""
     from kepler_jupyter.goal import get_goal
     from kepler_jupyter.repeats import after_fit_report
-    from kepler_jupyter.widgets.after_fit import AfterFitView
 
     report = after_fit_report(ctx.journal, ctx.record, get_goal(ctx.journal.project_dir))
     if report.summary:
         ctx.record["changes"] = report.summary
-    ctx.after_fit_view = AfterFitView(report)
+    # the widget (with its figure) is built only if it is shown: see Reporter.show_end
+    ctx.after_fit_report = report

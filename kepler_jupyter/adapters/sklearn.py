@@ -23,7 +23,9 @@ __all__ = [
     "split_fit_arguments",
 ]
 
-TRAIN_SCORE_ROWS = 5000
+# the training score is a diagnostic (train vs validation): 1,000 rows estimate it within a few
+# points, and keep it cheap for estimators whose predict is the expensive part (k-NN, SVMs)
+TRAIN_SCORE_ROWS = 1000
 #: candidates kept from a search's ``cv_results_`` (the journal is not a results store)
 MAX_CV_CANDIDATES = 200
 _SCORE_NAMES = {"classifier": "accuracy", "regressor": "r2"}
@@ -163,7 +165,7 @@ def collect_results(
     model: Any, result: Any, data: FitData
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``history`` (iteration curves the estimator keeps, e.g. MLP ``loss_curve_``) and final
-    ``metrics``: ``train_score`` on at most 5,000 training rows with ``train_score_n`` and
+    ``metrics``: ``train_score`` on at most 1,000 training rows with ``train_score_n`` and
     ``score_name``; ``n_iter``; for searches ``cv_score``, ``best_params`` and ``cv_results``.
     """
     history: dict[str, Any] = {}

@@ -50,8 +50,8 @@ def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
-class AfterFitView(widgets.VBox):
-    """The post-fit comparison: goal, changes, similar experiments and curves.
+class AfterFitText:
+    """The post-fit report as text (terminals, scripts): builds no widget and no figure.
 
     Parameters
     ----------
@@ -60,14 +60,7 @@ class AfterFitView(widgets.VBox):
     """
 
     def __init__(self, report: AfterFit) -> None:
-        super().__init__()
         self.report = report
-        curves = [report.record] + ([report.earlier] if report.earlier else [])
-        self.figure = curves_figure(curves) if any(r.get("history") for r in curves) else None
-        children: list[widgets.Widget] = [widgets.HTML(self.to_html(figures=False))]
-        if self.figure is not None:
-            children.append(figure_widget(self.figure))
-        self.children = children
 
     @property
     def headline(self) -> str:
@@ -108,11 +101,6 @@ class AfterFitView(widgets.VBox):
     def __repr__(self) -> str:
         return self.to_text()
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.to_text()
-        return bundle
-
     def to_html(self, figures: bool = True, include_plotlyjs: str | bool = "cdn") -> str:
         """The view as static HTML (with the curves unless ``figures`` is false)."""
         parts = ["<div class='kepler-after-fit'>"]
@@ -129,6 +117,35 @@ class AfterFitView(widgets.VBox):
             parts.append(html_table([html.escape(c) for c in header],
                                     [([html.escape(c) for c in row], False) for row in rows]))
         parts += [f"<p>💡 {html.escape(hint)}</p>" for hint in self.report.hints]
-        if figures and self.figure is not None:
-            parts.append(self.figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
+        figure = getattr(self, "figure", None)
+        if figures and figure is not None:
+            parts.append(figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
         return "".join(parts) + "</div>"
+
+
+class AfterFitView(AfterFitText, widgets.VBox):
+    """The post-fit comparison as a widget: goal, changes, similar experiments and curves.
+
+    Parameters
+    ----------
+    report : repeats.AfterFit
+        From ``repeats.after_fit_report(journal, record, goal)``.
+    """
+
+    def __init__(self, report: AfterFit) -> None:
+        widgets.VBox.__init__(self)
+        self.report = report
+        curves = [report.record] + ([report.earlier] if report.earlier else [])
+        self.figure = curves_figure(curves) if any(r.get("history") for r in curves) else None
+        children: list[widgets.Widget] = [widgets.HTML(self.to_html(figures=False))]
+        if self.figure is not None:
+            children.append(figure_widget(self.figure))
+        self.children = children
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.to_text()
+        return bundle
