@@ -215,6 +215,13 @@ def _start(ctx: FitContext) -> None:
     ctx.session.event(ctx, "started", ctx.record["name"])
 
 
+def _write_final_record(ctx: FitContext) -> None:
+    if ctx.journaled:
+        ctx.journal.update(ctx.record["id"], ctx.record)
+    else:
+        ctx.journal.add(ctx.record)
+
+
 def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
     record = ctx.record
     record.update(status=status, ended=now_iso(), duration_s=round(time.perf_counter() - started, 3))
@@ -227,10 +234,9 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     record["summary"] = guarded("summarising the record", record_summary, record)
     if status in ("completed", "stopped"):
         guarded("comparing with earlier experiments", compare_with_earlier, ctx)
-    if getattr(ctx, "journaled", False):
-        ctx.journal.update(record["id"], record)
-    else:
-        ctx.journal.add(record)
+    # a journal that cannot be written (disk full, permissions) is reported on its own, and
+    # the user still gets the end of the report below
+    guarded("writing the experiment to the journal", _write_final_record, ctx)
     ctx.session.record_done(record)
     if status == "completed" and ctx.framework == "sklearn":
         ctx.session.remember_fitted(ctx.model, record)

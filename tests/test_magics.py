@@ -219,3 +219,26 @@ def test_records_carry_a_light_summary_for_listings(shell, project):
     table = repr(shell.run_line_magic("kepler", "list"))
     assert "summarised" in table and "Pipeline" in table
     assert "from-before" in table and "Sequential (10 params)" in table and "epochs=3" in table
+
+
+def test_an_unwritable_journal_never_breaks_the_fit(shell, project, monkeypatch):
+    import warnings
+
+    from kepler_jupyter.journal import JournalError
+    from kepler_jupyter.journal.journal import Journal as JournalClass
+
+    def disk_full(self, *args, **kwargs):
+        raise JournalError("the journal could not be written: no space left on device")
+
+    monkeypatch.setattr(JournalClass, "add", disk_full)
+    monkeypatch.setattr(JournalClass, "update", disk_full)
+    run(shell, SKLEARN_SETUP)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(shell, "%%kepler fit --name no-space\nreturned = clf.fit(X, y)")
+    assert shell.user_ns["returned"] is shell.user_ns["clf"]
+    assert hasattr(shell.user_ns["clf"], "classes_")  # trained as usual
+    messages = [str(w.message) for w in caught]
+    assert any("no space left on device" in m for m in messages)
+    session = shell.magics_manager.registry["KeplerMagics"].last_session
+    assert session.last["status"] == "completed"  # the report still ran to the end
