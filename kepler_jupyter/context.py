@@ -81,6 +81,8 @@ class FitContext:
     journal: Any = None
     #: the Reporter that shows things to the user (widgets or plain text)
     reporter: Any = None
+    #: "fit", or "cross_validation" for scikit-learn's cross_validate / cross_val_score
+    kind: str = "fit"
     #: the WatchSession (a %%kepler cell or a watch() block) this fit belongs to
     session: Any = None
     #: whether the record has been written to the journal (status running)

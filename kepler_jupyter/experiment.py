@@ -146,6 +146,8 @@ def run_intercepted_fit(
 def _prepare(
     session: Any, framework: str, original_fit: Callable[..., Any], model: Any, args: tuple, kwargs: dict
 ) -> FitContext:
+    from kepler_jupyter.adapters.sklearn_cv import is_cross_validation
+
     options: RunOptions = session.options
     named = named_fit_arguments(original_fit, model, args, kwargs)
     ctx = FitContext(
@@ -157,6 +159,7 @@ def _prepare(
         journal=session.journal,
         reporter=session.reporter,
         session=session,
+        kind="cross_validation" if is_cross_validation(original_fit) else "fit",
     )
     ctx.record = build_record(ctx, name=session.next_name(model), created=now_iso())
     return ctx
@@ -238,7 +241,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     # the user still gets the end of the report below
     guarded("writing the experiment to the journal", _write_final_record, ctx)
     ctx.session.record_done(record)
-    if status == "completed" and ctx.framework == "sklearn":
+    if status == "completed" and ctx.framework == "sklearn" and ctx.kind == "fit":
         ctx.session.remember_fitted(ctx.model, record)
     from kepler_jupyter.display import format_metrics
 

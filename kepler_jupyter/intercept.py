@@ -29,6 +29,7 @@ FitHandler = Callable[[str, Callable[..., Any], Any, tuple, dict], Any]
 
 KERAS_MODEL_MODULE = "keras.src.models.model"
 SKLEARN_BASE_MODULE = "sklearn.base"
+CROSS_VALIDATE_MODULE = "sklearn.model_selection._validation"
 
 _lock = threading.RLock()
 _thread_state = threading.local()
@@ -37,6 +38,8 @@ _handlers: dict[int, list[Interception]] = {}
 # (class, method, had_own, previous) for every method we patched, to restore in reverse
 _patched: list[tuple[type, str, bool, Any]] = []
 _patched_classes: set[type] = set()
+# (module, name, previous) for module functions we replaced (cross_validate)
+_patched_functions: list[tuple[Any, str, Any]] = []
 _sklearn_hook: tuple[type, bool, Any] | None = None
 _import_hook: _PostImportHook | None = None
 
@@ -72,6 +75,11 @@ def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> 
         interception = _current_interception()
         if interception is None or _depth() > 0:
             return original(self, *args, **kwargs)
+        if _inside_a_fold():
+            if not interception.fold_warned:
+                interception.fold_warned = True
+                _warn_fold_not_journaled()
+            return original(self, *args, **kwargs)
         _thread_state.depth = _depth() + 1
         try:
             return interception.handler(framework, original, self, args, kwargs)
@@ -80,6 +88,73 @@ def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> 
 
     fit.__kepler_original__ = original  # type: ignore[attr-defined]
     return fit
+
+
+def _inside_a_fold() -> bool:
+    """Whether scikit-learn's per-fold helper is on the stack: the fit of one fold of a
+    cross-validation (or learning curve) whose ``cross_validate`` kepler could not wrap, e.g.
+    imported by name before the cell. A fold is no experiment of its own."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_fit_and_score" and "model_selection" in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _warn_fold_not_journaled() -> None:
+    import warnings
+
+    from kepler_jupyter.warnings import KeplerWarning
+
+    warnings.warn(
+        "kepler: the folds of this cross-validation are not journaled one by one. To journal "
+        "it as one experiment, call sklearn.model_selection.cross_validate(...) or "
+        "cross_val_score(...) (a cross_validate imported by name before the cell cannot be "
+        "wrapped).",
+        KeplerWarning,
+        stacklevel=2,
+    )
+
+
+def _make_cross_validate_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``cross_validate`` (and so ``cross_val_score``) as one experiment of its estimator."""
+
+    @functools.wraps(original)
+    def cross_validate(*args: Any, **kwargs: Any) -> Any:
+        interception = _current_interception()
+        if interception is None or _depth() > 0 or not (args or "estimator" in kwargs):
+            return original(*args, **kwargs)
+        estimator = args[0] if args else kwargs.pop("estimator")
+        _thread_state.depth = _depth() + 1
+        try:
+            return interception.handler("sklearn", original, estimator, args[1:], kwargs)
+        finally:
+            _thread_state.depth = _depth() - 1
+
+    cross_validate.__kepler_original__ = original  # type: ignore[attr-defined]
+    return cross_validate
+
+
+def _patch_module_function(module: Any, name: str, make_wrapper: Callable[..., Any]) -> None:
+    current = getattr(module, name, None)
+    if current is None or hasattr(current, "__kepler_original__"):
+        return
+    _patched_functions.append((module, name, current))
+    setattr(module, name, make_wrapper(current))
+
+
+def _patch_cross_validation() -> None:
+    validation = sys.modules.get(CROSS_VALIDATE_MODULE)
+    if validation is None:
+        return
+    original = validation.cross_validate
+    _patch_module_function(validation, "cross_validate", _make_cross_validate_wrapper)
+    package = sys.modules.get("sklearn.model_selection")
+    if package is not None and getattr(package, "cross_validate", None) is original:
+        _patched_functions.append((package, "cross_validate", original))
+        package.cross_validate = validation.cross_validate
 
 
 def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
@@ -174,7 +249,11 @@ class _CallbackLoader(importlib.abc.Loader):
 class _PostImportHook(importlib.abc.MetaPathFinder):
     """Patches Keras / scikit-learn when the cell itself imports them for the first time."""
 
-    callbacks = {KERAS_MODEL_MODULE: _patch_keras, SKLEARN_BASE_MODULE: _patch_sklearn}
+    callbacks = {
+        KERAS_MODEL_MODULE: _patch_keras,
+        SKLEARN_BASE_MODULE: _patch_sklearn,
+        "sklearn.model_selection": lambda module: _patch_cross_validation(),
+    }
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
         callback = self.callbacks.get(fullname)
@@ -205,6 +284,7 @@ def _install() -> None:
         _patch_keras(sys.modules[KERAS_MODEL_MODULE])
     if SKLEARN_BASE_MODULE in sys.modules:
         _patch_sklearn(sys.modules[SKLEARN_BASE_MODULE])
+    _patch_cross_validation()
     if _import_hook is None:
         _import_hook = _PostImportHook()
         sys.meta_path.insert(0, _import_hook)
@@ -228,6 +308,9 @@ def _uninstall() -> None:
             except AttributeError:
                 pass
     _patched_classes.clear()
+    while _patched_functions:
+        module, name, previous = _patched_functions.pop()
+        setattr(module, name, previous)
     if _sklearn_hook is not None:
         base, had_own, previous = _sklearn_hook
         if had_own:
@@ -260,6 +343,8 @@ class Interception:
         self.handler = handler
         #: called after a scikit-learn ``score(X, y)`` outside any fit, with its result
         self.on_score = on_score
+        #: whether the user was told that cross-validation folds are not journaled
+        self.fold_warned = False
         self._thread: int | None = None
 
     def __enter__(self) -> Interception:

@@ -24,7 +24,14 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     from kepler_jupyter.journal import RECORD_FORMAT, new_experiment_id
 
     adapter = adapters.get(ctx.framework)
-    ctx.data = adapter.split_fit_arguments(ctx.model, (), ctx.kwargs)
+    fit_arguments = ctx.kwargs
+    if ctx.kind == "cross_validation":
+        from kepler_jupyter.adapters import sklearn_cv
+
+        fit_arguments = sklearn_cv.fit_arguments(ctx.kwargs)
+        if ctx.options.name is None:
+            name = f"{name} (cross-validation)"
+    ctx.data = adapter.split_fit_arguments(ctx.model, (), fit_arguments)
     options = ctx.options
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
@@ -38,7 +45,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         "duration_s": None,
         "framework": ctx.framework,
         "model": adapter.describe_model(ctx.model),
-        "params": adapter.describe_settings(ctx.model, ctx.kwargs, ctx.data),
+        "params": adapter.describe_settings(ctx.model, fit_arguments, ctx.data),
         "data": adapter.describe_data(ctx.data),
         "history": {},
         "metrics": {},
@@ -50,6 +57,9 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         "error": None,
         "stop_reason": None,
     }
+    if ctx.kind == "cross_validation":
+        record["kind"] = "cross_validation"
+        record["params"]["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
     record["fingerprint"] = _fingerprint(record)
     record["summary"] = record_summary(record)
     return record
@@ -169,7 +179,12 @@ def collect_outcome(ctx: FitContext) -> None:
     """After the fit: history, final metrics, the trained model's description, results checks."""
     record = ctx.record
     adapter = adapters.get(ctx.framework)
-    if ctx.result is not None or record["status"] in ("interrupted", "stopped"):
+    if ctx.kind == "cross_validation":
+        from kepler_jupyter.adapters.sklearn_cv import collect_cross_validation
+
+        # the folds fitted clones: the estimator itself stays unfitted, so no training score
+        record["metrics"] = collect_cross_validation(ctx.result)
+    elif ctx.result is not None or record["status"] in ("interrupted", "stopped"):
         history, metrics = adapter.collect_results(ctx.model, ctx.result, ctx.data)
         record["history"] = history or record.get("history") or {}
         record["metrics"] = metrics or {}
@@ -187,7 +202,7 @@ def collect_outcome(ctx: FitContext) -> None:
         findings = list(checks.run_results(ctx) or [])
         ctx.findings.extend(findings)
         checks.emit_warnings(findings)
-    if ctx.options.save and record["status"] in ("completed", "stopped"):
+    if ctx.options.save and ctx.kind == "fit" and record["status"] in ("completed", "stopped"):
         from kepler_jupyter.artifacts import save_model
 
         record["artifacts"] = {

@@ -168,3 +168,27 @@ print(calls)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "[('sklearn', 'LogisticRegression'), ('keras', 'Sequential')]" in done.stdout
+
+
+def test_a_cross_validation_is_one_experiment_of_its_estimator(data):
+    from sklearn import model_selection
+
+    X, y = data
+    recorder = Recorder()
+    with Interception(recorder):
+        scores = model_selection.cross_val_score(LogisticRegression(), X, y, cv=3)
+        results = model_selection.cross_validate(LogisticRegression(), X, y, cv=4)
+    assert recorder.calls == [("sklearn", "LogisticRegression")] * 2
+    assert len(scores) == 3 and len(results["test_score"]) == 4
+    assert not hasattr(model_selection.cross_validate, "__kepler_original__")
+
+
+def test_folds_of_an_unwrapped_cross_validation_are_not_experiments(data):
+    from sklearn.model_selection import cross_validate  # bound before the interception
+
+    X, y = data
+    recorder = Recorder()
+    with pytest.warns(UserWarning, match="folds of this cross-validation are not journaled"):
+        with Interception(recorder):
+            cross_validate(LogisticRegression(), X, y, cv=3)
+    assert recorder.calls == []

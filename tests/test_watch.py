@@ -60,3 +60,23 @@ def test_watch_records_each_fit_and_numbers_repeated_names(project):
         LinearRegression().fit(X, y + 1)
     assert [r["name"] for r in run.records] == ["line", "line #2"]
     assert {r["id"] for r in Journal(project).experiments()} == {r["id"] for r in run.records}
+
+
+def test_cross_val_score_is_journaled_once_with_the_fold_scores(project):
+    import numpy as np
+    from sklearn import model_selection
+    from sklearn.linear_model import LogisticRegression
+
+    import kepler_jupyter
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with kepler_jupyter.watch(display="none") as run:
+        scores = model_selection.cross_val_score(LogisticRegression(), X, y, cv=4)
+    (record,) = Journal(project).experiments()
+    assert record["id"] == run.last["id"] and record["kind"] == "cross_validation"
+    assert record["params"]["cross_validation"]["cv"] == 4
+    assert record["metrics"]["cv_fold_scores"] == pytest.approx(list(scores))
+    assert record["metrics"]["cv_score"] == pytest.approx(scores.mean())
+    assert record["data"]["n_samples"] == 120
