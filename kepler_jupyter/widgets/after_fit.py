@@ -17,6 +17,7 @@ from kepler_jupyter.charts import curves_figure
 from kepler_jupyter.record_filters import experiment_label
 from kepler_jupyter.repeats import AfterFit
 from kepler_jupyter.widgets.compare import figure_widget, format_value, html_table, text_table
+from kepler_jupyter.widgets.text_fallback import TextFallback
 
 
 def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:
@@ -123,7 +124,7 @@ class AfterFitText:
         return "".join(parts) + "</div>"
 
 
-class AfterFitView(AfterFitText, widgets.VBox):
+class AfterFitView(AfterFitText, TextFallback, widgets.VBox):
     """The post-fit comparison as a widget: goal, changes, similar experiments and curves.
 
     Parameters
@@ -142,10 +143,3 @@ class AfterFitView(AfterFitText, widgets.VBox):
             children.append(figure_widget(self.figure))
         self.children = children
 
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.to_text()
-        return bundle

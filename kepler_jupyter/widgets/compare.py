@@ -20,6 +20,7 @@ from kepler_jupyter.charts import curves_figure, parallel_coordinates_figure
 from kepler_jupyter.goal import Goal, best_experiment, default_goal, lower_is_better
 from kepler_jupyter.record_filters import experiment_label, flatten, get_path
 from kepler_jupyter.repeats import is_noise_setting
+from kepler_jupyter.widgets.text_fallback import TextFallback
 
 DIFF_STYLE = "background: var(--jp-warn-color3, #fff3cd);"
 _CELL = "padding: 2px 8px; border-bottom: 1px solid var(--jp-border-color2, #ddd); text-align: left;"
@@ -135,7 +136,7 @@ def figure_widget(figure: Any) -> widgets.Widget:
     return figure_output(figure)
 
 
-class ComparisonView(widgets.VBox):
+class ComparisonView(TextFallback, widgets.VBox):
     """An interactive comparison of experiments (table + overlaid curves).
 
     Parameters
@@ -229,14 +230,6 @@ class ComparisonView(widgets.VBox):
         hidden = len(self.identical_rows)
         goal = f"\ngoal: {self.goal.describe()}" if self.goal else ""
         return f"{text}\n({hidden} identical rows not shown){goal}"
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.to_text()  # ipywidgets cuts text/plain at 110 characters
-        return bundle
 
     def to_html(self, include_plotlyjs: str | bool = "cdn") -> str:
         """A static HTML fragment: the full table (identical rows folded) and the figures."""

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 from kepler_jupyter.goal import Goal
 from kepler_jupyter.widgets.compare import format_value, html_table, text_table
+from kepler_jupyter.widgets.text_fallback import TextFallback
 
 #: statuses of a point that ran (or was found done) and so count as done
 DONE = ("completed", "stopped")
@@ -36,7 +37,7 @@ def point_line(point: Any, total: int, goal: Goal | None) -> str:
     return f"[{point.index + 1}/{total}] {point.status:<11} {params_text(point.params)}{metric}"
 
 
-class GridProgress(widgets.VBox):
+class GridProgress(TextFallback, widgets.VBox):
     """A progress bar (done / skipped / remaining) and the results so far, best first.
 
     Parameters
@@ -122,10 +123,3 @@ class GridProgress(widgets.VBox):
         header, rows = self._rows()
         return f"{self.title}: {self.counts_text()}\n" + (text_table(header, rows) if rows else "")
 
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.to_text()
-        return bundle

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from kepler_jupyter.charts import curves_figure
 from kepler_jupyter.record_filters import experiment_label, get_path
 from kepler_jupyter.widgets.compare import figure_widget, format_value
+from kepler_jupyter.widgets.text_fallback import TextFallback
 
 ACTION_TEXT = {
     "warn": "Training again, as `--on-duplicate warn` asks. Use `--on-duplicate skip` to keep "
@@ -61,7 +62,7 @@ def metrics_text(record: dict[str, Any]) -> str:
     return ", ".join(f"{name} {format_value(value)}" for name, value in metrics.items()) or "no metrics"
 
 
-class RerunNotice(widgets.VBox):
+class RerunNotice(TextFallback, widgets.VBox):
     """A notice that this experiment already ran.
 
     Parameters
@@ -118,14 +119,6 @@ class RerunNotice(widgets.VBox):
         lines += [f"  {name:<10} {value}" for name, value in self._lines()]
         lines.append(self.action_text)
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = self.to_text()
-        return bundle
 
     def to_html(self, include_plotlyjs: str | bool = "cdn") -> str:
         """A static HTML fragment of the notice and the earlier run's curves."""
