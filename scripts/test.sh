@@ -11,6 +11,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 export TF_CPP_MIN_LOG_LEVEL=2
+.venv/bin/ruff check .
 # the sidebar's TypeScript unit tests (jest); node_modules come from the build in setup.sh
 (cd labextension && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent)
 .venv/bin/python -m pytest "$@"
