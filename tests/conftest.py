@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner out of test logs
 
 import pytest
+from ipython_shells import discard_shell
 
 
 @pytest.fixture
@@ -22,16 +22,6 @@ def project(tmp_path, monkeypatch):
     except ImportError:
         pass
     return tmp_path
-
-
-def discard_shell(ip) -> None:
-    """Forget a test shell for good. Each shell registers an exit hook that runs a full garbage
-    collection; hundreds of them at the end of the suite cost a minute or more."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    atexit.unregister(ip.atexit_operations)
-    ip.history_manager.end_session()
-    InteractiveShell.clear_instance()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def last_session(shell: InteractiveShell):
 
 def restart(shell: InteractiveShell, setup: str) -> InteractiveShell:
     """A fresh shell on the same project, as after a kernel restart, with the setup re-run."""
-    from conftest import discard_shell
+    from ipython_shells import discard_shell
 
     shell.run_line_magic("unload_ext", "kepler_jupyter")
     discard_shell(shell)
