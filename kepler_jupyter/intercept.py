@@ -94,7 +94,10 @@ def _inside_a_fold() -> bool:
     """Whether scikit-learn's per-fold helper is on the stack: the fit of one fold of a
     cross-validation (or learning curve) whose ``cross_validate`` kepler could not wrap, e.g.
     imported by name before the cell. A fold is no experiment of its own."""
-    frame = sys._getframe(2)
+    try:
+        frame = sys._getframe(2)
+    except ValueError:  # called straight from C, with no Python caller
+        return False
     while frame is not None:
         code = frame.f_code
         if code.co_name == "_fit_and_score" and "model_selection" in code.co_filename:
