@@ -80,3 +80,27 @@ def test_cross_val_score_is_journaled_once_with_the_fold_scores(project):
     assert record["metrics"]["cv_fold_scores"] == pytest.approx(list(scores))
     assert record["metrics"]["cv_score"] == pytest.approx(scores.mean())
     assert record["data"]["n_samples"] == 120
+
+
+def test_works_for_scikit_learn_users_without_tensorflow(project):
+    # importing keras / tensorflow fails in this process, as on a machine without them
+    script = (
+        "import sys\n"
+        "sys.modules['keras'] = None\n"
+        "sys.modules['tensorflow'] = None\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_line_magic('load_ext', 'kepler_jupyter')\n"
+        "shell.run_cell('from sklearn.tree import DecisionTreeClassifier')\n"
+        "result = shell.run_cell('%%kepler fit --name tree\\n"
+        "DecisionTreeClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])')\n"
+        "assert result.success, result.error_in_exec\n"
+        "print(shell.run_line_magic('kepler', 'list'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=project
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "KeplerInternalWarning" not in done.stderr
+    (record,) = Journal(project).experiments()
+    assert record["name"] == "tree" and record["status"] == "completed"
