@@ -34,9 +34,14 @@ class ComparisonRow:
     section: str
     name: str
     values: list[Any]
+    #: a setting only one framework's experiments have (an sklearn estimator parameter next to
+    #: Keras models): the model row already shows that difference, so it is not highlighted
+    one_sided: bool = False
 
     @property
     def differs(self) -> bool:
+        if self.one_sided:
+            return False
         return len({json.dumps(value, sort_keys=True, default=str) for value in self.values}) > 1
 
 
@@ -93,6 +98,12 @@ def comparison_rows(records: list[dict[str, Any]]) -> list[ComparisonRow]:
     section("data", [{key: value for key, value in flatten(record.get("data") or {}).items()
                       if not key.startswith("fingerprints")} for record in records])
     rows.append(ComparisonRow("data", "content", [get_path(r, "fingerprint.data") for r in records]))
+    frameworks = [record.get("framework") for record in records]
+    if len(set(frameworks)) > 1:
+        for row in rows:
+            if row.section == "settings":
+                having = {fw for fw, value in zip(frameworks, row.values, strict=True) if value is not None}
+                row.one_sided = len(having) == 1
     return [row for row in rows if any(value is not None for value in row.values)]
 
 

@@ -132,3 +132,17 @@ def test_grid_progress_counts_and_results_table():
     lines = text.splitlines()
     assert "units=64" in lines[3] and "★ 0.95" in lines[3]  # best first, marked
     assert "&lt;" not in text
+
+
+def test_settings_only_one_framework_has_are_not_highlighted():
+    from kepler_jupyter.widgets.compare import comparison_rows
+
+    from .records import sklearn_record
+
+    keras_run, sklearn_run = keras_record(), sklearn_record(estimator_params={"C": 0.5})
+    rows = {(row.section, row.name): row for row in comparison_rows([keras_run, sklearn_run])}
+    assert not rows[("settings", "estimator_params.C")].differs  # only the sklearn run has it
+    assert rows[("architecture", "model")].differs  # the difference that matters
+    same_kind = comparison_rows([sklearn_record(estimator_params={"C": 0.5}),
+                                 sklearn_record(estimator_params={"C": 1.0})])
+    assert any(row.name == "estimator_params.C" and row.differs for row in same_kind)
