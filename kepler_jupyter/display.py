@@ -101,7 +101,8 @@ class Reporter:
         def build() -> Any:
             from kepler_jupyter.widgets.findings import FindingsPanel
 
-            return FindingsPanel(findings, on_ignore=self._ignore_for_project)
+            title = f"kepler, {stage}" if stage else "kepler"
+            return FindingsPanel(findings, on_ignore=self._ignore_for_project, title=title)
 
         self._show(build, render_findings_text(findings))
 
