@@ -150,29 +150,21 @@ def add_training_callbacks(ctx: FitContext, args: tuple, kwargs: dict) -> tuple[
 
 
 def _epoch_recorder(ctx: FitContext) -> Any:
+    """The callback that keeps the running record's history (the recorder's own, with NaN as
+    None and gaps kept aligned) and feeds the live curves."""
     from kepler_jupyter.adapters.keras_callbacks import make_epoch_recorder
 
-    history: dict[str, list[Any]] = {}
     last_saved = [time.monotonic()]
 
     def on_epoch(epoch: int, logs: dict[str, Any]) -> None:
-        for key, value in (logs or {}).items():
-            history.setdefault(key, []).append(_plain_float(value))
-        ctx.record["history"] = history
+        ctx.record["history"] = recorder.history
         ctx.reporter.on_epoch(ctx, epoch, logs or {})
         if ctx.journaled and time.monotonic() - last_saved[0] > _PROGRESS_SAVE_INTERVAL:
             last_saved[0] = time.monotonic()
-            ctx.journal.update(ctx.record["id"], {"history": history, "epochs_done": epoch + 1})
+            ctx.journal.update(ctx.record["id"], {"history": recorder.history, "epochs_done": epoch + 1})
 
-    return make_epoch_recorder(on_epoch)
-
-
-def _plain_float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
+    recorder = make_epoch_recorder(on_epoch)
+    return recorder
 
 
 def collect_outcome(ctx: FitContext) -> None:
@@ -230,34 +222,25 @@ def validation_score_update(
 ) -> dict[str, Any] | None:
     """The record changes for ``estimator.score(X, y)`` called after the fit in the same block:
     a score on other data than the training data is the experiment's validation score."""
-    from kepler_jupyter.fingerprint import fingerprint_data
+    from kepler_jupyter.context import FitData
 
     if isinstance(result, bool) or not isinstance(result, (int, float)):
         return None
     X = args[0] if args else kwargs.get("X")
     y = args[1] if len(args) > 1 else kwargs.get("y")
-    fingerprints = (record.get("data") or {}).get("fingerprints") or {}
-    X_print = fingerprint_data(X)
-    if X_print is not None and X_print == fingerprints.get("X"):
+    scored = adapters.get("sklearn").describe_data(FitData(X=X, y=y))
+    scored_prints = scored.get("fingerprints") or {}
+    trained_prints = (record.get("data") or {}).get("fingerprints") or {}
+    if scored_prints.get("X") is not None and scored_prints.get("X") == trained_prints.get("X"):
         return None  # a score on the training data is not a validation score
     metrics = dict(record.get("metrics") or {})
     metrics["val_score"] = float(result)
     data = dict(record.get("data") or {})
     data["validation_scored"] = {
-        "n_samples": _length(X),
-        "fingerprints": {"X": X_print, "y": fingerprint_data(y)},
+        "n_samples": scored.get("n_samples"),
+        "fingerprints": {"X": scored_prints.get("X"), "y": scored_prints.get("y")},
     }
     return {"metrics": metrics, "data": data}
-
-
-def _length(data: Any) -> int | None:
-    shape = getattr(data, "shape", None)
-    if shape:
-        return int(shape[0])
-    try:
-        return len(data)
-    except TypeError:
-        return None
 
 
 def compare_with_earlier(ctx: FitContext) -> None:
