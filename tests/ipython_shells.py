@@ -13,3 +13,13 @@ def discard_shell(ip) -> None:
     atexit.unregister(ip.atexit_operations)
     ip.history_manager.end_session()
     InteractiveShell.clear_instance()
+
+
+def run_cell(shell, source: str):
+    """Run a cell as a notebook would, but let its errors fail the test; return its value."""
+    result = shell.run_cell(source)
+    if result.error_before_exec is not None:
+        raise result.error_before_exec
+    if result.error_in_exec is not None:
+        raise result.error_in_exec
+    return result.result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
+from ipython_shells import run_cell
 
 from kepler_jupyter.journal import Journal
 
@@ -21,13 +22,7 @@ clf = make_pipeline(StandardScaler(), LogisticRegression())
 """
 
 
-def run(shell, source):
-    result = shell.run_cell(source)
-    if result.error_in_exec is not None:
-        raise result.error_in_exec
-    if result.error_before_exec is not None:
-        raise result.error_before_exec
-    return result.result
+run = run_cell
 
 
 def test_load_twice_is_harmless_and_unload_removes_everything(shell):

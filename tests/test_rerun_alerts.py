@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from ipython_shells import run_cell
 
 from kepler_jupyter.events import read_events
 from kepler_jupyter.journal import Journal
@@ -52,14 +53,7 @@ KERAS_FIT = "history = model.fit(X, y, epochs=2, batch_size=16, validation_split
 KERAS_CELL = "model = build()\n" + KERAS_FIT
 
 
-def run(shell: InteractiveShell, source: str) -> object:
-    """Run a cell like a notebook would, but let its errors fail the test."""
-    result = shell.run_cell(source)
-    if result.error_before_exec is not None:
-        raise result.error_before_exec
-    if result.error_in_exec is not None:
-        raise result.error_in_exec
-    return result.result
+run = run_cell
 
 
 def fit_cell(shell: InteractiveShell, options: str, cell: str) -> object:

@@ -19,7 +19,6 @@ import pytest
 from lab_session import (
     REPO,
     TEST_OUTPUT,
-    launch_chromium,
     open_lab_page,
     open_notebook_in_lab,
     start_jupyter_lab,
@@ -66,14 +65,6 @@ def quickstart_root(tmp_path_factory):
 def lab(quickstart_root, tmp_path_factory):
     with start_jupyter_lab(quickstart_root, workdir=tmp_path_factory.mktemp("quickstart_lab")) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

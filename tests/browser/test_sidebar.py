@@ -13,13 +13,11 @@ import re
 import pytest
 from lab_session import (
     TEST_OUTPUT,
-    launch_chromium,
     open_lab_page,
     open_notebook_in_lab,
     set_lab_theme,
     start_jupyter_lab,
 )
-from playwright import sync_api as playwright_sync
 from sample_journal import XSS_NAME, XSS_TAG, make_record, write_sample_journal
 
 pytestmark = pytest.mark.timeout(900)
@@ -58,14 +56,6 @@ def _write_big_project(folder, count: int) -> None:
 def lab(lab_root, tmp_path_factory):
     with start_jupyter_lab(lab_root, workdir=tmp_path_factory.mktemp("lab_work")) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
