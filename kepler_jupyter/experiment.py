@@ -61,9 +61,8 @@ def guarded(what: str, function: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def named_fit_arguments(original_fit: Callable[..., Any], model: Any, args: tuple, kwargs: dict) -> dict:
-    """The fit's arguments by name, as the fit's own signature binds them."""
-    bound = inspect.signature(original_fit).bind(model, *args, **kwargs)
+def named_fit_arguments(bound: inspect.BoundArguments) -> dict:
+    """The fit's arguments by name, as the fit's own signature bound them."""
     named: dict[str, Any] = {}
     for index, (name, value) in enumerate(bound.arguments.items()):
         if index == 0:
@@ -110,7 +109,15 @@ def run_intercepted_fit(
     kwargs: dict,
 ) -> Any:
     """Run ``original_fit(model, *args, **kwargs)`` as one journaled experiment."""
-    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, kwargs)
+    try:
+        bound = inspect.signature(original_fit).bind(model, *args, **kwargs)
+    except TypeError:
+        # arguments the fit itself rejects: its own error says what is wrong, nothing to journal
+        return original_fit(model, *args, **kwargs)
+    except ValueError as exc:  # no signature to read
+        warn_internal("reading the fit", exc)
+        return original_fit(model, *args, **kwargs)
+    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, bound)
     if ctx is None:
         return original_fit(model, *args, **kwargs)
 
@@ -144,12 +151,17 @@ def run_intercepted_fit(
 
 
 def _prepare(
-    session: Any, framework: str, original_fit: Callable[..., Any], model: Any, args: tuple, kwargs: dict
+    session: Any,
+    framework: str,
+    original_fit: Callable[..., Any],
+    model: Any,
+    args: tuple,
+    bound: inspect.BoundArguments,
 ) -> FitContext:
     from kepler_jupyter.adapters.sklearn_cv import is_cross_validation
 
     options: RunOptions = session.options
-    named = named_fit_arguments(original_fit, model, args, kwargs)
+    named = named_fit_arguments(bound)
     ctx = FitContext(
         framework=framework,
         model=model,

@@ -98,8 +98,8 @@ class KeplerMagics(Magics):
         from kepler_jupyter.journal import Journal, JournalError
 
         module = importlib.import_module(f"kepler_jupyter.commands.{SUBCOMMANDS[subcommand][0]}")
-        env = CommandEnv(journal=Journal(), shell=self.shell, display_mode=self.display_mode())
         try:
+            env = CommandEnv(journal=Journal(), shell=self.shell, display_mode=self.display_mode())
             return module.run(argv, env)
         except (CommandError, JournalError) as exc:
             raise UsageError(str(exc)) from None

@@ -237,3 +237,15 @@ def test_an_unwritable_journal_never_breaks_the_fit(shell, project, monkeypatch)
     assert any("no space left on device" in m for m in messages)
     session = shell.magics_manager.registry["KeplerMagics"].last_session
     assert session.last["status"] == "completed"  # the report still ran to the end
+
+
+def test_a_fit_called_with_wrong_arguments_gets_only_its_own_error(shell, project):
+    import warnings
+
+    run(shell, SKLEARN_SETUP)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError):
+            shell.run_cell_magic("kepler", "fit", "clf.fit()")
+    assert not [w for w in caught if "kepler" in str(w.message)]
+    assert Journal(project).experiments() == []

@@ -104,7 +104,8 @@ def subject_from_context(ctx: Any) -> CheckSubject:
         y=data.y,
         validation=data.validation,
         validation_split=float(data.validation_split or 0.0),
-        fit_kwargs=named_fit_arguments(ctx.framework, tuple(ctx.args or ()), dict(ctx.kwargs or {})),
+        # ctx.kwargs already names every argument, positional ones included
+        fit_kwargs=named_fit_arguments(ctx.framework, (), dict(ctx.kwargs or {})),
         config=_project_config(ctx),
         record=ctx.record,
         fit_warnings=list(ctx.fit_warnings or []),
