@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -73,7 +74,9 @@ class Reporter:
         self._shown: set[int] = set()
 
     # -- low level --------------------------------------------------------------------------
-    def _show(self, widget_factory: Any, text: str) -> None:
+    def _show(self, widget_factory: Any, text: str | Callable[[], str]) -> None:
+        """Display the widget ``widget_factory()`` in a notebook, else print ``text`` (a string,
+        or a function making it, so that widget mode does not render text it never shows)."""
         if self.mode == "none":
             return
         if self.mode == "widget":
@@ -84,7 +87,7 @@ class Reporter:
                 return
             except Exception:  # a widget that cannot be built falls back to its text
                 pass
-        print(text, flush=True)
+        print(text() if callable(text) else text, flush=True)
 
     def _show_html(self, markup: str, text: str) -> None:
         def build() -> Any:
@@ -104,7 +107,7 @@ class Reporter:
             title = f"kepler, {stage}" if stage else "kepler"
             return FindingsPanel(findings, on_ignore=self._ignore_for_project, title=title)
 
-        self._show(build, render_findings_text(findings))
+        self._show(build, lambda: render_findings_text(findings))
 
     def _ignore_for_project(self, code: str) -> None:
         from kepler_jupyter.config import ignore_code_for_project
@@ -186,4 +189,4 @@ class Reporter:
         if report is not None and self.mode != "none":
             from kepler_jupyter.widgets.after_fit import AfterFitText, AfterFitView
 
-            self._show(lambda: AfterFitView(report), AfterFitText(report).to_text())
+            self._show(lambda: AfterFitView(report), AfterFitText(report).to_text)
