@@ -38,7 +38,7 @@ def build_model(n_features: int, n_classes: int):
 
 def timed_fit(model, X, y, epochs: int, monitored: bool) -> tuple[float, float, float, list]:
     from kepler_jupyter.checks.training import make_training_callbacks
-    from kepler_jupyter.context import FitContext, FitData, RunOptions
+    from kepler_jupyter.run.context import FitContext, FitData, RunOptions
 
     fit_kwargs = {"epochs": epochs, "batch_size": 64, "validation_split": 0.1, "verbose": 0}
     ctx = FitContext(framework="keras", model=model, args=(X, y), kwargs=fit_kwargs,

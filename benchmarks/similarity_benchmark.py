@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from kepler_jupyter.similarity import _feature_cache, similar_experiments
+from kepler_jupyter.history.similarity import _feature_cache, similar_experiments
 
 
 def _keras(i: int, rng: random.Random) -> dict[str, Any]:

@@ -22,17 +22,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from kepler_jupyter.experiment import FitBlocked
     from kepler_jupyter.journal import Journal
-    from kepler_jupyter.session import watch
+    from kepler_jupyter.run.experiment import FitBlocked
+    from kepler_jupyter.run.session import watch
     from kepler_jupyter.warnings import KeplerWarning
 
 _LAZY = {
-    "FitBlocked": ("kepler_jupyter.experiment", "FitBlocked"),
+    "FitBlocked": ("kepler_jupyter.run.experiment", "FitBlocked"),
     "Journal": ("kepler_jupyter.journal", "Journal"),
-    "watch": ("kepler_jupyter.session", "watch"),
+    "watch": ("kepler_jupyter.run.session", "watch"),
     "KeplerWarning": ("kepler_jupyter.warnings", "KeplerWarning"),
-    "grid": ("kepler_jupyter.grid", "grid"),
+    "grid": ("kepler_jupyter.search.grid", "grid"),
 }
 
 

@@ -23,7 +23,7 @@ def load(ipython: Any) -> None:
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
     # notes numpy / random seeds the user sets, so experiments can record them
-    from kepler_jupyter.environment import install_seed_recorder
+    from kepler_jupyter.run.environment import install_seed_recorder
 
     install_seed_recorder()
 
@@ -41,8 +41,8 @@ def unload(ipython: Any) -> None:
     while magics in ipython.configurables:
         ipython.configurables.remove(magics)
     # a %%kepler cell always restores fit on exit; this is a last guard for odd exits
-    from kepler_jupyter import intercept
-    from kepler_jupyter.environment import uninstall_seed_recorder
+    from kepler_jupyter.run import intercept
+    from kepler_jupyter.run.environment import uninstall_seed_recorder
 
     intercept.reset()
     uninstall_seed_recorder()

@@ -105,7 +105,7 @@ class KeplerMagics(Magics):
             raise UsageError(str(exc)) from None
 
     def display_mode(self, requested: str | None = None) -> str:
-        from kepler_jupyter.display import detect_display_mode
+        from kepler_jupyter.display.reporter import detect_display_mode
 
         mode = requested or self.display
         return detect_display_mode() if mode == "auto" else mode

@@ -14,8 +14,8 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from kepler_jupyter import environment
-from kepler_jupyter.environment import capture_environment, detect_seeds, git_state
+from kepler_jupyter.run import environment
+from kepler_jupyter.run.environment import capture_environment, detect_seeds, git_state
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -53,7 +53,7 @@ def test_cached_parts_cannot_be_changed_by_a_caller():
 def test_the_static_part_is_read_once_per_process(tmp_path, monkeypatch):
     # a call per fit must stay cheap: versions, CPU and platform are not read again
     capture_environment(None, cwd=str(tmp_path))  # fills the per-process cache
-    import kepler_jupyter.environment as environment
+    import kepler_jupyter.run.environment as environment
 
     def no_second_read(name):
         raise AssertionError(f"package metadata read again for {name}")
@@ -83,7 +83,7 @@ def test_git_commit_branch_and_dirty(tmp_path):
 
 def test_numpy_seed_is_seen_until_something_is_drawn(monkeypatch):
     # another test may have called keras.utils.set_random_seed, which also seeds numpy
-    import kepler_jupyter.environment as environment
+    import kepler_jupyter.run.environment as environment
 
     monkeypatch.setattr(environment, "_keras_seed", lambda: None)
     np.random.seed(1234)
@@ -149,7 +149,7 @@ def test_nothing_imports_tensorflow_on_its_own():
     code = (
         "import sys\n"
         "from kepler_jupyter import adapters\n"
-        "from kepler_jupyter.environment import capture_environment\n"
+        "from kepler_jupyter.run.environment import capture_environment\n"
         "from kepler_jupyter.fingerprint import fingerprint_data\n"
         "from sklearn.linear_model import LogisticRegression\n"
         "model = LogisticRegression()\n"

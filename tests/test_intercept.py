@@ -12,8 +12,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from kepler_jupyter import intercept
-from kepler_jupyter.intercept import Interception
+from kepler_jupyter.run import intercept
+from kepler_jupyter.run.intercept import Interception
 
 
 class Recorder:
@@ -149,7 +149,7 @@ def test_frameworks_first_imported_inside_the_interception_are_caught():
 
     script = """
 import sys
-from kepler_jupyter.intercept import Interception
+from kepler_jupyter.run.intercept import Interception
 calls = []
 def handler(framework, original, model, args, kwargs):
     calls.append((framework, type(model).__name__))

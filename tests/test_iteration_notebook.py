@@ -12,9 +12,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kepler_jupyter.events import read_events
-from kepler_jupyter.goal import Goal, get_goal
+from kepler_jupyter.history.goal import Goal, get_goal
 from kepler_jupyter.journal import Journal
+from kepler_jupyter.run.events import read_events
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "iteration.ipynb"
 

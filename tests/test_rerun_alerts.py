@@ -13,8 +13,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from ipython_shells import run_cell
 
-from kepler_jupyter.events import read_events
 from kepler_jupyter.journal import Journal
+from kepler_jupyter.run.events import read_events
 
 SKLEARN_SETUP = """
 import numpy as np
@@ -409,7 +409,7 @@ def test_keras_interrupted_run_is_trained_again_without_an_alert(keras_shell, pr
 
 def test_what_changed_shows_an_inserted_layer_as_added(keras_shell, project):
     # not a repeat: the report of what changed since the nearest earlier run, layer by layer
-    from kepler_jupyter.repeats import describe_changes
+    from kepler_jupyter.history.repeats import describe_changes
 
     run(keras_shell, """
 def build_with_dropout():

@@ -1,7 +1,7 @@
 """Framework adapters: what kepler needs to know about a Keras model or a scikit-learn estimator.
 
 Each adapter module (``keras``, ``sklearn``) offers the same five functions, called by the
-pipeline in ``kepler_jupyter.experiment``:
+pipeline in ``kepler_jupyter.run.experiment``:
 
 ``split_fit_arguments(model, args, kwargs) -> FitData``
     the fit call's data, split into X, y, validation, validation_split and sample_weight;

@@ -19,8 +19,8 @@ from kepler_jupyter.adapters.target_description import (
     dtype_name,
     is_array_like,
 )
-from kepler_jupyter.context import FitData
 from kepler_jupyter.fingerprint import fingerprint_data
+from kepler_jupyter.run.context import FitData
 
 
 def describe_fit_data(data: FitData) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from kepler_jupyter.adapters.data_description import describe_fit_data
 from kepler_jupyter.adapters.json_safe import callable_name, finite_float, to_json_safe
 from kepler_jupyter.adapters.keras_compile import describe_compile
 from kepler_jupyter.adapters.keras_model import describe_model
-from kepler_jupyter.context import FitData
+from kepler_jupyter.run.context import FitData
 
 __all__ = [
     "collect_results",

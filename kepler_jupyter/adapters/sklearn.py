@@ -13,7 +13,7 @@ from typing import Any
 from kepler_jupyter.adapters.data_description import describe_fit_data
 from kepler_jupyter.adapters.json_safe import finite_float, summarize_array, to_json_safe
 from kepler_jupyter.adapters.sklearn_model import describe_model, estimator_type, is_fitted
-from kepler_jupyter.context import FitData
+from kepler_jupyter.run.context import FitData
 
 __all__ = [
     "collect_results",

@@ -1,6 +1,6 @@
 """kepler's checks on data, models, settings, training and results.
 
-Pipeline entry points (called by ``kepler_jupyter.pipeline_stages`` with a ``FitContext``):
+Pipeline entry points (called by ``kepler_jupyter.run.stages`` with a ``FitContext``):
 ``run_prefit(ctx)``, ``training_callbacks(ctx)``, ``run_results(ctx)`` and
 ``emit_warnings(findings)``. For scripts and tests, ``run(model, X, y, **fit_kwargs)`` runs the
 pre-fit checks without training. The catalogue is in ``registry`` (``all_checks``,

@@ -126,7 +126,7 @@ def project_goal(subject: CheckSubject) -> Any:
     if not isinstance(table, dict) or not table.get("metric"):
         return None
     try:
-        from kepler_jupyter.goal import Goal
+        from kepler_jupyter.history.goal import Goal
 
         return Goal.from_config(table)
     except Exception:  # an unreadable goal is the goal command's business, not a check's

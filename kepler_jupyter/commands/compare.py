@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
-from kepler_jupyter.goal import default_goal, get_goal, sort_by_goal
+from kepler_jupyter.history.goal import default_goal, get_goal, sort_by_goal
 
 DEFAULT_LIMIT = 12
 
@@ -46,7 +46,7 @@ def select_records(env: CommandEnv, args: Any) -> tuple[list[dict[str, Any]], bo
 
 def run(argv: list[str], env: CommandEnv) -> Any:
     """Build the comparison view of the chosen experiments."""
-    from kepler_jupyter.widgets.compare import ComparisonView
+    from kepler_jupyter.display.widgets.compare import ComparisonView
 
     args = parse_arguments(_parser(), argv)
     records, whole_set = select_records(env, args)

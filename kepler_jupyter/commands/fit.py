@@ -35,7 +35,7 @@ def run_cell_code(shell: Any, cell: str) -> Any:
 def run_fit_cell(magics: Any, args: Any, cell: str) -> Any:
     """Run ``cell`` inside ``watch()`` with the options given on the magic line."""
     from kepler_jupyter.journal import JournalError
-    from kepler_jupyter.session import watch
+    from kepler_jupyter.run.session import watch
 
     shell = magics.shell
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError
-from kepler_jupyter.goal import GoalError, best_experiment, get_goal, parse_goal, set_goal
-from kepler_jupyter.record_filters import experiment_label
+from kepler_jupyter.history.filters import experiment_label
+from kepler_jupyter.history.goal import GoalError, best_experiment, get_goal, parse_goal, set_goal
 
 USAGE = ("%kepler goal val_accuracy >= 0.97 | %kepler goal val_loss <= 0.1 | "
          "%kepler goal minimize val_loss | %kepler goal (show it)")
@@ -47,7 +47,7 @@ def run(argv: list[str], env: CommandEnv) -> Any:
         set_goal(env.journal.project_dir, goal)
     except ConfigError as error:
         raise CommandError(str(error)) from None
-    from kepler_jupyter.events import log_event
+    from kepler_jupyter.run.events import log_event
 
     log_event(env.journal.kepler_dir, "goal", f"goal set: {goal.describe()}")
     return describe_goal_state(env)

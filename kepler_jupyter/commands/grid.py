@@ -48,7 +48,7 @@ def _lookup(env: CommandEnv, name: str, what: str) -> Any:
 
 
 def _distribution(spec: dict[str, Any], name: str) -> Any:
-    from kepler_jupyter import grid_space
+    from kepler_jupyter.search import space as grid_space
 
     if len(spec) != 1 or next(iter(spec)) not in _DISTRIBUTIONS:
         raise CommandError(f"The space of {name!r} must be a list or one of "
@@ -99,7 +99,7 @@ def _read_fit(text: str | None, env: CommandEnv) -> dict[str, Any]:
 
 def run(argv: list[str], env: CommandEnv) -> Any:
     """Run the search; returns its ``GridResult``."""
-    from kepler_jupyter.grid import GridError, grid
+    from kepler_jupyter.search.grid import GridError, grid
 
     args = parse_arguments(_parser(), argv)
     build = _lookup(env, args.build, "the build function")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, command_parser, parse_arguments
-from kepler_jupyter.experiment_table import ExperimentTable
+from kepler_jupyter.display.experiment_table import ExperimentTable
 
 # what the table shows (and the goal sorts by): reading only these keeps a cold listing of a
 # large journal fast, since the journal then skips parsing histories, configs and sources;
@@ -25,7 +25,7 @@ def _parser() -> Any:
 def _goal_order(env: CommandEnv, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str], str]:
     """Sorted by the project goal when one is set, with the best marked."""
     try:
-        from kepler_jupyter.goal import get_goal, sort_by_goal
+        from kepler_jupyter.history.goal import get_goal, sort_by_goal
     except ImportError:
         return records, set(), ""
     goal = get_goal(env.journal.project_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
-from kepler_jupyter.record_filters import experiment_label
+from kepler_jupyter.history.filters import experiment_label
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def run(argv: list[str], env: CommandEnv) -> str:
     notes["conclusion"] = text
     # update() replaces a nested field whole, so the hypothesis is carried over explicitly.
     env.journal.update(record["id"], {"notes": notes})
-    from kepler_jupyter.events import log_event
+    from kepler_jupyter.run.events import log_event
 
     log_event(env.journal.kepler_dir, "note", text, experiment_id=record["id"])
     return f"Noted on {experiment_label(record)}: {text}"

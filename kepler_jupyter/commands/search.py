@@ -1,6 +1,6 @@
 """``%kepler search FILTER ... | --like ID``: find experiments by their fields or by similarity.
 
-Filters are described in ``kepler_jupyter.record_filters`` (``layers>3 learning_rate<0.01
+Filters are described in ``kepler_jupyter.history.filters`` (``layers>3 learning_rate<0.01
 tag=baseline hypothesis~wider``). ``--like ID`` lists the experiments most similar to that one,
 same data first, and points to saved weights of similar models trained on other data; filters
 given with it narrow the candidates.
@@ -12,9 +12,9 @@ import html
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
-from kepler_jupyter.goal import Goal, default_goal, get_goal, sort_by_goal
-from kepler_jupyter.record_filters import filter_records, get_path, notes_text
-from kepler_jupyter.widgets.compare import format_value, html_table, text_table
+from kepler_jupyter.display.widgets.compare import format_value, html_table, text_table
+from kepler_jupyter.history.filters import filter_records, get_path, notes_text
+from kepler_jupyter.history.goal import Goal, default_goal, get_goal, sort_by_goal
 
 
 def _parser() -> Any:
@@ -77,7 +77,7 @@ class SearchResults:
 
 def run(argv: list[str], env: CommandEnv) -> SearchResults:
     """Search the journal; returns the matching experiments as a table."""
-    from kepler_jupyter.similarity import similar_experiments, transfer_hint
+    from kepler_jupyter.history.similarity import similar_experiments, transfer_hint
 
     args = parse_arguments(_parser(), argv)
     if not args.filters and not args.like:

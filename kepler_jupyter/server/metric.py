@@ -1,6 +1,6 @@
 """The project metric the panel shows in its list: which one, which way is better, its value.
 
-The rules are the project's (``kepler_jupyter.goal``), so the sidebar, ``%kepler list`` and the
+The rules are the project's (``kepler_jupyter.history.goal``), so the sidebar, ``%kepler list`` and the
 post-fit reports agree: the goal from the project configuration (``[goal]`` in
 ``.kepler/config.toml`` or ``[tool.kepler.goal]`` in ``pyproject.toml``), else the first usual
 metric name the journal holds. This module only adapts them to the server's payloads.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kepler_jupyter.goal import Goal, GoalError, default_goal, get_goal, lower_is_better
+from kepler_jupyter.history.goal import Goal, GoalError, default_goal, get_goal, lower_is_better
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from kepler_jupyter.adapters.data_description import describe_fit_data, describe_inputs
 from kepler_jupyter.adapters.json_safe import callable_name, to_json_safe
 from kepler_jupyter.adapters.target_description import MAX_CLASSES, describe_targets
-from kepler_jupyter.context import FitData
+from kepler_jupyter.run.context import FitData
 
 
 def _json_roundtrip(value):

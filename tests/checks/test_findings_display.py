@@ -7,8 +7,8 @@ import pytest
 import tomlkit
 
 from kepler_jupyter.checks.base import Finding
-from kepler_jupyter.findings_text import render_findings_text, summary_line
-from kepler_jupyter.widgets import FindingsPanel
+from kepler_jupyter.display.findings_text import render_findings_text, summary_line
+from kepler_jupyter.display.widgets import FindingsPanel
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from sklearn.tree import DecisionTreeClassifier
 from kepler_jupyter import checks
 from kepler_jupyter.checks import registry
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.context import FitContext, FitData, RunOptions
 from kepler_jupyter.journal import Journal
+from kepler_jupyter.run.context import FitContext, FitData, RunOptions
 from kepler_jupyter.warnings import (
     DataWarning,
     KeplerInternalWarning,

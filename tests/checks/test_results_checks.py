@@ -8,8 +8,8 @@ import pytest
 from kepler_jupyter import checks
 from kepler_jupyter.checks.base import CheckSubject
 from kepler_jupyter.config import set_project_value
-from kepler_jupyter.context import FitContext, FitData, RunOptions
 from kepler_jupyter.journal import Journal
+from kepler_jupyter.run.context import FitContext, FitData, RunOptions
 
 from .check_helpers import alarms, make_mlp
 

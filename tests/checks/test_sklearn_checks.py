@@ -20,7 +20,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import SVC
 
 from kepler_jupyter import checks
-from kepler_jupyter.context import FitContext, FitData, RunOptions
+from kepler_jupyter.run.context import FitContext, FitData, RunOptions
 
 from .check_helpers import alarms
 

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from kepler_jupyter import checks
-from kepler_jupyter.context import FitContext, FitData, RunOptions
+from kepler_jupyter.run.context import FitContext, FitData, RunOptions
 
 from .check_helpers import alarms, make_mlp
 

@@ -15,7 +15,7 @@ from kepler_jupyter import checks
 from kepler_jupyter.adapters import get as get_adapter
 from kepler_jupyter.checks.base import CheckSubject, Finding
 from kepler_jupyter.checks.training import make_training_callbacks
-from kepler_jupyter.context import FitContext, RunOptions
+from kepler_jupyter.run.context import FitContext, RunOptions
 
 from .case import Case
 

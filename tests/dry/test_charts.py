@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
-from kepler_jupyter.charts import curves_figure, metric_bar_figure, parallel_coordinates_figure
-from kepler_jupyter.goal import Goal
+from kepler_jupyter.display.charts import (
+    curves_figure,
+    metric_bar_figure,
+    parallel_coordinates_figure,
+)
+from kepler_jupyter.history.goal import Goal
 
 from .records import keras_record, sklearn_record
 

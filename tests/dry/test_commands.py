@@ -7,11 +7,11 @@ import pytest
 from IPython.core.error import UsageError
 
 from kepler_jupyter.commands import CommandEnv, CommandError, compare, note, search
-from kepler_jupyter.events import read_events
-from kepler_jupyter.goal import Goal, set_goal
-from kepler_jupyter.repeats import after_fit_report
-from kepler_jupyter.widgets.after_fit import AfterFitView
-from kepler_jupyter.widgets.compare import ComparisonView
+from kepler_jupyter.display.widgets.after_fit import AfterFitView
+from kepler_jupyter.display.widgets.compare import ComparisonView
+from kepler_jupyter.history.goal import Goal, set_goal
+from kepler_jupyter.history.repeats import after_fit_report
+from kepler_jupyter.run.events import read_events
 
 from .records import keras_record, sklearn_record
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kepler_jupyter.artifacts import ArtifactError, artifact_path, load_model, save_model
-from kepler_jupyter.events import EVENTS_FILE, log_event, read_events
+from kepler_jupyter.run.events import EVENTS_FILE, log_event, read_events
 
 
 def test_events_are_readable_lines_that_read_back(tmp_path):

@@ -6,8 +6,7 @@ import pytest
 
 from kepler_jupyter.commands import CommandEnv, CommandError
 from kepler_jupyter.commands import goal as goal_command
-from kepler_jupyter.events import read_events
-from kepler_jupyter.goal import (
+from kepler_jupyter.history.goal import (
     Goal,
     GoalError,
     best_experiment,
@@ -17,6 +16,7 @@ from kepler_jupyter.goal import (
     set_goal,
     sort_by_goal,
 )
+from kepler_jupyter.run.events import read_events
 
 from .records import keras_record, sklearn_record
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from kepler_jupyter.grid import GridError, grid
+from kepler_jupyter.history.repeats import find_same_experiment
 from kepler_jupyter.journal import Journal
-from kepler_jupyter.repeats import find_same_experiment
+from kepler_jupyter.search.grid import GridError, grid
 
 
 def _data(n: int = 160, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -60,7 +60,7 @@ def test_grid_skips_done_points_and_ranks_by_validation(project):
 
     import kepler_jupyter
 
-    # kepler_jupyter.grid is the module once imported; calling it runs the search all the same
+    # kepler_jupyter.search.grid is the module once imported; calling it runs the search all the same
     wider = kepler_jupyter.grid(build, {"C": [0.01, 0.1, 1.0, 10.0]}, X, y,
                                 validation_data=(X_val, y_val), project_dir=project, display="none")
     assert [point.status for point in wider.points] == ["skipped"] * 3 + ["completed"]
@@ -99,7 +99,7 @@ def test_a_restarted_kernel_skips_what_an_earlier_one_did(project):
     script = textwrap.dedent(f"""
         import numpy as np
         from sklearn.linear_model import LogisticRegression
-        from kepler_jupyter.grid import grid
+        from kepler_jupyter.search.grid import grid
         rng = np.random.default_rng(0)
         X = rng.normal(size=(120, 4)); y = (X[:, 0] > 0).astype(int)
         def build(C, fit_intercept):
@@ -118,7 +118,7 @@ def test_a_restarted_kernel_skips_what_an_earlier_one_did(project):
 
 
 def test_random_search_draws_the_same_points_again(project):
-    from kepler_jupyter.grid_space import loguniform
+    from kepler_jupyter.search.space import loguniform
 
     X, y, X_val, y_val = _data()
 
@@ -141,7 +141,7 @@ def test_grid_refuses_bad_input_before_training(project):
     with pytest.raises(GridError, match="takes no parameter 'alpha'"):
         grid(build, {"C": [1.0], "alpha": [0.1]}, X, y, project_dir=project, display="none")
     with pytest.raises(GridError, match="give n_iter"):
-        from kepler_jupyter.grid_space import uniform
+        from kepler_jupyter.search.space import uniform
 
         grid(build, {"C": uniform(0.1, 1)}, X, y, project_dir=project, display="none")
     assert Journal(project).experiments() == []

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from kepler_jupyter.grid_backends import GridError, split_parameters
-from kepler_jupyter.grid_space import SpaceError, choice, grid_points, loguniform, randint, uniform
+from kepler_jupyter.search.backends import GridError, split_parameters
+from kepler_jupyter.search.space import (
+    SpaceError,
+    choice,
+    grid_points,
+    loguniform,
+    randint,
+    uniform,
+)
 
 
 def test_a_grid_is_every_combination_in_order():

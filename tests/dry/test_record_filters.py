@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kepler_jupyter.commands import CommandError
-from kepler_jupyter.record_filters import filter_records, parse_filters, resolve_field
+from kepler_jupyter.history.filters import filter_records, parse_filters, resolve_field
 
 from .records import keras_record, sklearn_record
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 import json
 
-from kepler_jupyter.goal import Goal
-from kepler_jupyter.repeats import (
+from kepler_jupyter.history.goal import Goal
+from kepler_jupyter.history.repeats import (
     describe_changes,
     diff_layers,
     find_same_experiment,
@@ -186,7 +186,7 @@ def test_identical_layers_match_before_layers_of_the_same_kind():
 
 
 def test_failed_runs_are_not_the_nearest_earlier_experiment():
-    from kepler_jupyter.repeats import nearest_earlier
+    from kepler_jupyter.history.repeats import nearest_earlier
 
     done = {"id": "done1", "status": "completed", "created": "2026-01-01T00:00:00",
             "framework": "sklearn", "model": {"class": "LogisticRegression"}, "params": {}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kepler_jupyter.similarity import (
+from kepler_jupyter.history.similarity import (
     Similar,
     record_features,
     similar_experiments,

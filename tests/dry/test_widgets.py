@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from kepler_jupyter.goal import Goal
-from kepler_jupyter.widgets.compare import ComparisonView
-from kepler_jupyter.widgets.grid_progress import GridProgress
-from kepler_jupyter.widgets.rerun_notice import RerunNotice, time_ago
+from kepler_jupyter.display.widgets.compare import ComparisonView
+from kepler_jupyter.display.widgets.grid_progress import GridProgress
+from kepler_jupyter.display.widgets.rerun_notice import RerunNotice, time_ago
+from kepler_jupyter.history.goal import Goal
 
 from .records import keras_record
 
@@ -38,7 +38,7 @@ def test_comparison_highlights_exactly_the_rows_that_differ():
 
 
 def test_comparison_leaves_out_auto_generated_names_like_what_changed_does():
-    from kepler_jupyter.repeats import is_noise_setting
+    from kepler_jupyter.history.repeats import is_noise_setting
 
     first, second = keras_record(learning_rate=1e-3), keras_record(learning_rate=1e-2)
     # Keras numbers optimizers per session and copies the learning rate into their config
@@ -135,7 +135,7 @@ def test_grid_progress_counts_and_results_table():
 
 
 def test_settings_only_one_framework_has_are_not_highlighted():
-    from kepler_jupyter.widgets.compare import comparison_rows
+    from kepler_jupyter.display.widgets.compare import comparison_rows
 
     from .records import sklearn_record
 

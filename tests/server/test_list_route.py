@@ -16,7 +16,7 @@ async def test_lists_newest_first_with_light_summaries(sample_root, fetch_json):
     assert payload["total"] == len(sample_root) == 5
     assert [item["id"] for item in payload["items"]] == [r["id"] for r in reversed(sample_root)]
     assert payload["project"] == {"name": "root_dir", "path": ".", "has_journal": True}
-    # No goal configured: the first usual metric the journal holds (kepler_jupyter.goal's rule).
+    # No goal configured: the first usual metric the journal holds (kepler_jupyter.history.goal's rule).
     assert payload["metric"] == {"name": "val_loss", "mode": "min", "target": None,
                                  "source": "default"}
     by_name = {item["name"]: item for item in payload["items"]}

@@ -11,9 +11,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kepler_jupyter.goal import Goal
-from kepler_jupyter.widgets.compare import format_value, html_table, text_table
-from kepler_jupyter.widgets.text_fallback import TextFallback
+from kepler_jupyter.display.widgets.compare import format_value, html_table, text_table
+from kepler_jupyter.display.widgets.text_fallback import TextFallback
+from kepler_jupyter.history.goal import Goal
 
 #: statuses of a point that ran (or was found done) and so count as done
 DONE = ("completed", "stopped")

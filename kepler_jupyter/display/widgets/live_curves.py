@@ -119,7 +119,7 @@ class LiveCurves:
                     epochs, values = self.history[trace.meta]
                     trace.x, trace.y = list(epochs), list(values)
         elif self.mode == "output":
-            from kepler_jupyter.widgets.plotly_output import set_figure
+            from kepler_jupyter.display.widgets.plotly_output import set_figure
 
             set_figure(self.widget, self.figure(), repr(self))
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from kepler_jupyter.context import FitContext, RunOptions
-from kepler_jupyter.pipeline_stages import (
+from kepler_jupyter.run.context import FitContext, RunOptions
+from kepler_jupyter.run.stages import (
     add_training_callbacks,
     build_record,
     collect_outcome,
@@ -214,7 +214,7 @@ def _block(ctx: FitContext) -> None:
 
 
 def _skip(ctx: FitContext) -> tuple[Any]:
-    from kepler_jupyter.pipeline_stages import skipped_fit_result
+    from kepler_jupyter.run.stages import skipped_fit_result
 
     record = ctx.record
     record.update(status="skipped", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
@@ -255,7 +255,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     ctx.session.record_done(record)
     if status == "completed" and ctx.framework == "sklearn" and ctx.kind == "fit":
         ctx.session.remember_fitted(ctx.model, record)
-    from kepler_jupyter.display import format_metrics
+    from kepler_jupyter.display.reporter import format_metrics
 
     ctx.session.event(ctx, "ended", f"{record['name']} {status}", status=status,
                       duration_s=record.get("duration_s"),

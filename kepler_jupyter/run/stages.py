@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from kepler_jupyter import adapters
-from kepler_jupyter.context import FitContext
+from kepler_jupyter.run.context import FitContext
 
 # Keras' fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks is the 6th argument
 _KERAS_CALLBACKS_POSITION = 5
@@ -20,8 +20,8 @@ _PROGRESS_SAVE_INTERVAL = 2.0
 
 def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     """The journal record of this fit as far as it is known before training."""
-    from kepler_jupyter.environment import capture_environment
     from kepler_jupyter.journal import RECORD_FORMAT, new_experiment_id
+    from kepler_jupyter.run.environment import capture_environment
 
     adapter = adapters.get(ctx.framework)
     fit_arguments = ctx.kwargs
@@ -122,7 +122,7 @@ def run_prefit_checks(ctx: FitContext) -> list[Any]:
 def find_previous_run(ctx: FitContext) -> dict[str, Any] | None:
     """The completed earlier run of this very experiment, if the journal holds one."""
     try:
-        from kepler_jupyter.repeats import find_same_experiment
+        from kepler_jupyter.history.repeats import find_same_experiment
     except ImportError:  # the don't-repeat-yourself features are optional at this stage
         return None
     return find_same_experiment(ctx.journal, ctx.record["fingerprint"], exclude_id=ctx.record["id"])
@@ -222,7 +222,7 @@ def validation_score_update(
 ) -> dict[str, Any] | None:
     """The record changes for ``estimator.score(X, y)`` called after the fit in the same block:
     a score on other data than the training data is the experiment's validation score."""
-    from kepler_jupyter.context import FitData
+    from kepler_jupyter.run.context import FitData
 
     if isinstance(result, bool) or not isinstance(result, (int, float)):
         return None
@@ -245,8 +245,8 @@ def validation_score_update(
 
 def compare_with_earlier(ctx: FitContext) -> None:
     """What changed since the nearest earlier experiment, similar ones, distance to the goal."""
-    from kepler_jupyter.goal import get_goal
-    from kepler_jupyter.repeats import after_fit_report
+    from kepler_jupyter.history.goal import get_goal
+    from kepler_jupyter.history.repeats import after_fit_report
 
     report = after_fit_report(ctx.journal, ctx.record, get_goal(ctx.journal.project_dir))
     if report.summary:

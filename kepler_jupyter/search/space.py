@@ -1,6 +1,6 @@
 """Parameter spaces for ``kepler_jupyter.grid``: lists for grids, distributions for random search.
 
->>> from kepler_jupyter.grid_space import loguniform, choice
+>>> from kepler_jupyter.search.space import loguniform, choice
 >>> space = {"learning_rate": loguniform(1e-4, 1e-1), "units": [32, 64, 128]}
 
 A space whose values are all lists is a grid: every combination is a point, in the order the

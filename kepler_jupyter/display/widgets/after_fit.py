@@ -13,11 +13,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kepler_jupyter.charts import curves_figure
-from kepler_jupyter.record_filters import experiment_label
-from kepler_jupyter.repeats import AfterFit
-from kepler_jupyter.widgets.compare import figure_widget, format_value, html_table, text_table
-from kepler_jupyter.widgets.text_fallback import TextFallback
+from kepler_jupyter.display.charts import curves_figure
+from kepler_jupyter.display.widgets.compare import (
+    figure_widget,
+    format_value,
+    html_table,
+    text_table,
+)
+from kepler_jupyter.display.widgets.text_fallback import TextFallback
+from kepler_jupyter.history.filters import experiment_label
+from kepler_jupyter.history.repeats import AfterFit
 
 
 def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:

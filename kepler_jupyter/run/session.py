@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kepler_jupyter.context import RunOptions
+from kepler_jupyter.run.context import RunOptions
 
 ON_DUPLICATE_CHOICES = ("warn", "skip", "ask")
 DISPLAY_CHOICES = ("auto", "widget", "text", "none")
@@ -52,7 +52,7 @@ class WatchSession:
         known = self._fitted.get(id(model))
         if known is None or known[0] is not model:
             return
-        from kepler_jupyter.pipeline_stages import validation_score_update
+        from kepler_jupyter.run.stages import validation_score_update
 
         record = next((r for r in self.records if r.get("id") == known[1]), None)
         if record is None:
@@ -72,7 +72,7 @@ class WatchSession:
     def event(self, ctx: Any, kind: str, message: str, **fields: Any) -> None:
         """Append to the project's readable events log (when that feature is present)."""
         try:
-            from kepler_jupyter.events import log_event
+            from kepler_jupyter.run.events import log_event
         except ImportError:
             return
         try:
@@ -83,7 +83,7 @@ class WatchSession:
             pass
 
     def handle_fit(self, framework: str, original: Any, model: Any, args: tuple, kwargs: dict) -> Any:
-        from kepler_jupyter.experiment import run_intercepted_fit
+        from kepler_jupyter.run.experiment import run_intercepted_fit
 
         return run_intercepted_fit(self, framework, original, model, args, kwargs)
 
@@ -176,9 +176,9 @@ def watch(
     >>> with kepler_jupyter.watch(name="baseline", hypothesis="a linear model is enough"):
     ...     clf.fit(X_train, y_train)  # doctest: +SKIP
     """
-    from kepler_jupyter.display import Reporter, detect_display_mode
-    from kepler_jupyter.intercept import Interception
+    from kepler_jupyter.display.reporter import Reporter, detect_display_mode
     from kepler_jupyter.journal import Journal
+    from kepler_jupyter.run.intercept import Interception
 
     if display not in DISPLAY_CHOICES:
         raise ValueError(f"display must be one of {', '.join(DISPLAY_CHOICES)}, not {display!r}")

@@ -9,12 +9,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from kepler_jupyter.widgets.findings import FindingsPanel
+    from kepler_jupyter.display.widgets.findings import FindingsPanel
 
 __all__ = ["FindingsPanel"]
 
 _LAZY = {
-    "FindingsPanel": ("kepler_jupyter.widgets.findings", "FindingsPanel"),
+    "FindingsPanel": ("kepler_jupyter.display.widgets.findings", "FindingsPanel"),
 }
 
 
@@ -22,4 +22,4 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module_name, attribute = _LAZY[name]
         return getattr(importlib.import_module(module_name), attribute)
-    raise AttributeError(f"module 'kepler_jupyter.widgets' has no attribute {name!r}")
+    raise AttributeError(f"module 'kepler_jupyter.display.widgets' has no attribute {name!r}")

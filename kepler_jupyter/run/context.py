@@ -3,7 +3,7 @@
 ``RunOptions`` is what the user asked for (from ``%%kepler fit`` flags or ``watch(...)``).
 ``FitData`` is the data a fit was called with, already split into X, y and validation.
 ``FitContext`` is everything one intercepted fit call needs; each stage of the pipeline in
-``kepler_jupyter.experiment`` is a plain function of it.
+``kepler_jupyter.run.experiment`` is a plain function of it.
 """
 
 from __future__ import annotations

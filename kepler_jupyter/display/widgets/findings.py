@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kepler_jupyter.findings_text import render_findings_text, sorted_findings, summary_line
+from kepler_jupyter.display.findings_text import render_findings_text, sorted_findings, summary_line
 
 STYLE = """<style>
 .kepler-finding { border-left: 4px solid var(--jp-border-color2, #bdbdbd); padding: 2px 8px;

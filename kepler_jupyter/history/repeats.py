@@ -13,8 +13,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from kepler_jupyter.goal import Goal, default_goal
-from kepler_jupyter.record_filters import experiment_label, flatten, get_path
+from kepler_jupyter.history.filters import experiment_label, flatten, get_path
+from kepler_jupyter.history.goal import Goal, default_goal
 
 DONE_STATUSES = ("completed", "stopped")
 #: settings that describe the run, not the experiment (or repeat other fields)
@@ -82,7 +82,7 @@ def nearest_earlier(journal: Any, record: dict[str, Any]) -> dict[str, Any] | No
     Only experiments that finished training count (completed or stopped); ``record``
     itself and anything journaled after it are left out.
     """
-    from kepler_jupyter.similarity import similar_experiments
+    from kepler_jupyter.history.similarity import similar_experiments
 
     records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
     found = similar_experiments(_earlier_records(records, record), record, k=1)
@@ -333,7 +333,7 @@ def after_fit_report(journal: Any, record: dict[str, Any], goal: Goal | None = N
     k : int
         How many similar earlier experiments to list.
     """
-    from kepler_jupyter.similarity import similar_experiments, transfer_hint
+    from kepler_jupyter.history.similarity import similar_experiments, transfer_hint
 
     records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
     earlier_records = _earlier_records(records, record)

@@ -59,7 +59,7 @@ def split_parameters(build: Callable[..., Any], params: Mapping[str, Any]) -> tu
 
 def point_name(base: str, params: Mapping[str, Any]) -> str:
     """The experiment name of a point: the search's name and the point's parameters."""
-    from kepler_jupyter.widgets.grid_progress import params_text
+    from kepler_jupyter.display.widgets.grid_progress import params_text
 
     return f"{base} {params_text(dict(params))}"
 
@@ -104,7 +104,7 @@ def run_point(build: Callable[..., Any], params: dict[str, Any], X: Any, y: Any,
     ``record`` (the journal record; for a skipped point the earlier one), ``error`` and
     ``interrupted``.
     """
-    from kepler_jupyter.session import watch
+    from kepler_jupyter.run.session import watch
 
     build_params, fit_params = split_parameters(build, params)
     session = None

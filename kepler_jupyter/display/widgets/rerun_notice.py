@@ -12,10 +12,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kepler_jupyter.charts import curves_figure
-from kepler_jupyter.record_filters import experiment_label, get_path
-from kepler_jupyter.widgets.compare import figure_widget, format_value
-from kepler_jupyter.widgets.text_fallback import TextFallback
+from kepler_jupyter.display.charts import curves_figure
+from kepler_jupyter.display.widgets.compare import figure_widget, format_value
+from kepler_jupyter.display.widgets.text_fallback import TextFallback
+from kepler_jupyter.history.filters import experiment_label, get_path
 
 ACTION_TEXT = {
     "warn": "Training again, as `--on-duplicate warn` asks. Use `--on-duplicate skip` to keep "

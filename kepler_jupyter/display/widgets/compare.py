@@ -16,11 +16,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kepler_jupyter.charts import curves_figure, parallel_coordinates_figure
-from kepler_jupyter.goal import Goal, best_experiment, default_goal, lower_is_better
-from kepler_jupyter.record_filters import experiment_label, flatten, get_path
-from kepler_jupyter.repeats import is_noise_setting
-from kepler_jupyter.widgets.text_fallback import TextFallback
+from kepler_jupyter.display.charts import curves_figure, parallel_coordinates_figure
+from kepler_jupyter.display.widgets.text_fallback import TextFallback
+from kepler_jupyter.history.filters import experiment_label, flatten, get_path
+from kepler_jupyter.history.goal import Goal, best_experiment, default_goal, lower_is_better
+from kepler_jupyter.history.repeats import is_noise_setting
 
 DIFF_STYLE = "background: var(--jp-warn-color3, #fff3cd);"
 _CELL = "padding: 2px 8px; border-bottom: 1px solid var(--jp-border-color2, #ddd); text-align: left;"
@@ -142,7 +142,7 @@ def text_table(header: list[str], body: list[list[str]]) -> str:
 def figure_widget(figure: Any) -> widgets.Widget:
     """``figure`` as a widget: plotly's JSON mime bundle in an ``Output`` (see
     ``widgets.plotly_output`` for why not a ``FigureWidget``)."""
-    from kepler_jupyter.widgets.plotly_output import figure_output
+    from kepler_jupyter.display.widgets.plotly_output import figure_output
 
     return figure_output(figure)
 

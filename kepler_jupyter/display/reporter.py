@@ -99,10 +99,10 @@ class Reporter:
 
     # -- what the pipeline calls --------------------------------------------------------------
     def show_findings(self, findings: list[Any], stage: str = "") -> None:
-        from kepler_jupyter.findings_text import render_findings_text
+        from kepler_jupyter.display.findings_text import render_findings_text
 
         def build() -> Any:
-            from kepler_jupyter.widgets.findings import FindingsPanel
+            from kepler_jupyter.display.widgets.findings import FindingsPanel
 
             title = f"kepler, {stage}" if stage else "kepler"
             return FindingsPanel(findings, on_ignore=self._ignore_for_project, title=title)
@@ -145,7 +145,7 @@ class Reporter:
         )
 
         def build() -> Any:
-            from kepler_jupyter.widgets.rerun_notice import RerunNotice
+            from kepler_jupyter.display.widgets.rerun_notice import RerunNotice
 
             return RerunNotice(previous, record, action)
 
@@ -157,7 +157,7 @@ class Reporter:
         try:
             from IPython.display import display
 
-            from kepler_jupyter.widgets.live_curves import LiveCurves
+            from kepler_jupyter.display.widgets.live_curves import LiveCurves
 
             self._live = LiveCurves()
             display(self._live)
@@ -187,6 +187,6 @@ class Reporter:
         self._show_html(f"<span>{html.escape(text)}</span>", text)
         report = getattr(ctx, "after_fit_report", None)
         if report is not None and self.mode != "none":
-            from kepler_jupyter.widgets.after_fit import AfterFitText, AfterFitView
+            from kepler_jupyter.display.widgets.after_fit import AfterFitText, AfterFitView
 
             self._show(lambda: AfterFitView(report), AfterFitText(report).to_text)

@@ -6,7 +6,7 @@ Each point builds a model with ``build(**params)`` and fits it inside
 completed (or deliberately stopped) experiment is not trained again — after a kernel restart,
 a crash, or in a later sweep. A point interrupted with Ctrl-C is journaled as ``interrupted``
 and trained again next time. How parameters are split between ``build`` and ``fit`` is
-described in ``kepler_jupyter.grid_backends``.
+described in ``kepler_jupyter.search.backends``.
 
 With ``backend="dask"`` each point runs as a task on a Dask worker (``client`` is a
 ``distributed.Client`` or a scheduler address). Workers import kepler_jupyter and journal into
@@ -17,22 +17,20 @@ file system); run workers with one thread each, since interception patches ``fit
 from __future__ import annotations
 
 import html
-import sys
-import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kepler_jupyter.goal import Goal, default_goal, get_goal
-from kepler_jupyter.grid_backends import (
+from kepler_jupyter.history.goal import Goal, default_goal, get_goal
+from kepler_jupyter.search.backends import (
     FIT_PARAMETERS,
     GridError,
     run_dask,
     run_local,
     split_parameters,
 )
-from kepler_jupyter.grid_space import (
+from kepler_jupyter.search.space import (
     SpaceError,
     choice,
     grid_points,
@@ -131,7 +129,7 @@ class GridResult:
         return text
 
     def __repr__(self) -> str:
-        from kepler_jupyter.widgets.grid_progress import point_line
+        from kepler_jupyter.display.widgets.grid_progress import point_line
 
         lines = [self.summary()]
         lines += [point_line(point, len(self.points), self.goal) for point in self.points]
@@ -146,7 +144,7 @@ class _Progress:
     """The progress display: the widget in a notebook, one printed line per point elsewhere."""
 
     def __init__(self, total: int, goal: Goal | None, title: str, mode: str) -> None:
-        from kepler_jupyter.widgets import grid_progress
+        from kepler_jupyter.display.widgets import grid_progress
 
         self.mode, self.total, self.goal = mode, total, goal
         self._records: list[dict[str, Any]] = []
@@ -182,7 +180,7 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     build : callable
         ``build(**params)`` returns a compiled Keras model or a scikit-learn estimator.
     space : dict
-        Parameter names to lists (a grid) or distributions from ``kepler_jupyter.grid_space``
+        Parameter names to lists (a grid) or distributions from ``kepler_jupyter.search.space``
         (``loguniform``, ``uniform``, ``randint``, ``choice``) for random search. Names
         prefixed ``fit__``, and ``epochs`` / ``batch_size`` when ``build`` does not take them,
         go to ``fit``.
@@ -226,7 +224,7 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
         When interrupted; the point that was running is journaled as interrupted and the
         next call trains it and the points after it, skipping those done.
     """
-    from kepler_jupyter.display import detect_display_mode
+    from kepler_jupyter.display.reporter import detect_display_mode
     from kepler_jupyter.journal import Journal
 
     if backend not in ("local", "dask"):
@@ -252,15 +250,3 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     if result.goal is None:
         result.goal = default_goal(result.records)
     return result
-
-
-class _CallableModule(types.ModuleType):
-    """``kepler_jupyter.grid(...)`` must work even once this module is imported: importing a
-    submodule sets the package attribute ``grid`` to the module, hiding the function the
-    package root exports lazily under the same name. Calling the module calls ``grid``."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> GridResult:
-        return grid(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

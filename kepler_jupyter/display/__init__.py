@@ -1,0 +1,1 @@
+"""What the user sees: the reporter, widgets with text fallbacks, pure charts."""

@@ -1,0 +1,1 @@
+"""What the journal already knows: re-runs, similar models, the goal, filters."""

@@ -1,0 +1,1 @@
+"""The run of one fit: interception, stages, context, events log, the watch session."""

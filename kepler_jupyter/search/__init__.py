@@ -1,0 +1,1 @@
+"""Grid and random searches that skip what the journal already holds."""
