@@ -20,6 +20,19 @@ PALETTE = ("#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#F
            "#B6E880", "#FF97FF", "#FECB52")
 
 
+def plot_text(value: Any) -> str:
+    """``value`` as text that plotly shows as text.
+
+    plotly renders trace names, legend titles, axis ticks and hover labels as a small HTML
+    dialect (``<a href>``, ``<b>``, ``<br>``, entities) and fills ``%{...}`` in hover templates:
+    an experiment named ``<a href="…">`` would become a live link. Markup characters become
+    entities, and ``%`` becomes ``&#37;`` so no ``%{`` survives for the template engine (plotly
+    turns the entity back into ``%`` when it draws).
+    """
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("%", "&#37;"))
+
+
 def experiment_colour(position: int) -> str:
     """The colour of the experiment at ``position`` in a figure."""
     return PALETTE[position % len(PALETTE)]
@@ -67,11 +80,11 @@ def curves_figure(records: list[dict[str, Any]], metrics: list[str] | None = Non
         figure.update_layout(height=200, xaxis_visible=False, yaxis_visible=False)
         return figure
     panels = list(dict.fromkeys(_base_metric(name) for name in names))
-    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=panels,
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[plot_text(p) for p in panels],
                            horizontal_spacing=0.08)
 
     for position, record in enumerate(records):
-        label = experiment_label(record)
+        label = plot_text(experiment_label(record))
         history = record.get("history") or {}
         first = True
         for name in names:
@@ -79,14 +92,15 @@ def curves_figure(records: list[dict[str, Any]], metrics: list[str] | None = Non
             if not values:
                 continue
             epochs = list(range(1, len(values) + 1))
+            shown = plot_text(name)
             figure.add_trace(
                 go.Scatter(
                     x=epochs, y=[_finite_or_none(v) for v in values], mode="lines+markers",
-                    name=f"{label} · {name}", legendgroup=str(record.get("id")),
+                    name=f"{label} · {shown}", legendgroup=str(record.get("id")),
                     legendgrouptitle_text=label if first else None, showlegend=True,
                     line={"color": experiment_colour(position),
                           "dash": "dash" if name.startswith("val_") else "solid"},
-                    hovertemplate=f"{label}<br>{name} epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+                    hovertemplate=f"{label}<br>{shown} epoch %{{x}}: %{{y:.4g}}<extra></extra>",
                 ),
                 row=1, col=panels.index(_base_metric(name)) + 1,
             )
@@ -110,13 +124,13 @@ def _dimension(label: str, values: list[Any]) -> dict[str, Any] | None:
         positive = all(number > 0 for number in numbers)
         spread = max(numbers) / min(numbers) if positive and min(numbers) > 0 else 0
         if spread >= 100:  # learning rates and regularisation strengths read best in decades
-            return {"label": f"log10 {label}",
+            return {"label": f"log10 {plot_text(label)}",
                     "values": [math.log10(v) if v is not None else None for v in values]}
-        return {"label": label, "values": values}
+        return {"label": plot_text(label), "values": values}
     categories = sorted(set(map(str, present)))
     codes = [categories.index(str(value)) if value is not None else None for value in values]
-    return {"label": label, "values": codes, "tickvals": list(range(len(categories))),
-            "ticktext": categories}
+    return {"label": plot_text(label), "values": codes, "tickvals": list(range(len(categories))),
+            "ticktext": [plot_text(category) for category in categories]}
 
 
 def _setting_columns(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -177,15 +191,16 @@ def parallel_coordinates_figure(records: list[dict[str, Any]], goal: Goal | None
                 dimensions.append(dimension)
     line: dict[str, Any] = {}
     if goal is not None and any(score is not None for score in scores):
-        dimensions.append({"label": goal.metric, "values": scores})
+        dimensions.append({"label": plot_text(goal.metric), "values": scores})
         # a float array: plotly sends it as binary, never as (invalid JSON) NaN text
         line = {"color": np.asarray(scores, dtype=float), "colorscale": "Viridis",
                 "showscale": True, "reversescale": goal.mode == "min",
-                "colorbar": {"title": {"text": goal.metric}}}
+                "colorbar": {"title": {"text": plot_text(goal.metric)}}}
     title = f"{len(records)} experiments" + (f" · {goal.describe()}" if goal else "")
     if goal is not None and without_metric:
         drawn = bool(line)  # False when no experiment has the metric: all are drawn, uncoloured
         title += f" · {without_metric} without {goal.metric} not drawn" if drawn else f" · none has {goal.metric}"
+    title = plot_text(title)
     figure = go.Figure(go.Parcoords(dimensions=dimensions, line=line))
     figure.update_layout(title=title, margin={"t": 70, "b": 30, "l": 60, "r": 60}, height=420)
     return figure
@@ -202,14 +217,15 @@ def metric_bar_figure(records: list[dict[str, Any]], goal: Goal | None) -> go.Fi
                               showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
         return figure
     best = best_experiment(records, goal)
-    labels = [experiment_label(record) for record in records]
+    labels = [plot_text(experiment_label(record)) for record in records]
     values = [goal.value(record) for record in records]  # finite or None, never NaN
     colours = ["#00cc96" if best is not None and record is best else "#636efa" for record in records]
-    figure.add_trace(go.Bar(x=labels, y=values, marker_color=colours, name=goal.metric,
+    figure.add_trace(go.Bar(x=labels, y=values, marker_color=colours, name=plot_text(goal.metric),
                             text=["★ best" if best is not None and record is best else ""
                                   for record in records], textposition="outside"))
     if goal.target is not None:
-        figure.add_hline(y=goal.target, line_dash="dash", annotation_text=f"goal {goal.describe()}")
-    figure.update_layout(yaxis_title=goal.metric, title=goal.describe(), height=360,
+        figure.add_hline(y=goal.target, line_dash="dash",
+                         annotation_text=plot_text(f"goal {goal.describe()}"))
+    figure.update_layout(yaxis_title=plot_text(goal.metric), title=plot_text(goal.describe()), height=360,
                          margin={"t": 50, "b": 80, "l": 50, "r": 20})
     return figure

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kepler_jupyter.server.bounded import LruDict
 from kepler_jupyter.server.metric import MetricChoice, default_metric, metric_value, read_goal
 from kepler_jupyter.server.project import ProjectLocation
 from kepler_jupyter.server.summaries import search_text, summarize
@@ -60,19 +61,22 @@ class JournalSnapshot:
     summaries: list[dict[str, Any]]  # newest first: the order ties keep after any sort
     search_texts: list[str]
     revision: str
-    _metric_values: dict[str, list[float | None]] = field(default_factory=dict)
+    # Both keyed by request parameters, so bounded (see ``bounded``).
+    _metric_values: LruDict[str, list[float | None]] = field(default_factory=LruDict)
     # (sort, order, metric name) -> positions into ``summaries``; filled by the list query.
-    orders: dict[tuple[str, str, str | None], list[int]] = field(default_factory=dict)
+    orders: LruDict[tuple[str, str, str | None], list[int]] = field(default_factory=LruDict)
 
     def metric_values(self, name: str | None) -> list[float | None]:
         """``name``'s value for each summary, computed once per metric name."""
         if name == self.metric.name:
             return [summary["metric_value"] for summary in self.summaries]
         key = name or ""
-        if key not in self._metric_values:
+        values = self._metric_values.get(key)
+        if values is None:
             records = [self.by_id[summary["id"]] for summary in self.summaries]
-            self._metric_values[key] = [metric_value(record, name) for record in records]
-        return self._metric_values[key]
+            values = [metric_value(record, name) for record in records]
+            self._metric_values[key] = values
+        return values
 
 
 def _load_records(location: ProjectLocation) -> list[dict[str, Any]]:

@@ -83,6 +83,27 @@ def _nearest_project(start: Path, root: Path) -> Path:
     return start
 
 
+def _check_linked_files(project: Path, kepler_dir: Path, root: Path) -> None:
+    """Refuse a project whose journal files link outside the root.
+
+    The folders are checked above; a file inside them (``journal.jsonl``, ``config.toml``, an
+    index, ``pyproject.toml``) can itself be a symlink, and opening it would follow the link.
+    Checking every link in ``.kepler/`` (one ``scandir``, which the cache does anyway) covers
+    files other modules add later too.
+    """
+    candidates = [project / "pyproject.toml"]
+    try:
+        with os.scandir(kepler_dir) as entries:
+            candidates += [Path(entry.path) for entry in entries if entry.is_symlink()]
+    except OSError:  # no .kepler yet, or unreadable: the journal reports that itself
+        pass
+    for candidate in candidates:
+        if candidate.is_symlink() and not _is_within(candidate.resolve(), root):
+            raise ProjectPathError(
+                403, f"The project's {candidate.relative_to(project).as_posix()} links outside "
+                     "the server root.")
+
+
 def locate_project(root_dir: str | os.PathLike[str], relative: str | None = None, *,
                    allow_hidden: bool = False) -> ProjectLocation:
     """Resolve the project a request is about.
@@ -129,5 +150,6 @@ def locate_project(root_dir: str | os.PathLike[str], relative: str | None = None
     if kepler_dir.exists() and not _is_within(kepler_dir.resolve(), root):
         # A .kepler symlink pointing elsewhere would otherwise let a request read outside.
         raise ProjectPathError(403, "The project's .kepler folder links outside the server root.")
+    _check_linked_files(project, kepler_dir, root)
     display = project.relative_to(root).as_posix() or "."
     return ProjectLocation(project, kepler_dir, display)

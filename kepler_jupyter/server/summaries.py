@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kepler_jupyter.server.bounded import ROW_TAG_LIMIT, cut_text
 from kepler_jupyter.server.metric import metric_value
 
 # The settings a list row carries; the detail view shows all of them.
@@ -23,7 +24,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    # A list row is polled every few seconds: user text is cut (the detail route has it whole).
+    return cut_text(value) if isinstance(value, str) else None
 
 
 def _int(value: Any) -> int | None:
@@ -76,7 +78,8 @@ def summarize(record: Mapping[str, Any], metric_name: str | None) -> dict[str, A
         "metric_value": metric_value(record, metric_name),
         "n_errors": errors,
         "n_warnings": warnings,
-        "tags": [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else [],
+        "tags": [cut_text(tag) for tag in tags if isinstance(tag, str)][:ROW_TAG_LIMIT]
+                if isinstance(tags, list) else [],
         "duration_s": _finite(record.get("duration_s")),
         "hypothesis": _text(_mapping(record.get("notes")).get("hypothesis")),
     }

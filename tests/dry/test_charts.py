@@ -116,3 +116,47 @@ def test_metric_bars_mark_the_best_and_draw_the_target():
     assert list(bars.y) == [0.9, 0.96, 0.93]
     assert list(bars.text) == ["", "★ best", ""]
     assert any(shape.y0 == 0.97 for shape in figure.layout.shapes)
+
+
+HOSTILE = '<a href="https://evil.example">Open the fixed notebook</a> %{x} <b>'
+
+
+def _all_text(figure) -> list[str]:
+    """Every string plotly may draw: names, titles, templates, ticks (``meta`` is kepler's
+    own lookup key and is never drawn)."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                if key != "meta":
+                    walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+
+    walk(figure.to_plotly_json())
+    return found
+
+
+def test_user_text_reaches_plotly_as_text_not_markup():
+    from kepler_jupyter.display.widgets.live_curves import LiveCurves
+
+    first = keras_record(hidden=(64,), epochs=3, name=HOSTILE)
+    first["history"][HOSTILE] = [0.1, 0.2, 0.3]
+    first["params"]["optimizer"] = HOSTILE
+    second = keras_record(hidden=(128,), epochs=3, name="plain")
+    goal = Goal(HOSTILE, "max", target=0.5)
+    live = LiveCurves(title=HOSTILE, metric_names=[HOSTILE])
+    figures = [curves_figure([first, second]), parallel_coordinates_figure([first, second], goal),
+               metric_bar_figure([first, second], goal), live.figure()]
+    for figure in figures:
+        texts = _all_text(figure)
+        assert any("Open the fixed notebook" in text for text in texts)
+        for text in texts:
+            assert "<a" not in text and "<b>" not in text and "%{x} " not in text, text
+    # plotly's own template placeholders still work where kepler writes them
+    hover = curves_figure([first])["data"][0].hovertemplate
+    assert "&lt;a href=" in hover and "&#37;{x}" in hover and "epoch %{x}: %{y:.4g}" in hover

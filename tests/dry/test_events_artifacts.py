@@ -64,7 +64,9 @@ def test_sklearn_model_round_trip(tmp_path):
     assert relative == ".kepler/models/exp001.joblib"
     assert artifact_path(kepler_dir, relative).exists()
     assert list((kepler_dir / "models").iterdir()) == [kepler_dir / "models" / "exp001.joblib"]
-    loaded = load_model(kepler_dir, {"artifacts": {"model": relative}})
+    with pytest.raises(ArtifactError, match="trust=True"):
+        load_model(kepler_dir, {"artifacts": {"model": relative}})
+    loaded = load_model(kepler_dir, {"artifacts": {"model": relative}}, trust=True)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
@@ -91,7 +93,62 @@ def test_artifact_errors(tmp_path):
     with pytest.raises(ArtifactError, match="no saved model"):
         load_model(tmp_path, {"artifacts": {}})
     with pytest.raises(ArtifactError, match="missing"):
-        load_model(tmp_path, ".kepler/models/gone.joblib")
+        load_model(tmp_path / ".kepler", ".kepler/models/gone.joblib")
+
+
+class _RunsCodeWhenUnpickled:
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+@pytest.mark.parametrize("pointer", ["absolute", "dotdot", "symlink"])
+def test_models_outside_the_models_folder_are_never_opened(tmp_path, pointer):
+    import joblib
+
+    kepler_dir = tmp_path / "project" / ".kepler"
+    (kepler_dir / "models").mkdir(parents=True)
+    outside = tmp_path / "elsewhere" / "evil.joblib"
+    outside.parent.mkdir()
+    payload = _RunsCodeWhenUnpickled()
+    payload.marker = str(tmp_path / "code-ran")
+    joblib.dump(payload, outside)
+    if pointer == "absolute":
+        stored = str(outside)
+    elif pointer == "dotdot":
+        stored = ".kepler/models/../../../elsewhere/evil.joblib"
+    else:
+        (kepler_dir / "models" / "link.joblib").symlink_to(outside)
+        stored = ".kepler/models/link.joblib"
+    with pytest.raises(ArtifactError, match="outside"):
+        load_model(kepler_dir, {"artifacts": {"model": stored}}, trust=True)
+    assert not (tmp_path / "code-ran").exists()
+
+
+def test_a_pickle_in_the_models_folder_needs_trust(tmp_path):
+    import joblib
+
+    kepler_dir = tmp_path / ".kepler"
+    (kepler_dir / "models").mkdir(parents=True)
+    payload = _RunsCodeWhenUnpickled()
+    payload.marker = str(tmp_path / "code-ran")
+    joblib.dump(payload, kepler_dir / "models" / "shared.joblib")
+    with pytest.raises(ArtifactError, match="runs whatever code"):
+        load_model(kepler_dir, ".kepler/models/shared.joblib")
+    assert not (tmp_path / "code-ran").exists()
+    with pytest.raises(ArtifactError, match="not a file path"):
+        load_model(kepler_dir, {"artifacts": {"model": ".kepler/models/a\x00b"}})
+
+
+def test_keras_models_load_in_safe_mode(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    kepler_dir = tmp_path / ".kepler"
+    relative = save_model(kepler_dir, "lam", model, "keras")
+    with pytest.raises(ValueError, match="safe_mode"):
+        load_model(kepler_dir, relative)
 
 
 def test_event_fields_are_strict_json_and_shown_in_the_readable_form(tmp_path):

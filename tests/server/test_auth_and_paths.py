@@ -95,6 +95,27 @@ async def test_symlinks_out_of_the_root_are_refused(sample_root, outside_journal
     assert code == 403 and ".kepler" in message
 
 
+@pytest.mark.parametrize("linked", [".kepler/journal.jsonl", ".kepler/config.toml", "pyproject.toml"])
+async def test_journal_files_linked_out_of_the_root_are_refused(outside_journal, jp_root_dir,
+                                                                jp_fetch, linked):
+    from kepler_jupyter.journal import Journal
+
+    project = jp_root_dir / "project"
+    Journal(project).add(make_record("1n5ide0000000001", "inside", "2025-01-01T00:00:00Z"))
+    target = outside_journal / linked
+    if not target.exists():
+        target.write_text("[goal]\nmetric = 'SECRET'\n", encoding="utf-8")
+    (project / linked).unlink(missing_ok=True)
+    os.symlink(target, project / linked)
+    code, message = await _code(jp_fetch, "project")
+    assert code == 403 and "links outside" in message and linked in message
+    for route in (("experiments", "0ut51de000000001"), ("compare",)):
+        with pytest.raises(HTTPClientError) as caught:
+            await jp_fetch("kepler", "api", *route,
+                           params={"path": "project", "ids": "0ut51de000000001,1n5ide0000000001"})
+        assert caught.value.code == 403 and b"SECRET" not in caught.value.response.body
+
+
 async def test_subfolder_resolves_like_the_kernel(sample_root, jp_root_dir, fetch_json):
     from kepler_jupyter.journal import Journal
 

@@ -172,13 +172,17 @@ class LiveCurves:
     def _layout_figure(self) -> Any:
         from plotly.subplots import make_subplots
 
+        from kepler_jupyter.display.charts import plot_text
+
+        # names and the title are user text: plot_text keeps plotly from reading markup in them
         figure = make_subplots(rows=len(self.panels), cols=1, shared_xaxes=True,
-                               subplot_titles=self.panels, vertical_spacing=0.08)
+                               subplot_titles=[plot_text(panel) for panel in self.panels],
+                               vertical_spacing=0.08)
         for row, panel in enumerate(self.panels, start=1):
             for name, dash in ((panel, "solid"), (VALIDATION_PREFIX + panel, "dash")):
-                figure.add_scatter(x=[], y=[], name=name, meta=name, mode="lines+markers",
+                figure.add_scatter(x=[], y=[], name=plot_text(name), meta=name, mode="lines+markers",
                                    line={"dash": dash}, row=row, col=1)
-        figure.update_layout(title=self.title, height=180 + 160 * len(self.panels),
+        figure.update_layout(title=plot_text(self.title) if self.title else self.title, height=180 + 160 * len(self.panels),
                              margin={"l": 50, "r": 20, "t": 60, "b": 40},
                              legend={"orientation": "h"})
         figure.update_xaxes(title_text="epoch", row=len(self.panels), col=1)
