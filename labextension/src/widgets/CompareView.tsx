@@ -6,7 +6,9 @@ import * as React from 'react';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
 import { IKeplerApi } from '../request';
+import { normalizeRecord } from '../records';
 import { Comparison, ExperimentRecord } from '../tokens';
+import { DamagedNotice, ErrorBoundary } from './ErrorBoundary';
 import { formatValue } from './format';
 import { LineChart, metricOrder, seriesColor } from './LineChart';
 import { Section } from './ExperimentView';
@@ -111,7 +113,12 @@ function OverlaidCurves(props: { experiments: ExperimentRecord[] }): JSX.Element
 }
 
 export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
-  const { comparison } = props;
+  const normalized = props.comparison.experiments.map(normalizeRecord);
+  const comparison = {
+    ...props.comparison,
+    experiments: normalized.map(n => n.record) as Comparison['experiments']
+  };
+  const problems = normalized.flatMap(n => n.problems.map(problem => `${label(n.record)}: ${problem}`));
   const [onlyDiffering, setOnlyDiffering] = React.useState(false);
   return (
     <div className="jp-kepler-detail jp-kepler-compare">
@@ -125,6 +132,7 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
             </li>
           ))}
         </ul>
+        <DamagedNotice problems={problems} />
       </header>
       <Section title="Curves">
         <OverlaidCurves experiments={comparison.experiments} />
@@ -168,7 +176,11 @@ function ComparisonLoader(props: { api: IKeplerApi; ids: string[]; path: string;
   if (!comparison) {
     return <div className="jp-kepler-muted jp-kepler-loading">Loading comparison…</div>;
   }
-  return <ComparisonView comparison={comparison} />;
+  return (
+    <ErrorBoundary what={`the comparison of ${ids.join(', ')}`}>
+      <ComparisonView comparison={comparison} />
+    </ErrorBoundary>
+  );
 }
 
 /** The main-area widget comparing several experiments. */
@@ -187,7 +199,7 @@ export class CompareView extends ReactWidget {
   }
 
   private _onLoaded = (comparison: Comparison): void => {
-    this.title.caption = comparison.experiments.map(label).join(' vs ');
+    this.title.caption = comparison.experiments.map(record => label(normalizeRecord(record).record)).join(' vs ');
   };
 
   private _options: { api: IKeplerApi; ids: string[]; path: string };

@@ -6,7 +6,9 @@ import * as React from 'react';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
 import { IKeplerApi } from '../request';
+import { normalizeRecord } from '../records';
 import { ExperimentDetail, ExperimentRecord, Finding } from '../tokens';
+import { DamagedNotice, ErrorBoundary } from './ErrorBoundary';
 import { flattenObject, formatDuration, formatValue, formatWhen } from './format';
 import { historyGroups, LineChart } from './LineChart';
 import { StatusBadge } from './JournalPanel';
@@ -138,7 +140,7 @@ function LayersTable(props: { layers: unknown }): JSX.Element | null {
 }
 
 export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.Element {
-  const record = props.detail.experiment;
+  const { record, problems } = normalizeRecord(props.detail.experiment);
   const model = asDict(record.model);
   const data = asDict(record.data);
   const { config: _config, layers, ...modelSummary } = model;
@@ -155,6 +157,7 @@ export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.E
           <span>{formatDuration(record.duration_s)}</span>
           <span>{[record.framework, asDict(record.model)['class']].filter(Boolean).map(String).join(' · ')}</span>
         </div>
+        <DamagedNotice problems={problems} />
         {(record.tags ?? []).length > 0 && (
           <ul className="jp-kepler-tags">
             {(record.tags ?? []).map(tag => (
@@ -248,7 +251,11 @@ function ExperimentLoader(props: { api: IKeplerApi; id: string; path: string; on
   if (!detail) {
     return <div className="jp-kepler-muted jp-kepler-loading">Loading experiment {id}…</div>;
   }
-  return <ExperimentDetailView detail={detail} />;
+  return (
+    <ErrorBoundary what={`experiment ${id}`}>
+      <ExperimentDetailView detail={detail} />
+    </ErrorBoundary>
+  );
 }
 
 /** The main-area widget for one experiment; its tab shows the experiment's name. */
@@ -267,10 +274,11 @@ export class ExperimentView extends ReactWidget {
   }
 
   private _onLoaded = (detail: ExperimentDetail): void => {
-    const name = detail.experiment.name || detail.experiment.id;
+    const { record } = normalizeRecord(detail.experiment);
+    const name = record.name || record.id;
     // Lumino renders titles as text nodes, so a name with markup stays text here too.
     this.title.label = name;
-    this.title.caption = `Kepler experiment ${detail.experiment.id}: ${name}`;
+    this.title.caption = `Kepler experiment ${record.id}: ${name}`;
   };
 
   private _options: { api: IKeplerApi; id: string; path: string };

@@ -9,6 +9,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
 import { JournalModel } from '../model';
 import { CommandIDs, ExperimentSummary, SortKey } from '../tokens';
+import { ErrorBoundary } from './ErrorBoundary';
 import { formatNumber, formatShortWhen } from './format';
 import { VirtualList } from './VirtualList';
 
@@ -240,13 +241,16 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
               onRangeChange={onRange}
               renderRow={index => {
                 const row = model.rowAt(index);
+                // one boundary per row: an odd row shows its message, the list stays
                 return (
-                  <ExperimentRow
-                    row={row}
-                    selected={row ? model.isSelected(row.id) : false}
-                    onOpen={open}
-                    onToggle={toggle}
-                  />
+                  <ErrorBoundary what={`experiment ${row?.id ?? index + 1}`}>
+                    <ExperimentRow
+                      row={row}
+                      selected={row ? model.isSelected(row.id) : false}
+                      onOpen={open}
+                      onToggle={toggle}
+                    />
+                  </ErrorBoundary>
                 );
               }}
             />
@@ -293,7 +297,11 @@ export class JournalPanel extends ReactWidget {
   render(): JSX.Element {
     return (
       <UseSignal signal={this._model.changed}>
-        {() => <JournalView model={this._model} commands={this._commands} />}
+        {() => (
+          <ErrorBoundary what="the experiment list">
+            <JournalView model={this._model} commands={this._commands} />
+          </ErrorBoundary>
+        )}
       </UseSignal>
     );
   }
