@@ -154,8 +154,16 @@ class TrainingMonitor:
             self.report("K501", f"The loss became {loss} in epoch {epoch + 1}.",
                         {"epoch": epoch + 1, "loss": str(loss)}, stop=True)
             return
+        if val_loss is not None and not math.isfinite(float(val_loss)):
+            # NaN / inf in the validation data (or outputs that overflow on it): every
+            # validation metric, and any choice made with them, is meaningless from here on
+            self.report("K501", f"The validation loss became {float(val_loss)} in epoch "
+                        f"{epoch + 1} (training loss {loss:.4g}): the validation data hold "
+                        "NaN / inf or the model's outputs overflow on them.",
+                        {"epoch": epoch + 1, "val_loss": str(float(val_loss))}, stop=True)
+            return
         self.losses.append(loss)
-        if val_loss is not None and math.isfinite(float(val_loss)):
+        if val_loss is not None:
             self.val_losses.append(float(val_loss))
         if epoch == 0:
             self._judge_initial_loss()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,10 @@ class GridResult:
 
     points: list[GridPoint]
     goal: Goal | None = None
+    #: whether each point's line was already printed while the grid ran (text display): the
+    #: repr then gives the summary only, so that the IPython terminal's ``Out[]`` does not
+    #: print every point a second time
+    points_printed: bool = field(default=False, repr=False, compare=False)
 
     @property
     def best(self) -> GridPoint | None:
@@ -132,7 +136,10 @@ class GridResult:
         from kepler_jupyter.display.widgets.grid_progress import point_line
 
         lines = [self.summary()]
-        lines += [point_line(point, len(self.points), self.goal) for point in self.points]
+        if self.points_printed:
+            lines.append("(each point is listed above; result.to_dataframe() has them as a table)")
+        else:
+            lines += [point_line(point, len(self.points), self.goal) for point in self.points]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -243,7 +250,7 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     goal = get_goal(project)
     mode = detect_display_mode() if display == "auto" else display
     progress = _Progress(len(points), goal, base, mode)
-    result = GridResult(points, goal)
+    result = GridResult(points, goal, points_printed=progress.mode == "text")
     runner = run_dask if backend == "dask" else run_local
     runner(points, build, X, y, dict(fit_kwargs or {}), validation_data, base,
            [*tags, f"grid:{base}"], project, progress, client)

@@ -246,3 +246,23 @@ def test_findings_are_summarised_not_warned_point_by_point(project):
     code = next(iter(findings))
     assert all(code in {f["code"] for f in p.record["findings"]} for p in result.points)
     assert f"{code} ×2" in result.summary()
+
+
+def test_text_display_lists_each_point_once(project, capsys):
+    """In the IPython terminal the points are printed live; the result's ``Out[]`` repr must
+    not print them all again."""
+    X, y, X_val, y_val = _data()
+
+    def build(C):
+        return LogisticRegression(C=C, max_iter=200)
+
+    result = grid(build, {"C": [0.1, 1.0]}, X, y, validation_data=(X_val, y_val),
+                  project_dir=project, display="text")
+    shown = capsys.readouterr().out + "\n" + repr(result)
+    for number in (1, 2):
+        assert shown.count(f"[{number}/2]") == 1, shown
+    assert "2 points: 2 trained" in repr(result)
+    quiet = grid(build, {"C": [0.1, 1.0]}, X, y, validation_data=(X_val, y_val),
+                 project_dir=project, display="none")
+    # nothing was printed live: the repr lists every point itself
+    assert "[1/2]" in repr(quiet) and "[2/2]" in repr(quiet)
