@@ -49,8 +49,13 @@ def format_metrics(metrics: dict[str, Any], limit: int = 4) -> str:
     return ", ".join(shown)
 
 
-def end_summary(record: dict[str, Any]) -> str:
-    """One line saying how an experiment ended."""
+def not_saved_message(reason: str) -> str:
+    """The one message a user gets when their experiment could not be written to the journal."""
+    return f"kepler: this experiment could not be saved: {reason} — your fit is unaffected."
+
+
+def end_summary(record: dict[str, Any], save_error: str | None = None) -> str:
+    """One line saying how an experiment ended (and "not saved" when it could not be saved)."""
     duration = record.get("duration_s")
     took = f" in {duration:.1f} s" if isinstance(duration, (int, float)) else ""
     metrics = format_metrics(record.get("metrics") or {})
@@ -59,6 +64,8 @@ def end_summary(record: dict[str, Any]) -> str:
         line += f" — {metrics}"
     if record.get("stop_reason"):
         line += f" (stopped: {record['stop_reason']})"
+    if save_error is not None:
+        line += " — not saved"
     return line
 
 
@@ -173,9 +180,15 @@ class Reporter:
         self._shown.add(id(finding))
         self.show_findings([finding], stage="during training")
 
+    def show_not_saved(self, record: dict[str, Any], reason: str) -> None:
+        """Say once, under the cell, that ``record`` could not be saved and why."""
+        text = not_saved_message(reason)
+        self._show_html(f"<div style='color:var(--jp-warn-color0,#a60)'>{html.escape(text)}</div>",
+                        text)
+
     def show_end(self, ctx: Any) -> None:
         record = ctx.record
-        text = end_summary(record)
+        text = end_summary(record, getattr(ctx, "save_error", None))
         if self._live is not None:
             self._live.finish()  # draws the last, throttled epoch
         self._live = None

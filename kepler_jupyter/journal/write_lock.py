@@ -79,3 +79,10 @@ class WriteLock:
                 f"more than {LOCK_TIMEOUT_S:.0f} s. If no other notebook or kepler command is "
                 f"writing to it, delete {lock_path} and try again."
             ) from None
+        except OSError as error:  # after Timeout, which is an OSError too
+            # a read-only folder or a lock file owned by someone else: say so, not Errno 30
+            raise JournalError(
+                f"kepler cannot take the journal's lock {lock_path} ({error.strerror or error}). "
+                "Check that the project folder is writable, or choose another project with "
+                "KEPLER_PROJECT_DIR or %kepler init PATH."
+            ) from error

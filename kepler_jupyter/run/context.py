@@ -87,5 +87,7 @@ class FitContext:
     session: Any = None
     #: whether the record has been written to the journal (status running)
     journaled: bool = False
+    #: why the record could not be saved (read-only folder, lock, full disk); None when saved
+    save_error: str | None = None
     #: the after-fit report (what changed, similar experiments, distance to the goal)
     after_fit_report: Any = None

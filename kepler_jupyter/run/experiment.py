@@ -61,6 +61,30 @@ def guarded(what: str, function: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+def save_to_journal(ctx: FitContext, write: Callable[..., Any], *args: Any) -> bool:
+    """Write to the journal; a failure to save is said once, plainly, under the cell.
+
+    A read-only folder, a held lock or a full disk is not kepler's bug but the user's
+    situation: instead of a traceback-like warning they get one message saying the experiment
+    is not saved and why, the end-of-fit line says "not saved", and the fit goes on.
+    """
+    from kepler_jupyter.journal import JournalError
+
+    try:
+        write(*args)
+        return True
+    except (JournalError, OSError) as exc:
+        if ctx.save_error is None:
+            ctx.save_error = str(exc) if isinstance(exc, JournalError) else (
+                f"{exc.strerror or exc} ({getattr(exc, 'filename', None) or ctx.journal.kepler_dir})")
+            guarded("showing that the experiment was not saved",
+                    ctx.reporter.show_not_saved, ctx.record, ctx.save_error)
+        return False
+    except Exception as exc:
+        warn_internal("writing the journal", exc)
+        return False
+
+
 def named_fit_arguments(bound: inspect.BoundArguments) -> dict:
     """The fit's arguments by name, as the fit's own signature bound them."""
     named: dict[str, Any] = {}
@@ -202,7 +226,7 @@ def _block(ctx: FitContext) -> None:
     record = ctx.record
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     record["summary"] = guarded("summarising the record", record_summary, record)
-    guarded("writing the journal", ctx.journal.add, record)
+    guarded("writing the journal", save_to_journal, ctx, ctx.journal.add, record)
     ctx.session.record_done(record)
     errors = [f for f in ctx.findings if f.severity == "error"]
     codes = ", ".join(sorted({f.code for f in errors}))
@@ -225,16 +249,17 @@ def _skip(ctx: FitContext) -> tuple[Any]:
 
 def _start(ctx: FitContext) -> None:
     ctx.record.update(started=now_iso(), findings=[f.to_dict() for f in ctx.findings])
-    ctx.journal.add(ctx.record)
-    ctx.journaled = True
+    ctx.journaled = save_to_journal(ctx, ctx.journal.add, ctx.record)
     ctx.session.event(ctx, "started", ctx.record["name"])
 
 
 def _write_final_record(ctx: FitContext) -> None:
     if ctx.journaled:
-        ctx.journal.update(ctx.record["id"], ctx.record)
+        saved = save_to_journal(ctx, ctx.journal.update, ctx.record["id"], ctx.record)
     else:
-        ctx.journal.add(ctx.record)
+        saved = save_to_journal(ctx, ctx.journal.add, ctx.record)
+    if saved:
+        ctx.save_error = None  # the final version is what counts: it is in the journal
 
 
 def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:

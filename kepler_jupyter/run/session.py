@@ -71,6 +71,8 @@ class WatchSession:
 
     def event(self, ctx: Any, kind: str, message: str, **fields: Any) -> None:
         """Append to the project's readable events log (when that feature is present)."""
+        if getattr(ctx, "save_error", None) is not None:
+            return  # the log sits beside the journal, and the user was told it is not writable
         try:
             from kepler_jupyter.run.events import log_event
         except ImportError:
