@@ -211,9 +211,13 @@ def _fmt(value: Any) -> str:
 
 
 def _summary_text(changes: dict[str, Any]) -> str:
-    if not changes["differs"]:
+    unknown = changes.get("unknown") or []
+    if not changes["differs"] and not unknown:
         return f"Same experiment as {changes['earlier_label']}."
     parts = []
+    if unknown:
+        # a missing fingerprint (a stream kepler could not identify) proves nothing either way
+        parts.append(f"{' and '.join(unknown)} not comparable (no {unknown[0]} fingerprint)")
     if changes["model_class"]:
         parts.append("model {} → {}".format(*changes["model_class"]))
     layers = changes["architecture"]
@@ -250,14 +254,18 @@ def describe_changes(record: dict[str, Any], earlier: dict[str, Any],
     -------
     dict
         ``earlier_id``, ``earlier_label``, ``differs`` (which of model / data / settings
-        fingerprints differ), ``model_class`` ([before, after] or None), ``settings`` and
+        fingerprints differ), ``unknown`` (which of them one side lacks, e.g. the data of a
+        stream kepler could not identify: neither the same nor different), ``model_class`` ([before, after] or None), ``settings`` and
         ``data`` (lists of ``{"name", "before", "after"}``), ``architecture`` (see
         ``diff_layers``, plus ``n_params`` [before, after]), ``metric`` (before, after, delta,
         better, distance to the target) and ``summary``: the compact plain-JSON form the
         pipeline stores in the record as ``changes`` (``summary["text"]`` is one line).
     """
-    differs = [part for part in _FINGERPRINT_PARTS
-               if get_path(record, f"fingerprint.{part}") != get_path(earlier, f"fingerprint.{part}")]
+    prints = {part: (get_path(earlier, f"fingerprint.{part}"), get_path(record, f"fingerprint.{part}"))
+              for part in _FINGERPRINT_PARTS}
+    # a part with no fingerprint on either side is unknown, never "the same"
+    unknown = [part for part, (old, new) in prints.items() if not old or not new]
+    differs = [part for part, (old, new) in prints.items() if old and new and old != new]
     before_class, after_class = get_path(earlier, "model.class"), get_path(record, "model.class")
     settings = [item for item in _differences(flatten(earlier.get("params") or {}),
                                               flatten(record.get("params") or {}), _IGNORED_SETTINGS)
@@ -276,6 +284,7 @@ def describe_changes(record: dict[str, Any], earlier: dict[str, Any],
         "earlier_id": earlier.get("id"),
         "earlier_label": experiment_label(earlier),
         "differs": differs,
+        "unknown": unknown,
         "model_class": [before_class, after_class] if before_class != after_class else None,
         "settings": settings,
         "architecture": architecture,
@@ -285,6 +294,7 @@ def describe_changes(record: dict[str, Any], earlier: dict[str, Any],
     changes["summary"] = {
         "earlier": earlier.get("id"),
         "differs": differs,
+        "unknown": unknown,
         "settings": {item["name"]: [item["before"], item["after"]] for item in settings},
         "layers": {kind: len(architecture[kind]) for kind in ("added", "removed", "changed")},
         "data": [item["name"] for item in data],

@@ -194,3 +194,21 @@ def test_failed_runs_are_not_the_nearest_earlier_experiment():
     new = {**done, "id": "new1", "status": "completed", "created": "2026-01-03T00:00:00"}
     assert nearest_earlier([done, failed, new], new)["id"] == "done1"
     assert nearest_earlier([failed, new], new) is None
+
+
+def test_a_stream_without_data_fingerprint_is_never_called_the_same_data():
+    """issue 11 defect 7: a tf.data fit has no data fingerprint; the text must not say "same"."""
+    from kepler_jupyter.display.widgets.after_fit import AfterFitText
+    from kepler_jupyter.history.repeats import AfterFit
+
+    earlier = keras_record()
+    earlier["fingerprint"]["data"] = None
+    earlier["fingerprint"]["experiment"] = None
+    again = _rerun(earlier, "completed")
+    changes = describe_changes(again, earlier)
+    assert changes["differs"] == [] and changes["unknown"] == ["data"]
+    assert not changes["summary"]["text"].startswith("Same experiment")
+    assert "data not comparable" in changes["summary"]["text"]
+    text = AfterFitText(AfterFit(record=again, goal=None, earlier=earlier, changes=changes)).to_text()
+    assert "Same model, data and settings" not in text
+    assert "no data fingerprint" in text

@@ -74,7 +74,9 @@ class AfterFitText:
         if report.earlier is None:
             return "The first experiment of its kind in this journal: nothing earlier to compare with."
         how = "same data" if report.similar and report.similar[0].same_data else "other data"
-        if report.changes and not report.changes["differs"]:
+        if report.changes and "data" in (report.changes.get("unknown") or []):
+            how = "data not comparable: no data fingerprint"
+        if report.changes and not report.changes["differs"] and not report.changes.get("unknown"):
             return f"Same model, data and settings as {experiment_label(report.earlier)}."
         return f"Compared with the nearest earlier experiment, {experiment_label(report.earlier)} ({how}):"
 
