@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kepler_jupyter.adapters.canonical import canonical_architecture, canonical_settings
+from kepler_jupyter.adapters.data_kinds import data_kind
 
 DIGEST_SIZE = 10  # 20 hex characters: collisions are negligible for a project's journal
 LEAF_BYTES = 4 << 20
@@ -174,6 +175,9 @@ def _collect(obj: Any, parts: list[_Part]) -> None:
             parts.append(f"key:{key!r};".encode())
             _collect(obj[key], parts)
     elif isinstance(obj, (list, tuple)):
+        if data_kind(obj) == "unknown":
+            # a stream or an unknown object inside: numpy.asarray could walk it for ever
+            raise _Unhashable(type(obj).__name__)
         if obj and any(_is_container(item, np) for item in obj):
             parts.append(f"seq:{len(obj)};".encode())
             for item in obj:

@@ -3,7 +3,8 @@
 Shared by the Keras and scikit-learn adapters. Reads arrays, pandas objects, lists, scipy
 sparse matrices and dicts / lists of them (multi-input models) in place; tf.data datasets,
 generators and ``PyDataset`` objects are described only by what they say about themselves
-(``element_spec``, cardinality, length): iterating them would consume or slow the user's data.
+(``element_spec``, cardinality, length) and by the bounded sample ``adapters.streams`` took
+before the fit (``FitData.samples``); nothing here iterates them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kepler_jupyter.adapters.json_safe import finite_float
+from kepler_jupyter.adapters.stream_description import describe_stream_sample, stream_fingerprint
 from kepler_jupyter.adapters.target_description import (
     as_array,
     describe_targets,
@@ -44,8 +46,12 @@ def describe_fit_data(data: FitData) -> dict[str, Any]:
         ("n_samples", "n_features", "input_shape", "dtype", "input_kind", "y_dtype"), None
     )
     description.update(target_type=None, n_classes=None, label_distribution=None)
-    description.update(_guard(describe_inputs, data.X))
+    samples = data.samples or {}
     description.update(_guard(describe_targets, data.y))
+    if samples.get("x") is not None:  # a stream: only its sample is read
+        description.update(_guard(describe_stream_sample, samples["x"]))
+    else:
+        description.update(_guard(describe_inputs, data.X))
     n_samples = description.get("n_samples")
     description["validation"] = _guard(_describe_validation, data, n_samples) or None
     validation = description["validation"] or {}
@@ -119,6 +125,9 @@ def describe_inputs(X: Any) -> dict[str, Any]:
 
 
 def _describe_validation(data: FitData, n_samples: int | None) -> dict[str, Any] | None:
+    sample = (data.samples or {}).get("validation_data")
+    if sample is not None:
+        return {"source": "validation_data", **describe_stream_sample(sample)}
     if data.validation is not None:
         X_val, y_val = (tuple(data.validation) + (None, None))[:2]
         inputs = describe_inputs(X_val)
@@ -159,11 +168,16 @@ def _rows_from(y: Any, start: int) -> Any:
 
 def _fingerprints(data: FitData) -> dict[str, Any]:
     validation = data.validation
+    samples = data.samples or {}
     fingerprints: dict[str, Any] = {
-        "X": fingerprint_data(data.X),
+        "X": stream_fingerprint(samples["x"]) if "x" in samples else fingerprint_data(data.X),
         "y": fingerprint_data(data.y),
-        "validation": fingerprint_data(list(validation)) if validation is not None else None,
+        "validation": None,
     }
+    if "validation_data" in samples:
+        fingerprints["validation"] = stream_fingerprint(samples["validation_data"])
+    elif validation is not None:
+        fingerprints["validation"] = fingerprint_data(list(validation))
     given = {"X": data.X, "y": data.y, "validation": validation}
     if data.sample_weight is not None:
         fingerprints["sample_weight"] = fingerprint_data(data.sample_weight)
@@ -197,7 +211,7 @@ def _describe_multi_input(X: Any) -> dict[str, Any]:
 def _describe_dataset(dataset: Any, result: dict[str, Any]) -> dict[str, Any]:
     result["input_kind"] = "tf.data.Dataset"
     spec = getattr(dataset, "element_spec", None)
-    result["element_spec"] = _spec_to_json(spec)
+    result["element_spec"] = spec_to_json(spec)
     x_spec = spec[0] if isinstance(spec, tuple) and spec else spec
     shape = getattr(x_spec, "shape", None)
     if shape is not None and shape.rank is not None and shape.rank >= 1 and shape[0] is None:
@@ -231,13 +245,14 @@ def _describe_stream(X: Any, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _spec_to_json(spec: Any) -> Any:
+def spec_to_json(spec: Any) -> Any:
+    """A ``tf.data`` element spec as plain JSON: ``{"type", "shape", "dtype"}`` per part."""
     if spec is None:
         return None
     if isinstance(spec, Mapping):
-        return {str(key): _spec_to_json(value) for key, value in spec.items()}
+        return {str(key): spec_to_json(value) for key, value in spec.items()}
     if isinstance(spec, (list, tuple)):
-        return [_spec_to_json(value) for value in spec]
+        return [spec_to_json(value) for value in spec]
     shape = getattr(spec, "shape", None)
     dtype = getattr(spec, "dtype", None)
     entry: dict[str, Any] = {"type": type(spec).__name__}

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from kepler_jupyter.adapters.data_kinds import data_kind
 from kepler_jupyter.adapters.json_safe import finite_float
 
 #: more distinct labels than this and a label distribution is no longer stored
@@ -165,6 +166,8 @@ def as_array(value: Any) -> Any:
             return np.asarray(value.numpy())
         except Exception:
             return None
+    if isinstance(value, (list, tuple)) and data_kind(value) == "unknown":
+        return None  # a stream or unknown object inside: numpy.asarray could walk it for ever
     if isinstance(value, (list, tuple)) or (
         hasattr(value, "__array__") and module.startswith("numpy")
     ):

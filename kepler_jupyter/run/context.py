@@ -50,6 +50,9 @@ class FitData:
     validation: tuple[Any, Any] | None = None
     validation_split: float = 0.0
     sample_weight: Any = None
+    #: bounded samples of the streams among the arguments (``adapters.streams.StreamSample``),
+    #: keyed ``"x"`` / ``"validation_data"``: kepler reads streams only through these
+    samples: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,3 +94,5 @@ class FitContext:
     save_error: str | None = None
     #: the after-fit report (what changed, similar experiments, distance to the goal)
     after_fit_report: Any = None
+    #: stream samples taken before anything else (``adapters.streams.sample_fit_streams``)
+    stream_samples: dict[str, Any] = field(default_factory=dict)

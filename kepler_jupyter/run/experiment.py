@@ -141,7 +141,14 @@ def run_intercepted_fit(
     except ValueError as exc:  # no signature to read
         warn_internal("reading the fit", exc)
         return original_fit(model, *args, **kwargs)
-    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, bound)
+    # streams first: a generator kepler samples is replaced by one that replays the sample, and
+    # that replacement must reach the fit whatever happens next
+    before = dict(bound.arguments)
+    samples = guarded("sampling the data streams", _sample_streams, framework, bound) or {}
+    if any(bound.arguments[name] is not value for name, value in before.items()):
+        args, kwargs = tuple(bound.args[1:]), dict(bound.kwargs)
+    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, bound,
+                  samples)
     if ctx is None:
         return original_fit(model, *args, **kwargs)
 
@@ -174,6 +181,12 @@ def run_intercepted_fit(
     return result
 
 
+def _sample_streams(framework: str, bound: inspect.BoundArguments) -> dict[str, Any]:
+    from kepler_jupyter.adapters.streams import sample_fit_streams
+
+    return sample_fit_streams(framework, bound.arguments)
+
+
 def _prepare(
     session: Any,
     framework: str,
@@ -181,6 +194,7 @@ def _prepare(
     model: Any,
     args: tuple,
     bound: inspect.BoundArguments,
+    samples: dict[str, Any],
 ) -> FitContext:
     from kepler_jupyter.adapters.sklearn_cv import is_cross_validation
 
@@ -196,6 +210,7 @@ def _prepare(
         reporter=session.reporter,
         session=session,
         kind="cross_validation" if is_cross_validation(original_fit) else "fit",
+        stream_samples=samples,
     )
     ctx.record = build_record(ctx, name=session.next_name(model), created=now_iso())
     return ctx

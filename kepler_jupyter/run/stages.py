@@ -32,6 +32,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         if ctx.options.name is None:
             name = f"{name} (cross-validation)"
     ctx.data = adapter.split_fit_arguments(ctx.model, (), fit_arguments)
+    ctx.data.samples = dict(ctx.stream_samples)
     options = ctx.options
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
