@@ -54,6 +54,10 @@ class ColumnStats:
     non_numeric: list[str] = field(default_factory=list)
     #: distinct values of each of those columns in the sample
     non_numeric_unique: list[int] = field(default_factory=list)
+    #: DataFrames: the position of each numeric / non-numeric column in the frame. Labels may
+    #: be ints, tuples (MultiIndex) or repeated, so columns are read back by position
+    positions: list[int] = field(default_factory=list)
+    non_numeric_positions: list[int] = field(default_factory=list)
 
     @property
     def n_features(self) -> int:
@@ -98,14 +102,18 @@ def _summarise(name: str, array: Any) -> ColumnStats | None:
         return None
     non_numeric: list[str] = []
     non_numeric_unique: list[int] = []
+    positions: list[int] = []
+    other_positions: list[int] = []
     if is_dataframe(array):
-        numeric = array.select_dtypes(include="number")
-        non_numeric = [str(c) for c in array.columns if c not in numeric.columns]
-        columns = [str(c) for c in numeric.columns]
+        for position, column_dtype in enumerate(array.dtypes):
+            (positions if _is_number(column_dtype) else other_positions).append(position)
+        labels = list(array.columns)
+        non_numeric = [str(labels[i]) for i in other_positions]
+        columns = [str(labels[i]) for i in positions]
         rows = _sample_rows(total, max(len(columns), 1))
-        sample = numeric.iloc[rows].to_numpy(dtype=np.float64, na_value=np.nan)
+        sample = array.iloc[rows, positions].to_numpy(dtype=np.float64, na_value=np.nan)
         if non_numeric:
-            picked = array.iloc[rows][[c for c in array.columns if str(c) in non_numeric]]
+            picked = array.iloc[rows, other_positions]
             non_numeric_unique = [int(v) for v in picked.nunique(dropna=False).tolist()]
         dtype, ndim = "DataFrame", 2
     else:
@@ -120,14 +128,23 @@ def _summarise(name: str, array: Any) -> ColumnStats | None:
         dtype, ndim = str(array.dtype), array.ndim
     if sample.shape[1] == 0:
         return ColumnStats(name, total, ndim, dtype, [], rows, sample, *([np.zeros(0)] * 6),
-                           np.zeros(0, bool), np.zeros(0, bool), non_numeric, non_numeric_unique)
+                           np.zeros(0, bool), np.zeros(0, bool), non_numeric, non_numeric_unique,
+                           positions, other_positions)
     if not np.isfinite(sample).all():
         # non-finite values are the NaN check's business; statistics ignore them
         sample = np.where(np.isfinite(sample), sample, np.nan)
     with np.errstate(all="ignore"):
         stats = _statistics(sample)
     return ColumnStats(name, total, ndim, dtype, columns, rows, sample, *stats, non_numeric,
-                       non_numeric_unique)
+                       non_numeric_unique, positions, other_positions)
+
+
+def _is_number(dtype: Any) -> bool:
+    """Numbers as ``select_dtypes(include="number")`` has them: not booleans, nullable ints in."""
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+                and not pd.api.types.is_complex_dtype(dtype))
 
 
 def _sample_rows(total: int, row_size: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.column_stats import column_stats
 from kepler_jupyter.checks.data_rows import duplicates, overlap
-from kepler_jupyter.checks.data_stats import inputs_of, is_dataframe, split_inputs
+from kepler_jupyter.checks.data_stats import inputs_of, is_dataframe, is_sparse, split_inputs
 from kepler_jupyter.checks.model_facts import nan_handler
 from kepler_jupyter.checks.nonfinite import count_nonfinite, label_nonfinite
 
@@ -33,9 +33,9 @@ class NonFiniteInputs(Check):
            "a failed parse, a log of zero).")
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
-        parts = [("training", inputs_of(subject.X) if subject.X is not None else [])]
+        parts = [("training", _inputs_or_sparse(subject.X))]
         if subject.validation:
-            parts.append(("validation", inputs_of(subject.validation[0])))
+            parts.append(("validation", _inputs_or_sparse(subject.validation[0])))
         handler = nan_handler(subject.model) if subject.framework == "sklearn" else None
         for part, inputs in parts:
             for name, array in inputs:
@@ -53,6 +53,13 @@ class NonFiniteInputs(Check):
                     evidence={"part": part, "input": name, **bad},
                     severity="info" if handled else None,
                 )
+
+
+def _inputs_or_sparse(X: Any) -> list[tuple[str, Any]]:
+    """The inputs to scan for NaN / inf; a sparse matrix is scanned on its stored values."""
+    if X is None:
+        return []
+    return [("X", X)] if is_sparse(X) else inputs_of(X)
 
 
 class NonFiniteLabels(Check):
@@ -212,8 +219,10 @@ class ConstantFeatures(Check):
 
 def _constant_on_all_rows(array: Any, stats: Any, column: int) -> bool:
     """Verify on the full column what the sample suggests (cheap: one strided column)."""
-    values = array[stats.columns[column]] if is_dataframe(array) else array[:, column]
-    values = np.asarray(values, dtype=np.float64) if is_dataframe(array) else values
+    if is_dataframe(array):  # by position: labels may be ints, tuples or repeated
+        values = array.iloc[:, stats.positions[column]].to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = array[:, column]
     with np.errstate(all="ignore"):
         return bool(np.nanmin(values) == np.nanmax(values))
 
@@ -221,7 +230,9 @@ def _constant_on_all_rows(array: Any, stats: Any, column: int) -> bool:
 def _constant_categories(array: Any, stats: Any) -> list[str]:
     if not is_dataframe(array):
         return []
-    return [name for name in stats.non_numeric if array[name].nunique(dropna=False) <= 1]
+    return [name for name, position in zip(stats.non_numeric, stats.non_numeric_positions,
+                                           strict=True)
+            if array.iloc[:, position].nunique(dropna=False) <= 1]
 
 
 class CorrelatedFeatures(Check):

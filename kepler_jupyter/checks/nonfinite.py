@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from kepler_jupyter.checks.data_stats import as_checkable, is_dataframe, numeric_view
+from kepler_jupyter.checks.data_stats import as_checkable, is_dataframe, is_sparse, numeric_view
 
 CHUNK_VALUES = 4_000_000
 
@@ -26,6 +26,8 @@ def count_nonfinite(array: Any) -> dict[str, Any] | None:
         ``first_rows`` (up to 10 row indices) and ``columns`` (names of affected columns of
         two-dimensional inputs, most affected first).
     """
+    if is_sparse(array):
+        return _sparse_nonfinite(array)
     if is_dataframe(array):
         values = numeric_view(array)
         if values is None:
@@ -90,8 +92,8 @@ def _frame_nonfinite(frame: Any) -> dict[str, Any]:
 
     missing = frame.isna().to_numpy()
     infinite = np.zeros_like(missing)
-    for position, column in enumerate(frame.columns):
-        series = frame[column]
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]  # by position: labels may repeat
         if pd.api.types.is_float_dtype(series.dtype):
             infinite[:, position] = np.isinf(series.to_numpy(dtype=np.float64, na_value=0.0))
     bad = missing | infinite
@@ -102,6 +104,26 @@ def _frame_nonfinite(frame: Any) -> dict[str, Any]:
             "rows": int(len(bad_rows)), "n_rows": len(frame),
             "first_rows": [int(r) for r in bad_rows[:10]],
             "columns": [str(frame.columns[j]) for j in order if per_column[j] > 0][:20]}
+
+
+def _sparse_nonfinite(matrix: Any) -> dict[str, Any] | None:
+    """NaN / inf among a sparse matrix's stored values (the implicit zeros are finite)."""
+    if matrix.dtype.kind not in "fc":
+        return None
+    coo = matrix.tocoo()
+    data = np.asarray(coo.data)
+    with np.errstate(all="ignore"):
+        if np.isfinite(data.sum()):
+            return _clean(int(matrix.shape[0]))
+    is_nan, is_inf = np.isnan(data), np.isinf(data)
+    bad = is_nan | is_inf
+    rows = np.unique(np.asarray(coo.row)[bad])
+    columns, counts = np.unique(np.asarray(coo.col)[bad], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return {"values": int(bad.sum()), "nan": int(is_nan.sum()), "inf": int(is_inf.sum()),
+            "rows": int(len(rows)), "n_rows": int(matrix.shape[0]),
+            "first_rows": [int(r) for r in rows[:10]],
+            "columns": [str(int(columns[j])) for j in order[:20]]}
 
 
 def _clean(n_rows: int) -> dict[str, Any]:
