@@ -192,3 +192,68 @@ def test_folds_of_an_unwrapped_cross_validation_are_not_experiments(data):
         with Interception(recorder):
             cross_validate(LogisticRegression(), X, y, cv=3)
     assert recorder.calls == []
+
+
+def test_entry_points_other_than_fit_are_intercepted_once(data):
+    from sklearn.cluster import DBSCAN, KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = data
+    recorder = Recorder()
+    with Interception(recorder):
+        reduced = PCA(2).fit_transform(X)  # PCA's own fit_transform: no fit call at all
+        scaled = StandardScaler().fit_transform(X)  # TransformerMixin's: goes through fit
+        labels = DBSCAN().fit_predict(X)
+        KMeans(2, n_init=2, random_state=0).fit_predict(X)
+        SGDClassifier().partial_fit(X, y, classes=[0, 1])
+    assert recorder.calls == [
+        ("sklearn", "PCA"), ("sklearn", "StandardScaler"), ("sklearn", "DBSCAN"),
+        ("sklearn", "KMeans"), ("sklearn", "SGDClassifier"),
+    ]
+    assert reduced.shape == (60, 2) and scaled.shape == X.shape and labels.shape == (60,)
+
+
+def test_methods_inherited_from_mixins_are_wrapped_and_restored(data):
+    from sklearn.base import ClassifierMixin, TransformerMixin
+    from sklearn.svm import SVC
+
+    X, y = data
+    before = {
+        (cls, name): cls.__dict__[name]
+        for cls, name in ((ClassifierMixin, "score"), (TransformerMixin, "fit_transform"))
+    }
+    scores = []
+    with Interception(Recorder(), on_score=lambda model, args, kwargs, result: scores.append(result)):
+        for cls, name in before:
+            assert hasattr(cls.__dict__[name], "__kepler_original__")
+        model = SVC().fit(X, y)
+        value = model.score(X, y)  # SVC inherits ClassifierMixin.score
+    assert scores == [value]
+    for (cls, name), method in before.items():
+        assert cls.__dict__[name] is method
+
+
+def test_cross_validation_imported_by_name_is_wrapped_in_modules_and_restored(data):
+    import types
+
+    from sklearn.model_selection import _validation, cross_validate, learning_curve
+
+    X, y = data
+    module = types.ModuleType("users_module")  # a module that imported the names before
+    module.cross_validate, module.learning_curve = cross_validate, learning_curve
+    import sys
+
+    sys.modules["users_module"] = module
+    recorder = Recorder()
+    try:
+        with Interception(recorder):
+            module.cross_validate(LogisticRegression(), X, y, cv=3)
+            module.learning_curve(LogisticRegression(), X, y, cv=3, train_sizes=[0.5, 1.0])
+            module.cross_validate = "rebound by the user"
+        assert module.cross_validate == "rebound by the user"  # the user's own binding stays
+        assert module.learning_curve is learning_curve is _validation.learning_curve
+        assert _validation.cross_validate is cross_validate
+    finally:
+        del sys.modules["users_module"]
+    assert recorder.calls == [("sklearn", "LogisticRegression")] * 2

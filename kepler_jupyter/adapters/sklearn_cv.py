@@ -1,8 +1,10 @@
-"""Cross-validation as one experiment: ``cross_validate`` / ``cross_val_score`` in a cell.
+"""Cross-validation as one experiment: ``cross_validate`` / ``cross_val_score`` /
+``learning_curve`` in a cell.
 
 Each fold fits a clone of the estimator; journaling every fold would give one experiment per
 fold with nothing to tell them apart. kepler journals the whole cross-validation instead: the
-estimator and data as for a fit, the cross-validation settings, and the folds' scores.
+estimator and data as for a fit, the cross-validation settings, and the folds' scores (for a
+learning curve, the mean scores per training-set size as its history).
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ CROSS_VALIDATE_MODULE = "sklearn.model_selection._validation"
 #: the function every fold of cross_validate, learning_curve, ... is fitted in
 FOLD_FUNCTION = "_fit_and_score"
 _SETTINGS = ("cv", "scoring", "return_train_score", "error_score")
+#: experiment kinds of the functions kepler journals, and how a record's name shows them
+KINDS = {"cross_validation": "cross-validation", "learning_curve": "learning curve"}
+_FUNCTION_KINDS = {"cross_validate": "cross_validation", "learning_curve": "learning_curve"}
+
+
+def experiment_kind(function: Any) -> str:
+    """``"cross_validation"`` for scikit-learn's ``cross_validate``, ``"learning_curve"`` for
+    its ``learning_curve``, else ``"fit"`` (any estimator method)."""
+    if getattr(function, "__module__", None) != CROSS_VALIDATE_MODULE:
+        return "fit"
+    return _FUNCTION_KINDS.get(getattr(function, "__name__", ""), "fit")
 
 
 def is_cross_validation(function: Any) -> bool:
     """Whether ``function`` is scikit-learn's ``cross_validate``."""
-    return (
-        getattr(function, "__name__", None) == "cross_validate"
-        and getattr(function, "__module__", None) == CROSS_VALIDATE_MODULE
-    )
+    return experiment_kind(function) == "cross_validation"
 
 
 def fit_arguments(named: dict[str, Any]) -> dict[str, Any]:
@@ -64,10 +74,38 @@ def describe_cross_validation(named: dict[str, Any]) -> dict[str, Any]:
     settings: dict[str, Any] = {"cv": _describe_cv(named.get("cv"))}
     settings["scoring"] = _describe_scoring(named.get("scoring"))
     settings["grouped"] = named.get("groups") is not None
-    for name in _SETTINGS[2:]:
+    for name in (*_SETTINGS[2:], "train_sizes", "shuffle"):
         if name in named:
             settings[name] = to_json_safe(named[name])
     return settings
+
+
+def collect(kind: str, result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(history, metrics)`` of a cross-validation or a learning curve from its result."""
+    if kind == "learning_curve":
+        return collect_learning_curve(result)
+    return {}, collect_cross_validation(result)
+
+
+def collect_learning_curve(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """History per training-set size (``train_size``, ``train_score``, ``val_score``: means
+    over the folds) and metrics at the largest size (``cv_score``, ``cv_train_score``)."""
+    if not isinstance(result, tuple) or len(result) < 3:
+        return {}, {}
+    sizes, train_scores, test_scores = result[0], result[1], result[2]
+    history: dict[str, Any] = {"train_size": [int(size) for size in list(sizes)]}
+    for key, scores in (("train_score", train_scores), ("val_score", test_scores)):
+        history[key] = [_mean_finite(row) for row in list(scores)]
+    metrics: dict[str, Any] = {"n_splits": len(list(test_scores)[0]) if len(test_scores) else 0}
+    if history["val_score"]:
+        metrics["cv_score"] = history["val_score"][-1]
+        metrics["cv_train_score"] = history["train_score"][-1]
+    return history, metrics
+
+
+def _mean_finite(values: Any) -> float | None:
+    finite = [score for score in (finite_float(value) for value in list(values)) if score is not None]
+    return sum(finite) / len(finite) if finite else None
 
 
 def collect_cross_validation(result: Any) -> dict[str, Any]:

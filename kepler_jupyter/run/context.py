@@ -84,8 +84,11 @@ class FitContext:
     journal: Any = None
     #: the Reporter that shows things to the user (widgets or plain text)
     reporter: Any = None
-    #: "fit", or "cross_validation" for scikit-learn's cross_validate / cross_val_score
+    #: "fit", "cross_validation" (scikit-learn's cross_validate / cross_val_score),
+    #: "learning_curve", or "loop" (train_on_batch / partial_fit calls, see run/loops.py)
     kind: str = "fit"
+    #: the method the user called: "fit", "fit_transform", "fit_predict", "train_on_batch"...
+    entry: str = "fit"
     #: the WatchSession (a %%kepler cell or a watch() block) this fit belongs to
     session: Any = None
     #: whether the record has been written to the journal (status running)

@@ -196,7 +196,8 @@ def _prepare(
     bound: inspect.BoundArguments,
     samples: dict[str, Any],
 ) -> FitContext:
-    from kepler_jupyter.adapters.sklearn_cv import is_cross_validation
+    from kepler_jupyter.adapters.sklearn_cv import experiment_kind
+    from kepler_jupyter.run.dispatch import add_preparation
 
     options: RunOptions = session.options
     named = named_fit_arguments(bound)
@@ -209,10 +210,12 @@ def _prepare(
         journal=session.journal,
         reporter=session.reporter,
         session=session,
-        kind="cross_validation" if is_cross_validation(original_fit) else "fit",
+        kind=experiment_kind(original_fit),
+        entry=getattr(original_fit, "__name__", "fit"),
         stream_samples=samples,
     )
     ctx.record = build_record(ctx, name=session.next_name(model), created=now_iso())
+    add_preparation(ctx.record, session)
     return ctx
 
 
@@ -229,6 +232,10 @@ def _decide(ctx: FitContext) -> str:
     if previous is None:
         return "train"
     action = ctx.options.on_duplicate
+    if action != "warn" and (ctx.kind, ctx.entry) != ("fit", "fit"):
+        # only a plain fit has a stand-in result (the estimator, a History): a skipped
+        # fit_transform or cross_validate would hand the user the wrong value
+        action = "warn"
     if action == "ask":
         action = ctx.reporter.ask_duplicate(previous, ctx.record)
     ctx.reporter.show_duplicate(previous, ctx.record, action)

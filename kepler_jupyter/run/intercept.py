@@ -1,10 +1,15 @@
-"""Patches and restores the ``fit`` entry points of Keras models and scikit-learn estimators.
+"""Patches and restores the training entry points of Keras models and scikit-learn estimators.
 
-While at least one ``Interception`` is active, the ``fit`` methods of ``keras.Model`` and of
-every scikit-learn estimator class are wrapped. A wrapped fit hands the call to the active
-interception's handler only when it is the *outermost* fit on the thread that opened the
-interception; everything else (a pipeline's inner steps, a search's candidate fits, fits on
-joblib worker threads, calls after the cell ended) goes straight to the original method.
+While at least one ``Interception`` is active, every way of training is wrapped: ``fit``,
+``fit_transform``, ``fit_predict`` and ``partial_fit`` of every scikit-learn estimator class
+(where the class defines them or inherits them from a mixin), ``fit``, ``train_on_batch`` and
+``test_on_batch`` of ``keras.Model``, and scikit-learn's ``cross_validate`` and
+``learning_curve`` wherever a module (the user's namespace included) holds them. A wrapped
+method hands the call to the active interception's handler only when it is the *outermost*
+training call on the thread that opened the interception; everything else (a pipeline's inner
+steps, a ``fit_transform`` that calls ``fit``, a search's candidate fits, fits on joblib worker
+threads, calls after the cell ended) goes straight to the original method. The handler tells
+the entry points apart by the original's ``__name__``.
 
 Frameworks imported *during* the cell are caught too: a post-import hook patches Keras'
 ``Model`` and hooks scikit-learn's ``BaseEstimator.__init_subclass__`` as soon as their
@@ -30,6 +35,11 @@ FitHandler = Callable[[str, Callable[..., Any], Any, tuple, dict], Any]
 KERAS_MODEL_MODULE = "keras.src.models.model"
 SKLEARN_BASE_MODULE = "sklearn.base"
 CROSS_VALIDATE_MODULE = "sklearn.model_selection._validation"
+#: the methods that train (or, for test_on_batch, evaluate inside a training loop)
+SKLEARN_METHODS = ("fit", "fit_transform", "fit_predict", "partial_fit")
+KERAS_METHODS = ("fit", "train_on_batch", "test_on_batch")
+#: scikit-learn functions that fit an estimator many times as one experiment
+CROSS_VALIDATION_FUNCTIONS = ("cross_validate", "learning_curve")
 
 _lock = threading.RLock()
 _thread_state = threading.local()
@@ -38,8 +48,9 @@ _handlers: dict[int, list[Interception]] = {}
 # (class, method, had_own, previous) for every method we patched, to restore in reverse
 _patched: list[tuple[type, str, bool, Any]] = []
 _patched_classes: set[type] = set()
-# (module, name, previous) for module functions we replaced (cross_validate)
-_patched_functions: list[tuple[Any, str, Any]] = []
+_patched_methods: set[tuple[type, str]] = set()
+# (module, name, previous, wrapper) for module functions we replaced (cross_validate)
+_patched_functions: list[tuple[Any, str, Any, Any]] = []
 _sklearn_hook: tuple[type, bool, Any] | None = None
 _import_hook: _PostImportHook | None = None
 
@@ -58,9 +69,21 @@ def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> 
 
         @functools.wraps(original)
         def score(self: Any, *args: Any, **kwargs: Any) -> Any:
-            result = original(self, *args, **kwargs)
+            # a score that calls an inherited score (super().score) is reported once
+            outermost = not getattr(_thread_state, "scoring", False)
+            _thread_state.scoring = True
+            try:
+                result = original(self, *args, **kwargs)
+            finally:
+                if outermost:
+                    _thread_state.scoring = False
             interception = _current_interception()
-            if interception is not None and interception.on_score is not None and _depth() == 0:
+            if (
+                outermost
+                and interception is not None
+                and interception.on_score is not None
+                and _depth() == 0
+            ):
                 try:
                     interception.on_score(self, args, kwargs, result)
                 except Exception as exc:  # observing a score must never change it
@@ -122,7 +145,8 @@ def _warn_fold_not_journaled() -> None:
 
 
 def _make_cross_validate_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``cross_validate`` (and so ``cross_val_score``) as one experiment of its estimator."""
+    """``cross_validate`` (and so ``cross_val_score``) or ``learning_curve`` as one experiment
+    of its estimator."""
 
     @functools.wraps(original)
     def cross_validate(*args: Any, **kwargs: Any) -> Any:
@@ -144,44 +168,94 @@ def _patch_module_function(module: Any, name: str, make_wrapper: Callable[..., A
     current = getattr(module, name, None)
     if current is None or hasattr(current, "__kepler_original__"):
         return
-    _patched_functions.append((module, name, current))
-    setattr(module, name, make_wrapper(current))
+    wrapper = make_wrapper(current)
+    _patched_functions.append((module, name, current, wrapper))
+    setattr(module, name, wrapper)
 
 
 def _patch_cross_validation() -> None:
+    """Wrap ``cross_validate`` and ``learning_curve`` where scikit-learn defines them and in
+    every loaded module that holds the same function object: ``from sklearn.model_selection
+    import cross_validate`` run before the cell bound the name in the user's namespace (the
+    ``__main__`` module) or in the user's own modules, and calls through those names must be
+    seen too. Only module globals are reached; a reference kept elsewhere (a closure, a default
+    argument) falls back to the per-fold notice."""
     validation = sys.modules.get(CROSS_VALIDATE_MODULE)
     if validation is None:
         return
-    original = validation.cross_validate
-    _patch_module_function(validation, "cross_validate", _make_cross_validate_wrapper)
-    package = sys.modules.get("sklearn.model_selection")
-    if package is not None and getattr(package, "cross_validate", None) is original:
-        _patched_functions.append((package, "cross_validate", original))
-        package.cross_validate = validation.cross_validate
+    originals = {}
+    for name in CROSS_VALIDATION_FUNCTIONS:
+        original = getattr(validation, name, None)
+        if original is None or hasattr(original, "__kepler_original__"):
+            continue
+        originals[name] = original
+        _patch_module_function(validation, name, _make_cross_validate_wrapper)
+    if not originals:
+        return
+    for module in list(sys.modules.values()):
+        # the module's own dict, not getattr: lazy modules may import things on attribute access
+        namespace = getattr(module, "__dict__", None)
+        if module is validation or not isinstance(namespace, dict):
+            continue
+        for name, original in originals.items():
+            if namespace.get(name) is original:
+                wrapper = getattr(validation, name)
+                _patched_functions.append((module, name, original, wrapper))
+                namespace[name] = wrapper
+
+
+def _patch_method(cls: type, method: str, framework: str, *, shadow: bool = False) -> None:
+    """Wrap ``cls.<method>`` where ``cls`` defines it; with ``shadow``, wrap an inherited one
+    on ``cls`` itself (Keras' ``Model`` inherits its training methods from the backend)."""
+    if (cls, method) in _patched_methods:
+        return
+    own = cls.__dict__.get(method)
+    if own is None and not shadow:
+        return
+    _patched_methods.add((cls, method))
+    current = own if own is not None else getattr(cls, method, None)
+    if current is not None and inspect.isfunction(current):
+        replacement = _make_wrapper(current, framework, method)
+    elif inspect.isfunction(getattr(current, "fn", None)):
+        # scikit-learn's available_if descriptor (Pipeline.score): wrap the function inside
+        replacement = copy.copy(current)
+        replacement.fn = _make_wrapper(current.fn, framework, method)
+    else:
+        return
+    _patched.append((cls, method, own is not None, own))
+    setattr(cls, method, replacement)
 
 
 def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
-    """Wrap ``cls.fit`` (and a scikit-learn ``score``). With ``shadow``, wrap the inherited
-    fit too (Keras' ``Model`` inherits it from the backend's trainer)."""
+    """Wrap the training methods of ``cls`` (and a scikit-learn ``score``).
+
+    For scikit-learn the class that *defines* each method is wrapped, found along the MRO:
+    ``LogisticRegression.score`` is ``ClassifierMixin.score`` and ``PCA.fit_transform`` may be
+    ``TransformerMixin.fit_transform``; mixins are no ``BaseEstimator`` subclasses, so walking
+    the subclasses of ``BaseEstimator`` alone never reaches them.
+    """
     if cls in _patched_classes:
         return
     _patched_classes.add(cls)
-    methods = ("fit", "score") if framework == "sklearn" else ("fit",)
-    for method in methods:
-        own = cls.__dict__.get(method)
-        if own is None and not shadow:
-            continue
-        current = own if own is not None else getattr(cls, method, None)
-        if current is not None and inspect.isfunction(current):
-            replacement = _make_wrapper(current, framework, method)
-        elif inspect.isfunction(getattr(current, "fn", None)):
-            # scikit-learn's available_if descriptor (Pipeline.score): wrap the function inside
-            replacement = copy.copy(current)
-            replacement.fn = _make_wrapper(current.fn, framework, method)
-        else:
-            continue
-        _patched.append((cls, method, own is not None, own))
-        setattr(cls, method, replacement)
+    if framework != "sklearn":
+        for method in KERAS_METHODS:
+            _patch_method(cls, method, framework, shadow=shadow)
+        return
+    for method in (*SKLEARN_METHODS, "score"):
+        for owner in cls.__mro__:
+            if method in owner.__dict__:
+                if _is_sklearn_class(owner):
+                    _patch_method(owner, method, framework)
+                break
+
+
+def _is_sklearn_class(cls: type) -> bool:
+    """A scikit-learn class (mixins included) or an estimator class of any library."""
+    module = getattr(cls, "__module__", "") or ""
+    if module == "sklearn" or module.startswith("sklearn."):
+        return True
+    base = sys.modules.get(SKLEARN_BASE_MODULE)
+    return base is not None and issubclass(cls, base.BaseEstimator)
 
 
 def _subclasses(root: type) -> Iterator[type]:
@@ -311,9 +385,12 @@ def _uninstall() -> None:
             except AttributeError:
                 pass
     _patched_classes.clear()
+    _patched_methods.clear()
     while _patched_functions:
-        module, name, previous = _patched_functions.pop()
-        setattr(module, name, previous)
+        module, name, previous, wrapper = _patched_functions.pop()
+        # a name the user rebound meanwhile (cross_validate = my_cv) stays the user's
+        if getattr(module, "__dict__", {}).get(name) is wrapper:
+            setattr(module, name, previous)
     if _sklearn_hook is not None:
         base, had_own, previous = _sklearn_hook
         if had_own:

@@ -25,6 +25,8 @@ class WatchSession:
         #: the final journal record of every fit in the block, in order
         self.records: list[dict[str, Any]] = []
         self._fits = 0
+        #: class names of the preparation steps (scalers, encoders) fitted so far in the block
+        self.preparation: list[str] = []
         # id(model) -> (model, record id) of the estimators this block fitted, so that a later
         # clf.score(X_val, y_val) in the block is recorded as the experiment's validation score
         self._fitted: dict[int, tuple[Any, str]] = {}
@@ -200,5 +202,13 @@ def watch(
     )
     journal = Journal(project_dir)
     session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
-    with Interception(session.handle_fit, on_score=session.handle_score):
-        yield session
+    from kepler_jupyter.run.dispatch import TrainingCalls
+
+    calls = TrainingCalls(session)
+    with Interception(calls, on_score=session.handle_score):
+        try:
+            yield session
+        except BaseException as exc:
+            calls.close(exc)  # training loops end with the block
+            raise
+        calls.close()

@@ -24,13 +24,13 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     from kepler_jupyter.run.environment import capture_environment
 
     adapter = adapters.get(ctx.framework)
-    fit_arguments = ctx.kwargs
-    if ctx.kind == "cross_validation":
-        from kepler_jupyter.adapters import sklearn_cv
+    from kepler_jupyter.adapters import sklearn_cv
 
+    fit_arguments = ctx.kwargs
+    if ctx.kind in sklearn_cv.KINDS:
         fit_arguments = sklearn_cv.fit_arguments(ctx.kwargs)
         if ctx.options.name is None:
-            name = f"{name} (cross-validation)"
+            name = f"{name} ({sklearn_cv.KINDS[ctx.kind]})"
     ctx.data = adapter.split_fit_arguments(ctx.model, (), fit_arguments)
     ctx.data.samples = dict(ctx.stream_samples)
     options = ctx.options
@@ -58,8 +58,8 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         "error": None,
         "stop_reason": None,
     }
-    if ctx.kind == "cross_validation":
-        record["kind"] = "cross_validation"
+    if ctx.kind in sklearn_cv.KINDS:
+        record["kind"] = ctx.kind
         record["params"]["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
     record["fingerprint"] = _fingerprint(record)
     record["summary"] = record_summary(record)
@@ -172,11 +172,11 @@ def collect_outcome(ctx: FitContext) -> None:
     """After the fit: history, final metrics, the trained model's description, results checks."""
     record = ctx.record
     adapter = adapters.get(ctx.framework)
-    if ctx.kind == "cross_validation":
-        from kepler_jupyter.adapters.sklearn_cv import collect_cross_validation
+    if ctx.kind in ("cross_validation", "learning_curve"):
+        from kepler_jupyter.adapters.sklearn_cv import collect
 
         # the folds fitted clones: the estimator itself stays unfitted, so no training score
-        record["metrics"] = collect_cross_validation(ctx.result)
+        record["history"], record["metrics"] = collect(ctx.kind, ctx.result)
     elif ctx.result is not None or record["status"] in ("interrupted", "stopped"):
         history, metrics = adapter.collect_results(ctx.model, ctx.result, ctx.data)
         record["history"] = history or record.get("history") or {}
