@@ -170,3 +170,22 @@ def test_a_keras_image_iterator_as_validation_data_is_indexed_not_walked(project
     model.fit(images, labels, epochs=1, verbose=0, validation_data=alone)
     assert flow.total_batches_seen == alone.total_batches_seen  # the sample left no trace
     assert run.last["data"]["fingerprints"]["validation"] is not None
+
+
+def test_checks_run_on_a_pipeline_sample_and_say_so(project):
+    pixels = RNG.integers(0, 256, size=(128, 6)).astype("float32")  # raw 0-255 values
+    data = tf.data.Dataset.from_tensor_slices((pixels, Y[:128])).shuffle(128).batch(32)
+    _, record = _fit(data, "raw-pipeline")
+    (raw,) = [f for f in record["findings"] if f["code"] in ("K306", "K307")]
+    assert "a sample of 3 batches (96 samples" in raw["evidence"]["sample"]
+    assert raw["message"].startswith("In training: a sample of 3 batches")
+
+
+def test_a_pydataset_with_nan_batches_blocks_the_fit(project):
+    broken = X.copy()
+    broken[::40, 1] = np.nan  # in every batch
+    with kepler_jupyter.watch(name="nan", display="none") as run:
+        with pytest.raises(kepler_jupyter.FitBlocked, match="K301"):
+            _model().fit(Batches(broken, Y), epochs=1, verbose=0)
+    (nan,) = [f for f in run.last["findings"] if f["code"] == "K301"]
+    assert "first, middle and last batches" in nan["evidence"]["sample"]

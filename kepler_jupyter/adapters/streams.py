@@ -63,6 +63,8 @@ class StreamSample:
     files: list[str] | None = None
     #: tf.data only: built on a Python generator (left alone: it may not be re-iterable)
     python_generator: bool = False
+    #: tf.data only: the pipeline's transformations, last first ("PrefetchDataset", ...)
+    transformations: list[str] | None = None
 
     @property
     def n_batches(self) -> int:

@@ -47,6 +47,7 @@ def sample_dataset(dataset: Any, max_batches: int) -> StreamSample:
         structure.unreadable = True
     sample.structure = structure.digest()
     sample.files = structure.files or None
+    sample.transformations = [str(part["class"]).strip("_") for part in structure.parts]
     if structure.uses_generator:
         sample.python_generator = True
         sample.skipped = ("it is built on a Python generator (from_generator), which may not "

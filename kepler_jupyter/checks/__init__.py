@@ -34,6 +34,7 @@ __all__ = [
     "run_results",
     "subject_from_context",
     "training_callbacks",
+    "use_stream_samples",
 ]
 
 PREFIT_STAGES = ("data", "model", "settings")
@@ -97,7 +98,7 @@ def _project_config(ctx: Any) -> dict[str, Any]:
 def subject_from_context(ctx: Any) -> CheckSubject:
     """A ``CheckSubject`` for a ``FitContext``, with the project configuration loaded."""
     data = ctx.data
-    return CheckSubject(
+    subject = CheckSubject(
         framework=ctx.framework,
         model=ctx.model,
         X=data.X,
@@ -111,6 +112,27 @@ def subject_from_context(ctx: Any) -> CheckSubject:
         fit_warnings=list(ctx.fit_warnings or []),
         sample_weight=data.sample_weight,
     )
+    return use_stream_samples(subject, getattr(data, "samples", None) or {})
+
+
+def use_stream_samples(subject: CheckSubject, samples: dict[str, Any]) -> CheckSubject:
+    """Point the subject's X / y / validation at the sampled batches of its streams.
+
+    ``samples`` maps ``"x"`` / ``"validation_data"`` to ``adapters.streams.StreamSample``;
+    the streams themselves are never read here.
+    """
+    from kepler_jupyter.adapters.stream_description import concatenated
+
+    training, validation = samples.get("x"), samples.get("validation_data")
+    if training is not None:
+        subject.sampled["training"] = training
+        subject.X, subject.y, weights = concatenated(training)
+        subject.sample_weight = weights if weights is not None else subject.sample_weight
+    if validation is not None:
+        subject.sampled["validation"] = validation
+        x_val, y_val, _ = concatenated(validation)
+        subject.validation = (x_val, y_val) if x_val is not None else None
+    return subject
 
 
 def named_fit_arguments(framework: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -164,8 +186,14 @@ def run(
     framework = framework_of(model)
     if framework is None:
         raise ValueError(f"kepler checks Keras models and scikit-learn estimators, not {type(model).__name__}")
+    from kepler_jupyter.adapters.streams import sample_stream
+
     validation = fit_kwargs.get("validation_data")
     has_validation = validation is not None
+    # tf.data and PyDataset are sampled without being consumed; a generator is not touched
+    # here (its batches could not be handed back to a fit)
+    samples = {name: sample for name, value in (("x", X), ("validation_data", validation))
+               if (sample := sample_stream(value)[0]) is not None}
     if isinstance(validation, (tuple, list)) and validation:
         validation = (validation[0], validation[1] if len(validation) > 1 else None)
     else:
@@ -177,6 +205,7 @@ def run(
         framework=framework, model=model, X=X, y=y, validation=validation, validation_split=split,
         fit_kwargs=dict(fit_kwargs), config=config, sample_weight=fit_kwargs.get("sample_weight"),
     )
+    use_stream_samples(subject, samples)
     return run_checks(subject, PREFIT_STAGES, select=select, ignore=normalise_codes(ignore))
 
 

@@ -66,6 +66,9 @@ class CheckSubject:
     fit_warnings: list[Any] = field(default_factory=list)
     #: ``sample_weight`` the fit was given, if any (weighting answers class imbalance)
     sample_weight: Any = None
+    #: streams the data came from, by part (``"training"``, ``"validation"``): their
+    #: ``adapters.streams.StreamSample``. X / y / validation then hold the sampled batches
+    sampled: dict[str, Any] = field(default_factory=dict)
 
 
 class Check:
@@ -81,6 +84,9 @@ class Check:
     fix: ClassVar[str] = ""
     #: tunable thresholds with their defaults; users override them per project by code
     defaults: ClassVar[dict[str, Any]] = {}
+    #: whether the check's answer holds on a sample of a stream's batches; those that need
+    #: every row (the size of the data, a label distribution) are skipped on a sample
+    works_on_sample: ClassVar[bool] = True
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = {**self.defaults, **(options or {})}

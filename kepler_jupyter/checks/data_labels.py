@@ -82,6 +82,7 @@ class ValidationSplitTail(Check):
            "y[idx]`) or split with `train_test_split(..., stratify=y)` and pass "
            "`validation_data=(X_val, y_val)`.")
     defaults = {"max_distance": 0.1, "min_p_value": 0.001}
+    works_on_sample = False  # the first batches of two streams say little about their labels
 
     def applies(self, subject: CheckSubject) -> bool:
         return super().applies(subject) and bool(subject.validation_split) and not subject.validation
@@ -149,6 +150,7 @@ class UnstratifiedValidation(Check):
     fix = ("Split with stratification: `train_test_split(X, y, test_size=0.2, stratify=y)` "
            "(or `StratifiedKFold`), after shuffling.")
     defaults = {"max_distance": 0.1, "min_p_value": 0.001}
+    works_on_sample = False  # the first batches of two streams say little about their labels
 
     def applies(self, subject: CheckSubject) -> bool:
         return super().applies(subject) and bool(subject.validation)
@@ -192,6 +194,11 @@ class ClassImbalance(Check):
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         if fit_is_weighted(subject) or _sklearn_has_class_weight(subject):
             return  # weighted already, or K321 gives the estimator-specific advice
+        if subject.sampled:
+            from kepler_jupyter.checks.streams import ordered_stream
+
+            if ordered_stream(subject) is not None:
+                return  # the first batches of a label-ordered stream say nothing of balance
         yield from imbalance_findings(self, subject)
 
 

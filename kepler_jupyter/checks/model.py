@@ -269,6 +269,7 @@ class ManyParameters(KerasCheck):
     fix = ("Consider a smaller model, freezing a pre-trained base, data augmentation, dropout "
            "or weight decay, and watch the validation loss.")
     defaults = {"max_ratio": 100.0}
+    works_on_sample = False  # a stream's sample is not the number of training samples
 
     def inspect(self, analysis: ModelAnalysis) -> Iterator[Finding]:
         n_params = ks.trainable_parameters(analysis.model, analysis.input_shapes)

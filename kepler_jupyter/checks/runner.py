@@ -84,13 +84,15 @@ def run_checks(
         started = time.perf_counter()
         try:
             check = check_class(checked_thresholds(check_class, config))
+            if subject.sampled and not check_class.works_on_sample:
+                continue
             if not check.applies(subject):
                 continue
             # numpy's RuntimeWarnings about empty slices and the like are the check's business
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 produced = list(check.run(subject) or [])
-            findings.extend(f for f in produced if isinstance(f, Finding))
+            findings.extend(_on_sample(f, subject) for f in produced if isinstance(f, Finding))
         except Exception as error:
             findings.append(internal_failure(code, check_class.stage, error))
         finally:
@@ -99,6 +101,18 @@ def run_checks(
     kept = [f for f in findings
             if is_selected(f.code, None if f.code == INTERNAL_CODE else chosen, ignored)]
     return sorted(kept, key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.code))
+
+
+def _on_sample(finding: Finding, subject: CheckSubject) -> Finding:
+    """Say in a data finding that it was found on a stream's sample, and on how much."""
+    if not subject.sampled or finding.stage != "data" or "sample" in finding.evidence:
+        return finding
+    described = "; ".join(f"{part}: {sample.describe()}"
+                          for part, sample in subject.sampled.items() if sample.batches)
+    if described:
+        finding.message = f"In {described}: {finding.message}"
+        finding.evidence["sample"] = described
+    return finding
 
 
 def checked_thresholds(check_class: type[Check], config: dict[str, Any]) -> dict[str, Any]:

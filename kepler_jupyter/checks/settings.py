@@ -93,7 +93,7 @@ class LearningRateRange(Check):
 def batch_setting(subject: CheckSubject) -> tuple[int, bool, int] | None:
     """(batch size, whether the user chose it, training rows); ``None`` when not applicable."""
     train = split_inputs(subject).train
-    if not train:
+    if not train or subject.sampled.get("training") is not None:
         return None  # datasets and generators batch themselves
     n_train = n_rows(train[0][1])
     if subject.framework == "keras":
