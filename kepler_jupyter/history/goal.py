@@ -220,6 +220,9 @@ def best_experiment(records: Any, goal: Goal | None) -> dict[str, Any] | None:
     """
     if goal is None:
         return None
+    reads = records.indexed() if hasattr(records, "indexed") else None
+    if reads is not None:
+        return _best_in_index(reads, goal)
     if hasattr(records, "experiments"):
         records = records.experiments()
     best: dict[str, Any] | None = None
@@ -231,3 +234,14 @@ def best_experiment(records: Any, goal: Goal | None) -> dict[str, Any] | None:
         if value is not None and (best_value is None or goal.is_better(value, best_value)):
             best, best_value = record, value
     return best
+
+
+def _best_in_index(reads: Any, goal: Goal) -> dict[str, Any] | None:
+    """``best_experiment`` as one indexed query over the stored metric values."""
+    statuses = ", ".join("?" * len(FINISHED_STATUSES))
+    rows = reads.index.query(
+        "SELECT e.id, e.offset, e.length FROM metric_values m JOIN experiments e ON e.id = m.id "
+        f"WHERE m.name = ? AND e.status IN ({statuses}) "
+        f"ORDER BY m.value {'DESC' if goal.mode == 'max' else 'ASC'}, e.created, e.first_seq LIMIT 1",
+        (goal.metric, *FINISHED_STATUSES))
+    return reads.read(rows[0]) if rows else None

@@ -15,6 +15,7 @@ from typing import Any
 
 from kepler_jupyter.history.filters import experiment_label, flatten, get_path
 from kepler_jupyter.history.goal import Goal, default_goal
+from kepler_jupyter.journal.indexed import per_fit_reads
 
 DONE_STATUSES = ("completed", "stopped")
 #: settings that describe the run, not the experiment (or repeat other fields)
@@ -53,12 +54,43 @@ def find_same_experiment(journal: Any, fingerprint: dict[str, Any] | str,
     key = _experiment_key(fingerprint)
     if not key:
         return None
+    reads, read_all = per_fit_reads(journal)
+    if reads is not None:
+        # an indexed query on the fingerprint; only the match is read from the journal
+        statuses = ", ".join("?" * len(DONE_STATUSES))
+        entries = reads.entries(f"WHERE fp_experiment = ? AND status IN ({statuses}) AND id != ?",
+                                (key, *DONE_STATUSES, exclude_id or ""))
+        for entry in reversed(entries):
+            record = _read_or_none(reads, entry)
+            if record is not None and get_path(record, "fingerprint.experiment") == key:
+                return record
+        return None
+    if not read_all:
+        return None
     records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
     for record in reversed(records):
         if (record.get("id") != exclude_id and record.get("status") in DONE_STATUSES
                 and get_path(record, "fingerprint.experiment") == key):
             return record
     return None
+
+
+def _read_or_none(reads: Any, entry: tuple[str, int, int]) -> dict[str, Any] | None:
+    try:
+        return reads.read(entry)
+    except Exception:  # moved by a compaction meanwhile: as if not found this time
+        return None
+
+
+def _similar_earlier(journal: Any, record: dict[str, Any], k: int) -> list[Any] | None:
+    """Done experiments journaled before ``record``, most similar first, from the index's
+    vectors; ``None`` when the index cannot answer (the caller reads the records)."""
+    from kepler_jupyter.history.similar_index import similar_in_index
+
+    reads, read_all = per_fit_reads(journal)
+    if reads is None:
+        return None if read_all else []
+    return similar_in_index(reads, record, k=k, statuses=DONE_STATUSES, earlier_only=True)
 
 
 def _earlier_records(records: list[dict[str, Any]], record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -84,8 +116,10 @@ def nearest_earlier(journal: Any, record: dict[str, Any]) -> dict[str, Any] | No
     """
     from kepler_jupyter.history.similarity import similar_experiments
 
-    records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
-    found = similar_experiments(_earlier_records(records, record), record, k=1)
+    found = _similar_earlier(journal, record, k=1)
+    if found is None:
+        records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
+        found = similar_experiments(_earlier_records(records, record), record, k=1)
     return found[0].record if found else None
 
 
@@ -345,9 +379,10 @@ def after_fit_report(journal: Any, record: dict[str, Any], goal: Goal | None = N
     """
     from kepler_jupyter.history.similarity import similar_experiments, transfer_hint
 
-    records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
-    earlier_records = _earlier_records(records, record)
-    similar = similar_experiments(earlier_records, record, k=max(k, 1))
+    similar = _similar_earlier(journal, record, k=max(k, 1))
+    if similar is None:
+        records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
+        similar = similar_experiments(_earlier_records(records, record), record, k=max(k, 1))
     report = AfterFit(record, goal, similar=similar[:k])
     if similar:
         report.earlier = similar[0].record

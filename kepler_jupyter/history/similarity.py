@@ -238,6 +238,12 @@ def similar_experiments(journal_or_records: Any, record: dict[str, Any], k: int 
     list of Similar
         Experiments on the same data first, then by decreasing score.
     """
+    if hasattr(journal_or_records, "indexed"):
+        reads = journal_or_records.indexed()
+        if reads is not None:  # the index's stored vectors: no record is read but the k found
+            from kepler_jupyter.history.similar_index import similar_in_index
+
+            return similar_in_index(reads, record, k=k, statuses=statuses)
     records = journal_or_records.experiments() if hasattr(journal_or_records, "experiments") \
         else list(journal_or_records)
     allowed = None if statuses is None else set(statuses)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.journal.errors import JournalError
 from kepler_jupyter.journal.frame import FRAME_FIELDS, records_to_dataframe
-from kepler_jupyter.journal.logfile import journal_file_for
+from kepler_jupyter.journal.index import IndexUnavailable, index_for
+from kepler_jupyter.journal.indexed import (
+    Entry,
+    IndexedReads,
+    ListingPage,
+    RecordList,
+    StaleIndex,
+    indexed_condition,
+    only_listing_fields,
+)
+from kepler_jupyter.journal.logfile import AUTO_COMPACT_MIN_LINES, journal_file_for
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
 from kepler_jupyter.journal.schema import make_json_safe, normalize_record
 from kepler_jupyter.warnings import KeplerInternalWarning
@@ -25,10 +35,13 @@ class Journal:
     """The experiment records of one project, stored in ``<project>/.kepler/journal.jsonl``.
 
     Opening a journal reads nothing and creates nothing; the ``.kepler`` folder is created by
-    the first write. Every Journal of the same project in one process shares one in-memory
-    view of the file, which reads only what other processes appended since the last look, and
-    parses a record only when it is needed: ``get`` parses one record, ``search`` the fields
-    it compares, ``experiments(fields=...)`` the fields listed.
+    the first write. Beside the journal, ``.kepler/index.sqlite`` (see ``journal.index``)
+    locates each record's latest line and holds the fields listings show, so ``get`` reads
+    one line, listings and searches on indexed fields are SQL queries, and nothing reads the
+    whole file unless asked for every record. The index is derived: it is checked against the
+    journal before each read and rebuilt from it when missing or stale. Where it cannot be
+    used (a read-only folder), every Journal of the same project in one process shares one
+    in-memory view of the file instead.
 
     Records handed out (by ``get``, ``experiments``, ``search``, ``query``) are fresh dicts at
     the top level, but their nested dicts and lists are shared with that view: treat them as
@@ -51,6 +64,10 @@ class Journal:
     def __init__(self, project_dir: str | os.PathLike[str] | None = None) -> None:
         self._project_dir = resolve_project_dir(project_dir)
         self._file = journal_file_for(self._project_dir / KEPLER_DIR_NAME)
+        self._index = index_for(self._file.kepler_dir)
+        if self._file.append_observer is None:
+            self._file.append_observer = self._index.record_appended
+        self._reads = IndexedReads(self._index)
         self._table: Table | None = None
 
     # ----------------------------------------------------------------- where
@@ -79,8 +96,26 @@ class Journal:
         return f"Journal({str(self._project_dir)!r})"
 
     def __len__(self) -> int:
+        if self._reads.ready():
+            try:
+                return self._reads.count()
+            except IndexUnavailable:
+                pass
         self._file.refresh()
         return len(self._file)
+
+    @property
+    def index_rebuilding(self) -> bool:
+        """Whether this process is rebuilding the index in the background right now."""
+        return self._index.rebuilding
+
+    def indexed(self, block: bool = True) -> IndexedReads | None:
+        """The index's read paths, brought up to date; ``None`` where it cannot be used.
+
+        With ``block=False`` (a fit must not wait) a rebuild runs in the background and
+        ``None`` is returned meanwhile.
+        """
+        return self._reads if self._reads.ready(block=block) else None
 
     # ----------------------------------------------------------------- writing
     def add(self, record: Mapping[str, Any]) -> str:
@@ -110,7 +145,7 @@ class Journal:
         record_id = stored["id"]
         # Only what this process has already read is checked: reading a whole journal to
         # check one random id would make every insert cost as much as an open.
-        if record_id in self._file:
+        if record_id in self._file or self._reads.known(record_id):
             raise JournalError(
                 f"the journal already has an experiment {record_id!r}; use update() to change it"
             )
@@ -143,19 +178,31 @@ class Journal:
             raise JournalError(f"update() takes a dict of changes, not {type(changes).__name__}")
         safe_changes = make_json_safe(changes)
         journal_file = self._file
-        # Catch up before taking the lock (a first read of a large journal takes a while and
-        # other writers should not wait for it), then read the last few lines and append
-        # under one lock, so two kernels updating the same record at once each merge into
-        # the other's version instead of overwriting it.
-        journal_file.refresh()
+        # The current version is read and the new one appended under one lock, so two
+        # kernels updating the same record at once each merge into the other's version
+        # instead of overwriting it. Through the index that is one line read; without it the
+        # in-memory view catches up first, before the lock (other writers need not wait).
+        indexed = self._reads.ready(block=False)
+        if not indexed:
+            journal_file.refresh()
         with journal_file.locked():
-            record_id = self._resolve_id(exp_id)
+            current = None
+            if indexed and self._reads.ready(block=False):
+                try:
+                    entry = self._resolve_indexed(exp_id)
+                    record_id = entry[0]
+                    current = self._reads.read(entry)
+                except (StaleIndex, IndexUnavailable):
+                    self._index.invalidate()
+                    journal_file.refresh()
+            if current is None:
+                record_id = self._resolve_id(exp_id)
+                current = journal_file.record(record_id)
             if safe_changes.get("id", record_id) != record_id:
                 raise JournalError(
                     f"the id of experiment {record_id!r} cannot be changed "
                     f"(to {safe_changes['id']!r})"
                 )
-            current = journal_file.record(record_id)
             if current is None:  # its only version turned out unreadable just now
                 raise JournalError(f"experiment {record_id!r} could not be read from {self.path}")
             merged = {**current, **safe_changes}
@@ -198,6 +245,11 @@ class Journal:
         JournalError
             If no experiment matches, or several do.
         """
+        if self._reads.ready():
+            try:
+                return self._reads.read(self._resolve_indexed(exp_id))
+            except (StaleIndex, IndexUnavailable):
+                self._index.invalidate()
         journal_file = self._file
         with journal_file.mutex:
             record_id = self._resolve_id(exp_id)
@@ -205,19 +257,39 @@ class Journal:
 
     def experiments(
         self, status: str | None = None, fields: Iterable[str] | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> Sequence[dict[str, Any]]:
         """Latest version of every experiment, oldest first (by ``created``).
+
+        Without ``fields`` the result is a ``RecordList``: a sequence (``len``, indexing,
+        slicing, ``reversed``, iteration, ``==`` with a list) that holds only where each
+        record's line is and reads a record from the journal when it is reached. Iterating
+        over all of them parses the whole journal (seconds at 100,000 experiments) but never
+        holds more than one record at a time; ``list(...)`` it only if you need them all at
+        once. Prefer ``fields=``, ``search``, ``get`` or ``listing`` where they suffice.
 
         Parameters
         ----------
         status
             Keep only experiments with this status (``"completed"``, ``"failed"``, ...).
         fields
-            Top-level fields to return (``id`` is always included), for listings: only those
-            fields are parsed, so listing a large journal with ``fields=("name", "status",
-            "created", "metrics")`` costs a fraction of reading every record in full.
+            Top-level fields to return (``id`` is always included), as a list of dicts. Only
+            those fields are read: name, status, created, started, ended, duration_s,
+            framework, tags, metrics, summary come straight from the index (a listing of
+            100,000 experiments in well under a second); other fields are parsed out of each
+            record's line.
         """
         wanted = None if fields is None else {"id", *fields}
+        if self._reads.ready() and (status is None or isinstance(status, str)):
+            where, parameters = ("", []) if status is None else ("WHERE status = ?", [status])
+            try:
+                if wanted is not None and only_listing_fields(wanted):
+                    return self._reads.listing_fields(where, parameters, wanted)
+                entries = self._reads.entries(where, parameters)
+                if wanted is not None:
+                    return self._reads.fields(entries, wanted)
+                return RecordList(self.path, entries, self.get)
+            except (StaleIndex, IndexUnavailable):
+                self._index.invalidate()
         if status is None:
             return self._listing(wanted)
         matching = self._matching([(("status",), status)])
@@ -235,7 +307,97 @@ class Journal:
             (tuple(key.replace("__", ".").split(".")), make_json_safe(value))
             for key, value in fields.items()
         ]
+        if self._reads.ready():
+            try:
+                return self._indexed_search(conditions)
+            except (StaleIndex, IndexUnavailable):
+                self._index.invalidate()
         return [self._shaped(record_id, None) for record_id in self._matching(conditions)]
+
+    def listing(self, *, status: str | None = None, tag: str | None = None,
+                metric: str | None = None, best: str = "max", newest_first: bool = False,
+                limit: int | None = None, offset: int = 0) -> ListingPage:
+        """One page of a listing, sorted and cut in the index: what tables and panels show.
+
+        The records are *slim*: the fields name, status, created, started, ended, duration_s,
+        framework, tags, metrics, summary, duplicate_of, epochs_done as recorded, ``model``
+        with only class and n_params, ``params`` with epochs, batch_size, optimizer,
+        learning_rate and loss, ``notes`` with the hypothesis, ``findings`` with code and
+        severity. Use ``get`` for a whole record.
+
+        Parameters
+        ----------
+        status, tag
+            Keep only experiments with this status / this tag.
+        metric, best
+            Sort best first by this final metric (``best`` is ``"max"`` or ``"min"``), those
+            without it last; else by creation time.
+        newest_first
+            When not sorting by a metric: newest first instead of oldest first.
+        limit, offset
+            The page: at most ``limit`` records after skipping ``offset``.
+
+        Returns
+        -------
+        ListingPage
+            ``records`` and ``total`` (how many match, all pages together).
+        """
+        if self._reads.ready():
+            try:
+                return self._reads.page(status=status, tag=tag, metric=metric, best=best,
+                                        newest_first=newest_first, limit=limit, offset=offset)
+            except IndexUnavailable:
+                pass
+        from kepler_jupyter.journal.index_rows import slim_record
+
+        records = [slim_record(record) for record in self.experiments(status=status)
+                   if tag is None or tag in (record.get("tags") or [])]
+        if metric is not None:
+            from kepler_jupyter.journal.index_rows import metric_values_of
+
+            def key(record: dict[str, Any]) -> tuple[int, float]:
+                value = metric_values_of(record).get(metric)
+                return (1, 0.0) if value is None else (0, -value if best == "max" else value)
+
+            records.sort(key=key)
+        elif newest_first:
+            records.reverse()
+        end = None if limit is None else offset + limit
+        return ListingPage(records[offset:end], len(records))
+
+    def _indexed_search(self, conditions: list[tuple[tuple[str, ...], Any]]) -> list[dict[str, Any]]:
+        sql, parameters, rest = [], [], []
+        for path, expected in conditions:
+            condition = indexed_condition(path, expected)
+            if condition is None:
+                rest.append((path, expected))
+            else:
+                sql.append(condition[0])
+                parameters.append(condition[1])
+        entries = self._reads.entries(f"WHERE {' AND '.join(sql)}" if sql else "", parameters)
+        if rest:
+            names = {path[0] for path, _ in rest}
+            values = self._reads.fields(entries, names)
+            entries = [entry for entry, found in zip(entries, values, strict=True)
+                       if all(_equals(found, path, expected) for path, expected in rest)]
+        return [self._reads.read(entry) for entry in entries]
+
+    def _resolve_indexed(self, exp_id: str) -> Entry:
+        """(id, offset, length) of the one experiment ``exp_id`` names, through the index."""
+        if not isinstance(exp_id, str) or not exp_id.strip():
+            raise JournalError(f"an experiment id must be a non-empty string, not {exp_id!r}")
+        exp_id = exp_id.strip()
+        matches = self._reads.resolve(exp_id)
+        if len(matches) == 1:
+            entry = self._reads.locate(matches[0])
+            if entry is not None:
+                return entry
+        if not matches:
+            raise JournalError(f"no experiment with an id starting with {exp_id!r} in {self.path}")
+        more = len(matches) > 5
+        count = f"{len(matches)}+" if more else str(len(matches))
+        shown = ", ".join(matches[:5]) + (", ..." if more else "")
+        raise JournalError(f"{exp_id!r} matches {count} experiments ({shown}); type more of the id")
 
     def query(self, condition: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
         """Experiments matching a TinyDB query (or any function of a record), oldest first.
@@ -245,6 +407,13 @@ class Journal:
         >>> from tinydb import Query                                   # doctest: +SKIP
         >>> journal.query(Query().metrics.val_accuracy > 0.9)          # doctest: +SKIP
         """
+        if self._reads.ready():
+            try:
+                entries = self._reads.entries()
+                return [record for record in RecordList(self.path, entries, self.get)
+                        if condition(record)]
+            except (StaleIndex, IndexUnavailable):
+                self._index.invalidate()
         return [dict(record) for record in self._records_oldest_first() if condition(record)]
 
     @property
@@ -267,6 +436,12 @@ class Journal:
         epochs, batch_size, optimizer, learning_rate, loss, ``metrics.<name>`` for each final
         metric, tags (comma-separated) and hypothesis.
         """
+        if self._reads.ready():
+            try:
+                # slim records hold every field the frame reads (see ``listing``)
+                return records_to_dataframe(self._reads.page().records)
+            except IndexUnavailable:
+                pass
         return records_to_dataframe(self._listing(set(FRAME_FIELDS)))
 
     # ----------------------------------------------------------------- helpers
@@ -332,7 +507,7 @@ class Journal:
             raise JournalError(str(error)) from None
 
     def _maybe_compact(self) -> None:
-        if not self._file.needs_compaction():
+        if not (self._file.needs_compaction() or self._index_says_compact()):
             return
         try:
             self.compact()
@@ -342,6 +517,17 @@ class Journal:
                 KeplerInternalWarning,
                 stacklevel=3,
             )
+
+
+    def _index_says_compact(self) -> bool:
+        """Many superseded lines (over 1000 lines and over twice the records), per the index."""
+        try:
+            state = self._index.state() if self._index.path.exists() else None
+            if state is None or state.lines <= AUTO_COMPACT_MIN_LINES:
+                return False
+            return state.lines > 2 * self._reads.count()
+        except Exception:  # the index is an optimisation: never fail a write for it
+            return False
 
 
 def _equals(record: Mapping[str, Any], path: tuple[str, ...], expected: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,10 @@ class JournalFile:
         self._seen_size = -1  # file size at the last look, torn tail included
         self._seen_mtime = -1  # with the size, tells an in-place rewrite from no change
         self._tail = b""
+        # Called under the write lock after each append with (identity, size before, size
+        # after, [(record, offset, length)]): how the index beside the journal stays current.
+        self.append_observer: Callable[
+            [tuple[int, int], int, int, list[tuple[dict[str, Any], int, int]]], None] | None = None
 
     def locked(self) -> Any:
         """Context manager holding the inter-process write lock (and this view's mutex)."""
@@ -314,9 +319,19 @@ class JournalFile:
         """
         if not records:
             return
-        payload = b"".join(encode_line(record) for record in records)
+        encoded = [encode_line(record) for record in records]
+        payload = b"".join(encoded)
         with self.locked():
             outcome = append_durably(self.path, payload)
+            if self.append_observer is not None:
+                # Still under the lock, so the index sees appends in file order.
+                offset = outcome.size_before + len(outcome.written) - len(payload)
+                placed = []
+                for record, line in zip(records, encoded, strict=True):
+                    placed.append((record, offset, len(line) - 1))
+                    offset += len(line)
+                self.append_observer(outcome.identity, outcome.size_before,
+                                     outcome.size_before + len(outcome.written), placed)
             caught_up = (
                 outcome.identity == self._identity
                 and outcome.size_before == self._offset == self._seen_size

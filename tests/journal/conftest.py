@@ -28,3 +28,9 @@ def project_dir(tmp_path) -> Path:
 @pytest.fixture
 def journal(project_dir) -> Journal:
     return Journal(project_dir)
+
+
+@pytest.fixture
+def no_index(monkeypatch):
+    """The journal read without its index: the in-memory view of the file (the fallback)."""
+    monkeypatch.setenv("KEPLER_INDEX", "off")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from kepler_jupyter.journal import Journal, logfile
+from kepler_jupyter.journal.index import INDEX_FILE_NAME, JournalIndex
+from kepler_jupyter.journal.indexed import IndexedReads
 
 WRITER_SCRIPT = Path(__file__).with_name("journal_writer.py")
 
@@ -16,7 +18,15 @@ def other_process_view(project: Path) -> Journal:
     """A Journal with its own view of the file, as another process would have it."""
     view = Journal(project)
     view._file = logfile.JournalFile(view.kepler_dir)
+    view._index = JournalIndex(view.kepler_dir)
+    view._file.append_observer = view._index.record_appended
+    view._reads = IndexedReads(view._index)
     return view
+
+
+def journal_files(folder: Path) -> list[str]:
+    """Names of the files in ``folder``, without the index (derived, and checked elsewhere)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(INDEX_FILE_NAME))
 
 
 def make_record(record_id: str, **fields: Any) -> dict[str, Any]:

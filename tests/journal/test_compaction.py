@@ -6,7 +6,7 @@ import os
 import warnings
 
 import pytest
-from journal_helpers import file_lines, make_record, other_process_view
+from journal_helpers import file_lines, journal_files, make_record, other_process_view
 
 from kepler_jupyter.journal import Journal, JournalDamageWarning, JournalError, logfile
 
@@ -29,7 +29,7 @@ def test_compact_keeps_latest_versions_in_first_appearance_order(journal):
     assert journal.table.get(doc_id=2)["id"] == "c2"  # doc ids stay valid
     journal.add(make_record("c4"))
     assert [r["id"] for r in reader.experiments()] == ["c1", "c2", "c4"]
-    leftovers = sorted(p.name for p in journal.kepler_dir.iterdir())
+    leftovers = journal_files(journal.kepler_dir)
     assert leftovers == ["README.txt", "journal.jsonl", "journal.lock"]
 
 
@@ -80,7 +80,7 @@ def test_failed_compaction_leaves_the_journal_untouched(journal, monkeypatch):
         journal.compact()
     monkeypatch.undo()
     assert journal.path.read_bytes() == before
-    assert sorted(p.name for p in journal.kepler_dir.iterdir()) == [
+    assert journal_files(journal.kepler_dir) == [
         "README.txt", "journal.jsonl", "journal.lock"]
     journal.add(make_record("k2"))
     assert len(journal) == 2
@@ -94,7 +94,7 @@ def test_leftovers_of_a_killed_compaction_are_cleaned_up(journal):
     os.link(journal.path, folder / "journal.jsonl.before-compaction-99999")
     (folder / "journal.jsonl.before-compaction-88888").write_bytes(b"an older state")
     journal.compact()
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert journal_files(folder) == [
         "README.txt", "journal.jsonl", "journal.jsonl.before-compaction-88888", "journal.lock"]
     assert journal.get("z1")["status"] == "failed"
 

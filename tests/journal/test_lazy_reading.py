@@ -50,7 +50,7 @@ def test_small_fields_come_first_and_large_ones_after_tabs():
     assert encode_line({"id": long_id, "x": 1}).startswith(b'{"id": "' + long_id.encode())
 
 
-def test_listing_parses_heads_only(project_dir, full_parses):
+def test_listing_parses_heads_only(project_dir, full_parses, no_index):
     writer = Journal(project_dir)
     for index in range(20):
         writer.add(big_record(f"r{index:02d}", created=f"2025-01-{index + 1:02d}"))
@@ -66,7 +66,7 @@ def test_listing_parses_heads_only(project_dir, full_parses):
     assert full_parses == []
 
 
-def test_get_parses_one_record(project_dir, full_parses):
+def test_get_parses_one_record(project_dir, full_parses, no_index):
     writer = Journal(project_dir)
     for index in range(20):
         writer.add(big_record(f"g{index:02d}"))
@@ -75,7 +75,7 @@ def test_get_parses_one_record(project_dir, full_parses):
     assert len(full_parses) == 1
 
 
-def test_search_parses_the_searched_fields_then_the_matches(project_dir, full_parses):
+def test_search_parses_the_searched_fields_then_the_matches(project_dir, full_parses, no_index):
     writer = Journal(project_dir)
     for index in range(20):
         writer.add(big_record(f"s{index:02d}", params={"optimizer": "sgd" if index % 10 else
@@ -106,7 +106,7 @@ def test_fields_agree_with_full_records(project_dir):
         assert projected == {name: full[name] for name in names if name in full}
 
 
-def test_a_damaged_latest_line_found_late_falls_back_to_the_previous_version(project_dir):
+def test_a_damaged_latest_line_found_late_falls_back_to_the_previous_version(project_dir, no_index):
     writer = Journal(project_dir)
     writer.add(big_record("d1", status="running"))
     line = encode_line({**big_record("d1"), "status": "completed"})

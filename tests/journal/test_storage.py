@@ -33,7 +33,7 @@ def test_each_version_is_one_line_starting_with_the_id(journal):
     assert all(line.startswith(b'{"id": "l1", ') for line in raw.splitlines())
 
 
-def test_reads_are_incremental(project_dir, monkeypatch):
+def test_reads_are_incremental(project_dir, monkeypatch, no_index):
     writer, reader = Journal(project_dir), other_process_view(project_dir)
     for index in range(5):
         writer.add(make_record(f"r{index}"))
@@ -53,7 +53,7 @@ def test_reads_are_incremental(project_dir, monkeypatch):
     assert parsed == []  # nothing new: nothing parsed
 
 
-def test_superseded_versions_are_not_parsed(project_dir, monkeypatch):
+def test_superseded_versions_are_not_parsed(project_dir, monkeypatch, no_index):
     writer = Journal(project_dir)
     writer.add(make_record("v"))
     for index in range(10):

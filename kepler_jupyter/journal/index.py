@@ -1,0 +1,461 @@
+"""The index beside the journal: ``.kepler/index.sqlite``, derived from ``journal.jsonl``.
+
+The journal stays the only source of truth. The index (SQLite from the standard library, in
+WAL mode so readers never wait for a writer) holds per experiment the offset and length of its
+latest line, the fields listings show, the fingerprints and the similarity features, so that a
+fit, a listing or the sidebar never reads the whole journal.
+
+It is kept current three ways:
+
+* a writer updates it under the journal's write lock, right after its append;
+* a reader that finds the journal longer than the index reads only the lines after the indexed
+  end (an append whose writer was killed before updating the index, another kernel whose index
+  update lost a race);
+* anything else — no index, a journal replaced by compaction or by hand, a tail that no longer
+  matches (size, identity and a checksum of the last 4 KiB indexed are compared), a damaged or
+  outdated index file — rebuilds it from the journal in one transaction, in a background
+  thread where the caller must not wait (a fit), while other readers keep the previous version.
+
+Deleting the index loses nothing: it is rebuilt on the next read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kepler_jupyter.journal.damage import report_damaged_lines
+from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
+from kepler_jupyter.journal.index_scan import latest_lines, scan_region
+
+INDEX_FILE_NAME = "index.sqlite"
+SCHEMA_VERSION = 1
+_TAIL_BYTES = 4096
+# Further behind than this, bringing the index up to date is a job for the background.
+CATCH_UP_MAX_BYTES = 16 << 20
+# A writer that cannot get the index within this time leaves it behind (a reader catches up).
+_WRITER_BUSY_MS = 100
+_READER_BUSY_MS = 120_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (
+    one INTEGER PRIMARY KEY CHECK (one = 1), schema INTEGER, dev INTEGER, ino INTEGER,
+    size INTEGER, tail TEXT, lines INTEGER, next_seq INTEGER, next_rev INTEGER, generation TEXT);
+CREATE TABLE IF NOT EXISTS experiments (
+    id TEXT PRIMARY KEY, first_seq INTEGER NOT NULL, rev INTEGER NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, name TEXT, status TEXT, created TEXT,
+    framework TEXT, model_class TEXT, fp_experiment TEXT, fp_model TEXT, fp_data TEXT,
+    fp_settings TEXT, listing TEXT NOT NULL, vector BLOB);
+CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
+CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
+CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
+CREATE INDEX IF NOT EXISTS experiments_rev ON experiments (rev);
+CREATE TABLE IF NOT EXISTS metric_values (
+    id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (id, name));
+CREATE INDEX IF NOT EXISTS metric_values_order ON metric_values (name, value);
+CREATE TABLE IF NOT EXISTS damaged (line INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+"""
+_UPSERT = """
+INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
+    model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
+    length = excluded.length, name = excluded.name, status = excluded.status,
+    created = excluded.created, framework = excluded.framework,
+    model_class = excluded.model_class, fp_experiment = excluded.fp_experiment,
+    fp_model = excluded.fp_model, fp_data = excluded.fp_data,
+    fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector
+"""
+ORDER = "ORDER BY created, first_seq"
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """Which journal content the index describes."""
+
+    identity: tuple[int, int]
+    size: int
+    tail: str
+    lines: int
+    next_seq: int
+    next_rev: int
+    generation: str
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used (read-only folder, broken SQLite): read the journal instead."""
+
+
+def tail_checksum(fd: int, size: int) -> str:
+    """A checksum of the last 4 KiB before ``size`` of the open journal ``fd``."""
+    start = max(0, size - _TAIL_BYTES)
+    return hashlib.sha1(os.pread(fd, size - start, start), usedforsecurity=False).hexdigest()
+
+
+def _read_state(connection: sqlite3.Connection) -> IndexState | None:
+    row = connection.execute(
+        "SELECT schema, dev, ino, size, tail, lines, next_seq, next_rev, generation FROM state"
+    ).fetchone()
+    if row is None or row[0] != SCHEMA_VERSION:
+        return None
+    return IndexState((row[1], row[2]), row[3], row[4], row[5], row[6], row[7], row[8])
+
+
+class JournalIndex:
+    """The index of one ``.kepler`` folder, shared by every Journal of this process.
+
+    All methods raise ``IndexUnavailable`` when SQLite cannot be used; callers then read the
+    journal itself.
+    """
+
+    def __init__(self, kepler_dir: Path) -> None:
+        self.kepler_dir = kepler_dir
+        self.path = kepler_dir / INDEX_FILE_NAME
+        self.journal_path = kepler_dir / "journal.jsonl"
+        self.mutex = threading.RLock()
+        self._connection: sqlite3.Connection | None = None
+        self._checked: tuple[int, int, int, int] | None = None  # journal stat at last sync
+        self._rebuilding: threading.Thread | None = None
+        self.rebuilds = 0  # rebuilds done by this process (tests and benchmarks read it)
+
+    @property
+    def rebuilding(self) -> bool:
+        """Whether a background rebuild of this process is running."""
+        thread = self._rebuilding
+        return thread is not None and thread.is_alive()
+
+    # ----------------------------------------------------------------- connection
+    def _connect(self, busy_ms: int = _READER_BUSY_MS) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                         timeout=busy_ms / 1000)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(_SCHEMA)
+            row = connection.execute("SELECT schema FROM state").fetchone()
+            if row is not None and row[0] != SCHEMA_VERSION:
+                connection.execute("DELETE FROM state")  # an older layout: rebuilt on sync
+        except sqlite3.Error as error:
+            self._discard_damaged(error)
+            raise IndexUnavailable(str(error)) from error
+        return connection
+
+    def _discard_damaged(self, error: sqlite3.Error) -> None:
+        """A file that is not a database is set aside so the next open starts afresh."""
+        if isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This process's connection (guard its use with ``mutex``)."""
+        if self._connection is None:
+            if not self.kepler_dir.is_dir():
+                raise IndexUnavailable("no journal folder yet")
+            self._connection = self._connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Close this process's connection (reopened on next use)."""
+        with self.mutex:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+                self._checked = None
+
+    # ----------------------------------------------------------------- keeping current
+    def sync(self, block: bool = True) -> bool:
+        """Bring the index up to date with the journal; whether it now matches it.
+
+        With ``block=False`` a rebuild or a long catch-up is started in a background thread
+        and ``False`` returned at once (the caller goes without the index this time).
+        """
+        try:
+            stat = os.stat(self.journal_path)
+        except FileNotFoundError:
+            stat = None
+        except OSError as error:
+            raise IndexUnavailable(str(error)) from error
+        key = None if stat is None else (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with self.mutex:
+            if key is not None and key == self._checked:
+                return True
+            if self._rebuilding is not None and self._rebuilding.is_alive():
+                if not block:
+                    return False
+                self._rebuilding.join()
+            try:
+                current = self._bring_up_to_date(stat, allow_long=block)
+            except sqlite3.Error as error:
+                self._discard_damaged(error)
+                self.close()
+                raise IndexUnavailable(str(error)) from error
+            if current:
+                self._checked = key
+                self._report_damage(stat)
+                return True
+            if block:  # pragma: no cover - _bring_up_to_date(allow_long=True) always finishes
+                return False
+            self._rebuilding = threading.Thread(target=self._background_rebuild,
+                                                name="kepler-index", daemon=True)
+            self._rebuilding.start()
+            return False
+
+    def _report_damage(self, stat: os.stat_result | None) -> None:
+        """Tell this process's user about damaged lines the index knows of (once each)."""
+        if stat is None:
+            return
+        lines = [row[0] for row in self.connection.execute("SELECT line FROM damaged")]
+        if lines:
+            report_damaged_lines(self.journal_path, (stat.st_dev, stat.st_ino), lines)
+
+    def _background_rebuild(self) -> None:
+        try:
+            with closing(self._connect()) as connection:
+                stat = os.stat(self.journal_path)
+                self._update(connection, stat, allow_long=True)
+        except (OSError, sqlite3.Error, IndexUnavailable):
+            pass  # the next blocking read tries again and reports
+
+    def _bring_up_to_date(self, stat: os.stat_result | None, allow_long: bool) -> bool:
+        connection = self.connection
+        if stat is None:
+            state = _read_state(connection)
+            if state is not None and state.size == 0 and state.lines == 0:
+                return True
+            self._reset(connection, None, None)  # no journal: the index says nothing
+            return True
+        return self._update(connection, stat, allow_long)
+
+    def _update(self, connection: sqlite3.Connection, stat: os.stat_result, allow_long: bool) -> bool:
+        """Catch up or rebuild; ``False`` if that is too long and ``allow_long`` is not set."""
+        with open(self.journal_path, "rb") as handle:
+            fd = handle.fileno()
+            stat = os.fstat(fd)
+            state = _read_state(connection)
+            start = self._valid_prefix(fd, stat, state)
+            if start is not None and state is not None and start == stat.st_size:
+                return True
+            behind = stat.st_size - (start or 0)
+            if behind > CATCH_UP_MAX_BYTES and not allow_long:
+                return False
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have done it while we waited for the write lock.
+                state = _read_state(connection)
+                start = self._valid_prefix(fd, stat, state)
+                if start is None or state is None:
+                    self._reset(connection, fd, stat)
+                    self.rebuilds += 1
+                    state = _read_state(connection)
+                    start = 0
+                assert state is not None
+                self._ingest(connection, fd, state, start, stat.st_size)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            return True
+
+    @staticmethod
+    def _valid_prefix(fd: int, stat: os.stat_result, state: IndexState | None) -> int | None:
+        """How much of the journal the index describes correctly; ``None``: rebuild it."""
+        if state is None or state.identity != (stat.st_dev, stat.st_ino) or state.size > stat.st_size:
+            return None
+        if tail_checksum(fd, state.size) != state.tail:
+            return None
+        return state.size
+
+    def _reset(self, connection: sqlite3.Connection, fd: int | None, stat: os.stat_result | None) -> None:
+        own = not connection.in_transaction
+        if own:
+            connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM experiments")
+        connection.execute("DELETE FROM metric_values")
+        connection.execute("DELETE FROM columns")
+        connection.execute("DELETE FROM damaged")
+        connection.execute("DELETE FROM state")
+        identity = (0, 0) if stat is None else (stat.st_dev, stat.st_ino)
+        connection.execute(
+            "INSERT INTO state VALUES (1, ?, ?, ?, 0, ?, 0, 0, 0, ?)",
+            (SCHEMA_VERSION, *identity, hashlib.sha1(b"", usedforsecurity=False).hexdigest(),
+             secrets.token_hex(8)),
+        )
+        if own:
+            connection.execute("COMMIT")
+
+    def _ingest(self, connection: sqlite3.Connection, fd: int, state: IndexState, start: int,
+                end: int) -> None:
+        """Index the complete lines of ``[start, end)``; the caller holds the write transaction."""
+        scan = scan_region(fd, start, end)
+        if scan.end == start:
+            return
+        writer = _RowWriter(connection, state)
+        first_line = state.lines + 1
+        for latest in latest_lines(fd, scan, first_line):
+            if latest.record is None:
+                writer.delete(latest.record_id)
+            else:
+                writer.upsert(row_for(latest.record, latest.offset, latest.length))
+        connection.executemany("INSERT OR IGNORE INTO damaged VALUES (?)",
+                               [(line,) for line in scan.damaged])
+        writer.finish(scan.end, tail_checksum(fd, scan.end), state.lines + scan.n_lines)
+
+    def record_appended(self, identity: tuple[int, int], size_before: int, size_after: int,
+                        lines: list[tuple[dict[str, Any], int, int]]) -> None:
+        """Index lines just appended (the caller holds the journal's write lock).
+
+        ``lines`` are ``(record, offset, length)``. When the index does not end where the
+        append began, the lines in between are read too (a short catch-up); when that would be
+        long or another process holds the index, it is left behind for a reader to catch up.
+        """
+        with self.mutex:
+            try:
+                connection = self.connection
+                connection.execute(f"PRAGMA busy_timeout={_WRITER_BUSY_MS}")
+                try:
+                    self._record_appended(connection, identity, size_before, size_after, lines)
+                finally:
+                    connection.execute(f"PRAGMA busy_timeout={_READER_BUSY_MS}")
+            except (sqlite3.Error, OSError, IndexUnavailable):
+                pass  # the journal has the lines; the index catches up on a later read
+
+    def _record_appended(self, connection: sqlite3.Connection, identity: tuple[int, int],
+                         size_before: int, size_after: int,
+                         lines: list[tuple[dict[str, Any], int, int]]) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            with open(self.journal_path, "rb") as handle:
+                fd = handle.fileno()
+                stat = os.fstat(fd)
+                state = _read_state(connection)
+                if (stat.st_dev, stat.st_ino) != identity:
+                    connection.execute("ROLLBACK")  # replaced meanwhile: a reader rebuilds
+                    return
+                if self._valid_prefix(fd, stat, state) is None:
+                    if size_after > CATCH_UP_MAX_BYTES:
+                        connection.execute("ROLLBACK")  # a rebuild: not while a fit waits
+                        return
+                    self._reset(connection, fd, stat)  # a new (or small) journal: index it all
+                    state = _read_state(connection)
+                assert state is not None
+                if size_before - state.size > CATCH_UP_MAX_BYTES:
+                    connection.execute("ROLLBACK")
+                    return
+                caught_up = state.size < size_before
+                if caught_up:
+                    self._ingest(connection, fd, state, state.size, size_after)
+                else:
+                    writer = _RowWriter(connection, state)
+                    for record, offset, length in lines:
+                        if record.get("$deleted") is True and len(record) == 2:
+                            writer.delete(record["id"])
+                        else:
+                            writer.upsert(row_for(record, offset, length))
+                    writer.finish(size_after, tail_checksum(fd, size_after), state.lines + len(lines))
+            connection.execute("COMMIT")
+            # After reading others' lines, the next sync reports any damaged ones among them.
+            self._checked = None if caught_up else (
+                stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def invalidate(self) -> None:
+        """Forget what the index describes (it proved wrong): the next sync rebuilds it."""
+        with self.mutex:
+            self._checked = None
+            try:
+                self.connection.execute("DELETE FROM state")
+            except (sqlite3.Error, IndexUnavailable):
+                pass
+
+    # ----------------------------------------------------------------- reading
+    def query(self, sql: str, parameters: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query on this process's connection."""
+        with self.mutex:
+            try:
+                return self.connection.execute(sql, tuple(parameters)).fetchall()
+            except sqlite3.Error as error:
+                raise IndexUnavailable(str(error)) from error
+
+    def state(self) -> IndexState | None:
+        """The indexed state (which journal content it describes)."""
+        with self.mutex:
+            try:
+                return _read_state(self.connection)
+            except sqlite3.Error as error:
+                raise IndexUnavailable(str(error)) from error
+
+
+class _RowWriter:
+    """Writes rows inside a transaction: sequence numbers, similarity vectors, the state."""
+
+    def __init__(self, connection: sqlite3.Connection, state: IndexState) -> None:
+        self.connection = connection
+        self.state = state
+        self.next_seq = state.next_seq
+        self.next_rev = state.next_rev
+        self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
+
+    def _vector(self, features: dict[str, float]) -> bytes | None:
+        import numpy as np  # here, so importing the journal stays light
+
+        if not features:
+            return None
+        positions = []
+        for name in features:
+            position = self.columns.get(name)
+            if position is None:
+                position = self.columns[name] = len(self.columns)
+                self.connection.execute("INSERT INTO columns VALUES (?, ?)", (position, name))
+            positions.append(position)
+        vector = np.full(max(positions) + 1, np.nan, dtype=np.float32)
+        vector[positions] = list(features.values())
+        return vector.tobytes()
+
+    def upsert(self, row: IndexRow) -> None:
+        if not storable(row.id):
+            return  # an id SQLite cannot hold: such a record is found by reading the journal
+        self.connection.execute(_UPSERT, (
+            row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
+            row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
+            row.fp_data, row.fp_settings, row.listing, self._vector(row.features)))
+        self.connection.execute("DELETE FROM metric_values WHERE id = ?", (row.id,))
+        self.connection.executemany("INSERT INTO metric_values VALUES (?, ?, ?)",
+                                    [(row.id, name, value) for name, value in row.metric_values.items()])
+        self.next_seq += 1
+        self.next_rev += 1
+
+    def delete(self, record_id: str) -> None:
+        self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
+        self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
+        self.next_rev += 1
+
+    def finish(self, size: int, tail: str, lines: int) -> None:
+        self.connection.execute(
+            "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
+            (size, tail, lines, self.next_seq, self.next_rev))
+
+
+_indexes: dict[Path, JournalIndex] = {}
+_indexes_mutex = threading.Lock()
+
+
+def index_for(kepler_dir: Path) -> JournalIndex:
+    """The one ``JournalIndex`` of this process for ``kepler_dir``."""
+    with _indexes_mutex:
+        index = _indexes.get(kepler_dir)
+        if index is None:
+            index = _indexes[kepler_dir] = JournalIndex(kepler_dir)
+        return index

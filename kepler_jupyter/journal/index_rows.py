@@ -1,0 +1,166 @@
+"""What the index keeps of one record: its listing fields, fingerprints and similarity features.
+
+Everything here is derived from the record line alone, so an index row can always be rebuilt
+from the journal and never says more than the journal does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: top-level fields copied whole into the index: ``experiments(fields=...)`` asking only for
+#: these is answered from the index without reading the journal
+LISTING_FIELDS: tuple[str, ...] = (
+    "id", "name", "status", "created", "started", "ended", "duration_s", "framework", "tags",
+    "metrics", "summary", "duplicate_of", "epochs_done",
+)
+#: key of a slim record listing the listing fields left out for their size
+OMITTED_KEY = "$omitted"
+#: settings a slim listing record keeps from ``params`` (what list rows and tables show)
+SLIM_PARAMS: tuple[str, ...] = ("epochs", "batch_size", "optimizer", "learning_rate", "loss")
+_SLIM_MODEL: tuple[str, ...] = ("class", "n_params")
+# A listed value longer than this (a hostile journal) is left out of the index row; the
+# record itself still has it and ``get`` returns it.
+_MAX_FIELD_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One experiment's row in the index (see ``index.JournalIndex``)."""
+
+    id: str
+    offset: int
+    length: int
+    name: str | None
+    status: str | None
+    created: str | None
+    framework: str | None
+    model_class: str | None
+    fp_experiment: str | None
+    fp_model: str | None
+    fp_data: str | None
+    fp_settings: str | None
+    listing: str
+    features: dict[str, float]
+    metric_values: dict[str, float]
+
+
+def _text(value: Any) -> str | None:
+    """A string column's value; strings SQLite cannot store (lone surrogates) are left out."""
+    return value if isinstance(value, str) and storable(value) else None
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` can be stored in (and compared by) SQLite: valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _small(value: Any) -> bool:
+    try:
+        return len(json.dumps(value)) <= _MAX_FIELD_CHARS
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+def slim_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a record that listings show, as a record of its own.
+
+    It has the ``LISTING_FIELDS`` the record has, and cut-down ``model`` (class, n_params),
+    ``params`` (``SLIM_PARAMS``), ``notes`` (hypothesis) and ``findings`` (code and severity
+    only), so list rows, tables and data frames built from it read the same as from the record.
+    """
+    slim: dict[str, Any] = {}
+    omitted = []
+    for name in LISTING_FIELDS:
+        if name in record:
+            if _small(record[name]):
+                slim[name] = record[name]
+            else:
+                omitted.append(name)
+    if omitted:
+        slim[OMITTED_KEY] = omitted  # readers needing these read the record itself
+    model = _mapping(record.get("model"))
+    slim["model"] = {key: model[key] for key in _SLIM_MODEL if key in model and _small(model[key])}
+    params = _mapping(record.get("params"))
+    slim["params"] = {key: params[key] for key in SLIM_PARAMS if key in params and _small(params[key])}
+    notes = _mapping(record.get("notes"))
+    if _small(notes.get("hypothesis")):
+        slim["notes"] = {"hypothesis": notes.get("hypothesis")}
+    findings = record.get("findings")
+    if isinstance(findings, list):
+        slim["findings"] = [
+            {"code": _text(_mapping(f).get("code")), "severity": _text(_mapping(f).get("severity"))}
+            for f in findings[:1000]
+        ]
+    return slim
+
+
+def features_of(record: Mapping[str, Any]) -> dict[str, float]:
+    """The record's similarity features (``history.similarity.record_features``), finite only."""
+    from kepler_jupyter.history.similarity import record_features
+
+    try:
+        features = record_features(dict(record))
+    except Exception:  # a hostile record: no vector, the row is still listed
+        return {}
+    return {name: value for name, value in features.items() if math.isfinite(value)}
+
+
+def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
+    """The index row of ``record``, whose line is ``length`` bytes at ``offset`` of the journal."""
+    fingerprint = _mapping(record.get("fingerprint"))
+    model = _mapping(record.get("model"))
+    summary = _mapping(record.get("summary"))
+    model_class = _text(model.get("class")) or _text(summary.get("model_class"))
+    return IndexRow(
+        id=str(record["id"]),
+        offset=offset,
+        length=length,
+        name=_text(record.get("name")),
+        status=_text(record.get("status")),
+        created=_text(record.get("created")),
+        framework=_text(record.get("framework")),
+        model_class=model_class,
+        fp_experiment=_text(fingerprint.get("experiment")),
+        fp_model=_text(fingerprint.get("model")),
+        fp_data=_text(fingerprint.get("data")),
+        fp_settings=_text(fingerprint.get("settings")),
+        listing=json.dumps(slim_record(record)),  # ASCII: lone surrogates survive
+        features=features_of(record),
+        metric_values=metric_values_of(record),
+    )
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def metric_values_of(record: Mapping[str, Any]) -> dict[str, float]:
+    """Each metric's value as ``history.goal.Goal.value`` reads it: the final metric, else the
+    last epoch of its history; only finite numbers."""
+    values: dict[str, float] = {}
+    for name, curve in _mapping(record.get("history")).items():
+        if isinstance(curve, list) and curve:
+            value = _finite(curve[-1])
+            if value is not None:
+                values[str(name)] = value
+    for name, value in _mapping(record.get("metrics")).items():
+        values.pop(str(name), None)  # the final metric decides, even when it is not a number
+        number = _finite(value)
+        if number is not None:
+            values[str(name)] = number
+    return values

@@ -1,0 +1,78 @@
+"""The per-fit look-ups answered from the journal's index agree with reading every record."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kepler_jupyter.history.goal import Goal, best_experiment
+from kepler_jupyter.history.repeats import after_fit_report, find_same_experiment, nearest_earlier
+from kepler_jupyter.history.similarity import similar_experiments
+
+from .records import keras_record, sklearn_record
+
+
+def _fill(journal, n: int = 40) -> list[dict]:
+    rng = random.Random(7)
+    records = []
+    for index in range(n):
+        if index % 3 == 0:
+            record = sklearn_record(
+                estimator=rng.choice(["LogisticRegression", "RandomForestClassifier"]),
+                estimator_params={"C": rng.choice([0.1, 1.0, 10.0]), "max_iter": 100},
+                data=rng.choice(["iris", "wine"]), score=rng.random(),
+                status=rng.choice(["completed", "completed", "failed"]))
+        else:
+            record = keras_record(hidden=(rng.choice([16, 64, 256]),) * rng.randint(1, 3),
+                                  learning_rate=rng.choice([1e-2, 1e-3, 1e-4]),
+                                  data=rng.choice(["mnist-small", "digits"]),
+                                  final_accuracy=rng.random(), dropout=rng.choice([None, 0.2]),
+                                  status=rng.choice(["completed", "stopped", "interrupted"]))
+        journal.add(record)
+        records.append(record)
+    return records
+
+
+def _ids(found) -> list[str]:
+    return [item.record["id"] for item in found]
+
+
+def test_similar_models_from_stored_vectors_match_the_full_computation(journal):
+    records = _fill(journal)
+    assert journal.indexed() is not None
+    for query in (records[5], records[9], keras_record(hidden=(64, 64)), sklearn_record()):
+        from_index = similar_experiments(journal, query, k=5)
+        from_records = similar_experiments(records, query, k=5)
+        assert _ids(from_index) == _ids(from_records)
+        assert [item.score for item in from_index] == pytest.approx(
+            [item.score for item in from_records], abs=1e-5)
+        assert [item.same_data for item in from_index] == [item.same_data for item in from_records]
+
+
+def test_per_fit_lookups_agree_with_the_records(journal):
+    records = _fill(journal)
+    repeat = dict(records[4], id="again", created="2030-01-01T00:00:00+00:00", status="running")
+    journal.add(repeat)
+    everything = [*records, repeat]
+    assert find_same_experiment(journal, repeat["fingerprint"], exclude_id="again") == \
+        find_same_experiment(everything, repeat["fingerprint"], exclude_id="again")
+    for record in (records[20], records[33], repeat):
+        assert nearest_earlier(journal, record) == nearest_earlier(everything, record)
+        indexed = after_fit_report(journal, record, Goal("val_accuracy"), k=3)
+        listed = after_fit_report(everything, record, Goal("val_accuracy"), k=3)
+        assert _ids(indexed.similar) == _ids(listed.similar)
+        assert indexed.summary == listed.summary
+    for goal in (Goal("val_accuracy"), Goal("val_score", "min"), Goal("missing")):
+        assert best_experiment(journal, goal) == best_experiment(everything, goal)
+
+
+def test_vectors_follow_updates_of_the_journal(journal):
+    records = _fill(journal, 10)
+    query = records[1]
+    first = similar_experiments(journal, query, k=3)
+    journal.update(first[0].record["id"], {"status": "failed", "params": {"learning_rate": 1.0}})
+    journal.add(dict(query, id="twin", created="2031-01-01T00:00:00+00:00"))
+    again = similar_experiments(journal, query, k=3)
+    assert again[0].record["id"] == "twin" and again[0].score == pytest.approx(1.0)
+    assert _ids(again) == _ids(similar_experiments(list(journal.experiments()), query, k=3))
