@@ -7,12 +7,6 @@ from typing import Any
 from kepler_jupyter.commands import CommandEnv, command_parser, parse_arguments
 from kepler_jupyter.display.experiment_table import ExperimentTable
 
-# what the table shows (and the goal sorts by): reading only these keeps a cold listing of a
-# large journal fast, since the journal then skips parsing histories, configs and sources;
-# records from before `summary` existed are read in full
-LISTED_FIELDS = ("name", "created", "status", "framework", "metrics", "tags", "summary")
-
-
 
 def _parser() -> Any:
     parser = command_parser("list", "The project's experiments, newest last.")
@@ -22,31 +16,29 @@ def _parser() -> Any:
     return parser
 
 
-def _goal_order(env: CommandEnv, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str], str]:
-    """Sorted by the project goal when one is set, with the best marked."""
+def _goal(env: CommandEnv) -> Any:
     try:
-        from kepler_jupyter.history.goal import get_goal, sort_by_goal
+        from kepler_jupyter.history.goal import get_goal
     except ImportError:
-        return records, set(), ""
-    goal = get_goal(env.journal.project_dir)
-    if goal is None:
-        return records, set(), ""
-    ordered = sort_by_goal(records, goal)
-    best = {ordered[0]["id"]} if ordered and goal.value(ordered[0]) is not None else set()
-    return ordered, best, f"sorted by the project goal: {goal}"
+        return None
+    return get_goal(env.journal.project_dir)
 
 
 def run(argv: list[str], env: CommandEnv) -> ExperimentTable:
     args = parse_arguments(_parser(), argv)
-    records = env.journal.experiments(status=args.status, fields=LISTED_FIELDS)
-    if any("summary" not in record for record in records):
-        records = env.journal.experiments(status=args.status)
-    if args.tag:
-        records = [r for r in records if args.tag in (r.get("tags") or [])]
-    records, best, how = _goal_order(env, records)
-    if not how:
-        records = records[-args.limit :] if args.limit > 0 else records
+    # One page, sorted and cut by the journal's index: a listing costs the same at 100 or
+    # 100,000 experiments, and reads none of the records themselves.
+    limit = args.limit if args.limit > 0 else None
+    goal = _goal(env)
+    if goal is not None:
+        page = env.journal.listing(status=args.status, tag=args.tag, metric=goal.metric,
+                                   best=goal.mode, limit=limit)
+        records = page.records
+        best = {records[0]["id"]} if records and goal.value(records[0]) is not None else set()
+        how = f"sorted by the project goal: {goal}"
     else:
-        records = records[: args.limit] if args.limit > 0 else records
-    title = f"{len(records)} experiment(s) in {env.journal.project_dir}" + (f" — {how}" if how else "")
+        page = env.journal.listing(status=args.status, tag=args.tag, newest_first=True, limit=limit)
+        records, best, how = page.records[::-1], set(), ""
+    shown = f"{len(records)} of {page.total}" if len(records) < page.total else f"{len(records)}"
+    title = f"{shown} experiment(s) in {env.journal.project_dir}" + (f" — {how}" if how else "")
     return ExperimentTable(records, title=title, marked=best)

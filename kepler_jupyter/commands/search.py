@@ -13,8 +13,9 @@ from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
 from kepler_jupyter.display.widgets.compare import format_value, html_table, text_table
-from kepler_jupyter.history.filters import filter_records, get_path, notes_text
+from kepler_jupyter.history.filters import filter_records, get_path, notes_text, parse_filters
 from kepler_jupyter.history.goal import Goal, default_goal, get_goal, sort_by_goal
+from kepler_jupyter.history.indexed_filters import search_index
 
 
 def _parser() -> Any:
@@ -83,16 +84,24 @@ def run(argv: list[str], env: CommandEnv) -> SearchResults:
     if not args.filters and not args.like:
         raise CommandError("What to search for? `%kepler search layers>3 tag=baseline` or "
                            "`%kepler search --like ID`.")
-    records = env.journal.experiments()
-    if args.filters:
-        records = filter_records(records, args.filters)
-    goal = get_goal(env.journal.project_dir) or default_goal(records)
+    filters = parse_filters(args.filters) if args.filters else []
+    # Filters on indexed fields run in SQL; others read records (see indexed_filters).
+    matched = search_index(env.journal, filters) if filters else None
     if args.like:
         target = env.journal.get(args.like)
-        found = similar_experiments(records, target, k=args.top)
+        if matched is not None or not filters:
+            # the index's stored vectors, narrowed to the matches; only the k found are read
+            found = similar_experiments(env.journal, target, k=args.top,
+                                        among=None if matched is None else {r["id"] for r in matched})
+        else:
+            found = similar_experiments(filter_records(env.journal.experiments(), filters),
+                                        target, k=args.top)
+        goal = get_goal(env.journal.project_dir) or default_goal([target, *(i.record for i in found)])
         hints = [hint for hint in map(transfer_hint, found) if hint]
         title = f"{len(found)} experiment(s) most like {target['id']} (same data first)"
         return SearchResults([item.record for item in found], title, goal, found, hints)
+    records = matched if matched is not None else filter_records(env.journal.experiments(), filters)
+    goal = get_goal(env.journal.project_dir) or default_goal(records)
     shown = sort_by_goal(records, goal)[: max(args.limit, 1)]
     how = f", best first by {goal.describe()}" if goal else ""
     title = f"{len(records)} experiment(s) match {' '.join(args.filters)}{how}"

@@ -154,7 +154,7 @@ def _distances(vectors: _Vectors, record: dict[str, Any]) -> np.ndarray:
 
 def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
                      statuses: Iterable[str] | None = None, earlier_only: bool = False,
-                     ) -> list[Similar]:
+                     among: set[str] | None = None) -> list[Similar]:
     """The ``k`` indexed experiments most similar to ``record``, same data first.
 
     Parameters
@@ -169,6 +169,8 @@ def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
         Only experiments with these statuses.
     earlier_only : bool
         Only experiments journaled before ``record`` (by creation time, then journal order).
+    among : set of str, optional
+        Only the experiments with these ids.
     """
     if k <= 0:
         return []
@@ -183,6 +185,10 @@ def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
         keep[own_row] = False
     if statuses is not None:
         keep &= np.isin(arrays.status, list(statuses))
+    if among is not None:
+        chosen = np.zeros(len(keep), dtype=bool)
+        chosen[[vectors.row_of[i] for i in among if i in vectors.row_of]] = True
+        keep &= chosen
     if earlier_only:
         if own_row is not None:
             created, seq = vectors.order[own_row]

@@ -218,7 +218,8 @@ def similarity_scores(record: dict[str, Any], candidates: list[dict[str, Any]]) 
 
 
 def similar_experiments(journal_or_records: Any, record: dict[str, Any], k: int = 5,
-                        statuses: Iterable[str] | None = DEFAULT_STATUSES) -> list[Similar]:
+                        statuses: Iterable[str] | None = DEFAULT_STATUSES,
+                        among: set[str] | None = None) -> list[Similar]:
     """The ``k`` experiments most similar to ``record``, same data first.
 
     Parameters
@@ -232,6 +233,8 @@ def similar_experiments(journal_or_records: Any, record: dict[str, Any], k: int 
         How many to return.
     statuses : iterable of str or None
         Only experiments with these statuses (default: those that trained); ``None`` for all.
+    among : set of str, optional
+        Only the experiments with these ids.
 
     Returns
     -------
@@ -243,9 +246,11 @@ def similar_experiments(journal_or_records: Any, record: dict[str, Any], k: int 
         if reads is not None:  # the index's stored vectors: no record is read but the k found
             from kepler_jupyter.history.similar_index import similar_in_index
 
-            return similar_in_index(reads, record, k=k, statuses=statuses)
+            return similar_in_index(reads, record, k=k, statuses=statuses, among=among)
     records = journal_or_records.experiments() if hasattr(journal_or_records, "experiments") \
         else list(journal_or_records)
+    if among is not None:
+        records = [other for other in records if other.get("id") in among]
     allowed = None if statuses is None else set(statuses)
     own_id = record.get("id")
     candidates = [other for other in records

@@ -44,6 +44,7 @@ CATCH_UP_MAX_BYTES = 16 << 20
 # A writer that cannot get the index within this time leaves it behind (a reader catches up).
 _WRITER_BUSY_MS = 100
 _READER_BUSY_MS = 120_000
+_BATCH_ROWS = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
@@ -53,7 +54,8 @@ CREATE TABLE IF NOT EXISTS experiments (
     id TEXT PRIMARY KEY, first_seq INTEGER NOT NULL, rev INTEGER NOT NULL,
     offset INTEGER NOT NULL, length INTEGER NOT NULL, name TEXT, status TEXT, created TEXT,
     framework TEXT, model_class TEXT, fp_experiment TEXT, fp_model TEXT, fp_data TEXT,
-    fp_settings TEXT, listing TEXT NOT NULL, vector BLOB);
+    fp_settings TEXT, listing TEXT NOT NULL, vector BLOB, n_params INTEGER, n_errors INTEGER,
+    n_warnings INTEGER, duration_s REAL, search_text TEXT);
 CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
@@ -66,14 +68,17 @@ CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQ
 """
 _UPSERT = """
 INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
-    model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector, n_params,
+    n_errors, n_warnings, duration_s, search_text)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     length = excluded.length, name = excluded.name, status = excluded.status,
     created = excluded.created, framework = excluded.framework,
     model_class = excluded.model_class, fp_experiment = excluded.fp_experiment,
     fp_model = excluded.fp_model, fp_data = excluded.fp_data,
-    fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector
+    fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector,
+    n_params = excluded.n_params, n_errors = excluded.n_errors, n_warnings = excluded.n_warnings,
+    duration_s = excluded.duration_s, search_text = excluded.search_text
 """
 ORDER = "ORDER BY created, first_seq"
 
@@ -143,7 +148,12 @@ class JournalIndex:
             connection.executescript(_SCHEMA)
             row = connection.execute("SELECT schema FROM state").fetchone()
             if row is not None and row[0] != SCHEMA_VERSION:
-                connection.execute("DELETE FROM state")  # an older layout: rebuilt on sync
+                # another version's layout: start afresh (rebuilt from the journal on sync)
+                connection.executescript(
+                    "BEGIN IMMEDIATE; DROP TABLE IF EXISTS state; DROP TABLE IF EXISTS experiments;"
+                    " DROP TABLE IF EXISTS metric_values; DROP TABLE IF EXISTS damaged;"
+                    " DROP TABLE IF EXISTS columns; COMMIT;")
+                connection.executescript(_SCHEMA)
         except sqlite3.Error as error:
             self._discard_damaged(error)
             raise IndexUnavailable(str(error)) from error
@@ -162,6 +172,7 @@ class JournalIndex:
             if not self.kepler_dir.is_dir():
                 raise IndexUnavailable("no journal folder yet")
             self._connection = self._connect()
+            _opened(self)
         return self._connection
 
     def close(self) -> None:
@@ -348,10 +359,12 @@ class JournalIndex:
                     self._reset(connection, fd, stat)  # a new (or small) journal: index it all
                     state = _read_state(connection)
                 assert state is not None
-                if size_before - state.size > CATCH_UP_MAX_BYTES:
+                if size_before - state.size > CATCH_UP_MAX_BYTES or state.size >= size_after:
+                    # far behind (a reader catches up), or a reader has indexed our lines
+                    # already: they were complete in the file before this call
                     connection.execute("ROLLBACK")
                     return
-                caught_up = state.size < size_before
+                caught_up = state.size != size_before
                 if caught_up:
                     self._ingest(connection, fd, state, state.size, size_after)
                 else:
@@ -407,6 +420,8 @@ class _RowWriter:
         self.next_seq = state.next_seq
         self.next_rev = state.next_rev
         self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
+        self._rows: list[tuple[Any, ...]] = []
+        self._metrics: list[tuple[str, str, float]] = []
 
     def _vector(self, features: dict[str, float]) -> bytes | None:
         import numpy as np  # here, so importing the journal stays light
@@ -427,22 +442,36 @@ class _RowWriter:
     def upsert(self, row: IndexRow) -> None:
         if not storable(row.id):
             return  # an id SQLite cannot hold: such a record is found by reading the journal
-        self.connection.execute(_UPSERT, (
+        self._rows.append((
             row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
             row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
-            row.fp_data, row.fp_settings, row.listing, self._vector(row.features)))
-        self.connection.execute("DELETE FROM metric_values WHERE id = ?", (row.id,))
-        self.connection.executemany("INSERT INTO metric_values VALUES (?, ?, ?)",
-                                    [(row.id, name, value) for name, value in row.metric_values.items()])
+            row.fp_data, row.fp_settings, row.listing, self._vector(row.features), row.n_params,
+            row.n_errors, row.n_warnings, row.duration_s, row.search_text))
+        self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
         self.next_seq += 1
         self.next_rev += 1
+        if len(self._rows) >= _BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows collected so far (in batches: one statement per row is slow)."""
+        if not self._rows:
+            return
+        ids = [(row[0],) for row in self._rows]
+        self.connection.executemany(_UPSERT, self._rows)
+        self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
+        self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
+                                    self._metrics)
+        self._rows, self._metrics = [], []
 
     def delete(self, record_id: str) -> None:
+        self.flush()  # in file order: an earlier version of this id may be waiting
         self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
         self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
         self.next_rev += 1
 
     def finish(self, size: int, tail: str, lines: int) -> None:
+        self.flush()
         self.connection.execute(
             "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
             (size, tail, lines, self.next_seq, self.next_rev))
@@ -450,6 +479,26 @@ class _RowWriter:
 
 _indexes: dict[Path, JournalIndex] = {}
 _indexes_mutex = threading.Lock()
+# Each open index holds three files open; a server or a test run visiting many projects keeps
+# only the most recently opened ones open (the others reopen when used again).
+MAX_OPEN_INDEXES = 16
+_open_order: list[JournalIndex] = []
+
+
+def _opened(index: JournalIndex) -> None:
+    with _indexes_mutex:
+        if index in _open_order:
+            _open_order.remove(index)
+        _open_order.append(index)
+        evicted = _open_order[:-MAX_OPEN_INDEXES]
+        del _open_order[:-MAX_OPEN_INDEXES]
+    for other in evicted:
+        # Not while another thread uses it: it is then closed when next opened instead.
+        if other.mutex.acquire(blocking=False):
+            try:
+                other.close()
+            finally:
+                other.mutex.release()
 
 
 def index_for(kepler_dir: Path) -> JournalIndex:

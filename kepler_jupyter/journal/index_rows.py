@@ -21,7 +21,8 @@ LISTING_FIELDS: tuple[str, ...] = (
 #: key of a slim record listing the listing fields left out for their size
 OMITTED_KEY = "$omitted"
 #: settings a slim listing record keeps from ``params`` (what list rows and tables show)
-SLIM_PARAMS: tuple[str, ...] = ("epochs", "batch_size", "optimizer", "learning_rate", "loss")
+SLIM_PARAMS: tuple[str, ...] = ("epochs", "batch_size", "optimizer", "learning_rate", "loss",
+                                 "estimator_params")
 _SLIM_MODEL: tuple[str, ...] = ("class", "n_params")
 # A listed value longer than this (a hostile journal) is left out of the index row; the
 # record itself still has it and ``get`` returns it.
@@ -47,6 +48,11 @@ class IndexRow:
     listing: str
     features: dict[str, float]
     metric_values: dict[str, float]
+    n_params: int | None
+    n_errors: int
+    n_warnings: int
+    duration_s: float | None
+    search_text: str
 
 
 def _text(value: Any) -> str | None:
@@ -68,36 +74,75 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _small(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, str):
+        return len(value) <= _MAX_FIELD_CHARS // 6  # even if every character is escaped
     try:
         return len(json.dumps(value)) <= _MAX_FIELD_CHARS
     except (TypeError, ValueError, RecursionError):
         return False
 
 
-def slim_record(record: Mapping[str, Any]) -> dict[str, Any]:
+def _counts(findings: Any) -> tuple[int, int]:
+    errors = warnings = 0
+    if isinstance(findings, list):
+        for finding in findings:
+            severity = _mapping(finding).get("severity")
+            errors += severity == "error"
+            warnings += severity == "warning"
+    return errors, warnings
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True)[:200]
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def search_text(record: Mapping[str, Any], model_class: str | None) -> str:
+    """Lower-cased text a free-text search of the list matches: id, name, status, framework,
+    model class, hypothesis, optimizer, loss and tags."""
+    params = _mapping(record.get("params"))
+    tags = record.get("tags")
+    pieces = [record.get("id"), _text(record.get("name")), _text(record.get("status")),
+              _text(record.get("framework")), model_class,
+              _text(_mapping(record.get("notes")).get("hypothesis")),
+              _cell_text(params.get("optimizer")), _cell_text(params.get("loss")),
+              *([tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else [])]
+    text = "\n".join(str(piece) for piece in pieces if piece).lower()
+    return text if storable(text) else text.encode("utf-8", "replace").decode("utf-8")
+
+
+def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, Any]:
     """The part of a record that listings show, as a record of its own.
 
     It has the ``LISTING_FIELDS`` the record has, and cut-down ``model`` (class, n_params),
-    ``params`` (``SLIM_PARAMS``), ``notes`` (hypothesis) and ``findings`` (code and severity
-    only), so list rows, tables and data frames built from it read the same as from the record.
+    ``params`` (``SLIM_PARAMS``), ``notes`` and ``findings`` (code and severity only), so list
+    rows, tables and data frames built from it read the same as from the record. With
+    ``checked``, a field too large for a listing (a hostile journal) is left out and named in
+    ``OMITTED_KEY``.
     """
+    small = _small if checked else (lambda value: True)
     slim: dict[str, Any] = {}
     omitted = []
     for name in LISTING_FIELDS:
         if name in record:
-            if _small(record[name]):
+            if small(record[name]):
                 slim[name] = record[name]
             else:
                 omitted.append(name)
     if omitted:
         slim[OMITTED_KEY] = omitted  # readers needing these read the record itself
     model = _mapping(record.get("model"))
-    slim["model"] = {key: model[key] for key in _SLIM_MODEL if key in model and _small(model[key])}
+    slim["model"] = {key: model[key] for key in _SLIM_MODEL if key in model and small(model[key])}
     params = _mapping(record.get("params"))
-    slim["params"] = {key: params[key] for key in SLIM_PARAMS if key in params and _small(params[key])}
-    notes = _mapping(record.get("notes"))
-    if _small(notes.get("hypothesis")):
-        slim["notes"] = {"hypothesis": notes.get("hypothesis")}
+    slim["params"] = {key: params[key] for key in SLIM_PARAMS if key in params and small(params[key])}
+    if "notes" in record and small(record["notes"]):
+        slim["notes"] = record["notes"]
     findings = record.get("findings")
     if isinstance(findings, list):
         slim["findings"] = [
@@ -105,6 +150,17 @@ def slim_record(record: Mapping[str, Any]) -> dict[str, Any]:
             for f in findings[:1000]
         ]
     return slim
+
+
+def listing_json(record: Mapping[str, Any]) -> str:
+    """The slim record as the index stores it (ASCII JSON, so lone surrogates survive)."""
+    try:
+        text = json.dumps(slim_record(record, checked=False))
+        if len(text) <= _MAX_FIELD_CHARS:  # the usual case: one dump, no per-field checks
+            return text
+    except (TypeError, ValueError, RecursionError):
+        pass
+    return json.dumps(slim_record(record))
 
 
 def features_of(record: Mapping[str, Any]) -> dict[str, float]:
@@ -124,6 +180,8 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
     model = _mapping(record.get("model"))
     summary = _mapping(record.get("summary"))
     model_class = _text(model.get("class")) or _text(summary.get("model_class"))
+    n_params = model.get("n_params")
+    errors, warnings = _counts(record.get("findings"))
     return IndexRow(
         id=str(record["id"]),
         offset=offset,
@@ -137,9 +195,15 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         fp_model=_text(fingerprint.get("model")),
         fp_data=_text(fingerprint.get("data")),
         fp_settings=_text(fingerprint.get("settings")),
-        listing=json.dumps(slim_record(record)),  # ASCII: lone surrogates survive
+        listing=listing_json(record),
         features=features_of(record),
         metric_values=metric_values_of(record),
+        n_params=n_params if isinstance(n_params, int) and not isinstance(n_params, bool)
+        and abs(n_params) < 1 << 62 else None,
+        n_errors=errors,
+        n_warnings=warnings,
+        duration_s=_finite(record.get("duration_s")),
+        search_text=search_text(record, _text(model.get("class"))),
     )
 
 

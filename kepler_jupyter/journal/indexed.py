@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -189,6 +190,24 @@ class IndexedReads:
                 record = self.read((record_id, offset, length))
             shaped.append({name: record[name] for name in wanted if name in record})
         return shaped
+
+    def filter_listing(self, where: str, parameters: Iterable[Any],
+                       keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """Slim records (oldest first) of the rows matching ``where`` that ``keep`` accepts;
+        rows are read in batches, so memory holds the matches, not the whole listing."""
+        kept = []
+        with self.index.mutex:
+            try:
+                cursor = self.index.connection.execute(
+                    f"SELECT listing FROM experiments {where} {ORDER}", tuple(parameters))
+                while batch := cursor.fetchmany(2000):
+                    for (listing,) in batch:
+                        record = json.loads(listing)
+                        if keep(record):
+                            kept.append(record)
+            except sqlite3.Error as error:
+                raise IndexUnavailable(str(error)) from error
+        return kept
 
     def fields(self, entries: list[Entry], wanted: set[str]) -> list[dict[str, Any]]:
         """Top-level fields of each record, parsing only those fields of its line."""

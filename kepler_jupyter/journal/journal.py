@@ -322,7 +322,7 @@ class Journal:
         The records are *slim*: the fields name, status, created, started, ended, duration_s,
         framework, tags, metrics, summary, duplicate_of, epochs_done as recorded, ``model``
         with only class and n_params, ``params`` with epochs, batch_size, optimizer,
-        learning_rate and loss, ``notes`` with the hypothesis, ``findings`` with code and
+        learning_rate, loss and estimator_params, ``notes``, ``findings`` with code and
         severity. Use ``get`` for a whole record.
 
         Parameters

@@ -1,0 +1,194 @@
+"""The journal at 1,000 / 10,000 / 100,000 experiments: the figures of issue 14, with targets.
+
+For each size a journal of realistic records (``scale_records``: Keras MLPs with 50-epoch
+curves, scikit-learn classifiers) is written, then measured:
+
+* index rebuild from scratch, in a new process (target <= 30 s at 100,000);
+* per-fit time of a ``LogisticRegression`` fit on iris inside ``kepler_jupyter.watch()``
+  (what ``%%kepler fit`` runs), median of 5, minus the same with an empty journal, in one
+  process (target <= +5 ms);
+* the first such fit in a new process (kernel start excluded: imports and the fit; target
+  <= 0.5 s);
+* cold ``kepler list`` in a new process, load + list, and that process's peak memory
+  (targets <= 300 ms, <= 150 MB);
+* ``get(id)`` (median over random ids, target <= 5 ms) and top-5 similar (warm median, target
+  <= 20 ms) in a process that has the journal open;
+* the server's list route, cold (a new process: open the journal, answer the first page;
+  target <= 100 ms);
+* insert (``add``) p50 / p95 (targets <= 5 ms / <= 20 ms).
+
+Run: ``python benchmarks/scale_sweep.py [--sizes 1000 10000 100000] [--quick]``;
+``--quick`` uses small sizes and fewer repeats (a smoke test: figures, no assertions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale_records import write_journal  # noqa: E402
+
+_REBUILD = """
+import sys, time
+from kepler_jupyter.journal import Journal
+started = time.perf_counter()
+journal = Journal(sys.argv[1])
+assert journal.indexed() is not None
+print(json.dumps({"seconds": time.perf_counter() - started, "count": len(journal)}))
+"""
+_FIRST_FIT = """
+import json, sys, time
+started = time.perf_counter()
+import kepler_jupyter
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+X, y = load_iris(return_X_y=True)
+with kepler_jupyter.watch(project_dir=sys.argv[1], display="none"):
+    LogisticRegression(max_iter=300).fit(X, y)
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+_CLI_LIST = """
+import json, resource, sys, time
+started = time.perf_counter()
+from kepler_jupyter.cli import main
+import io, contextlib
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    main(["--project", sys.argv[1], "list"])
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "lines": out.getvalue().count("\\n")}))
+"""
+_SERVER_LIST = """
+import json, resource, sys, time
+from pathlib import Path
+started = time.perf_counter()
+from kepler_jupyter.server.listing import JournalCache
+from kepler_jupyter.server.project import locate_project
+from kepler_jupyter.server.query import ListQuery, run_query
+location = locate_project(Path(sys.argv[1]), None, allow_hidden=False)
+payload = run_query(JournalCache().snapshot(location), ListQuery())
+print(json.dumps({"seconds": time.perf_counter() - started, "items": len(payload["items"]),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(script: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", "import json\n" + script, *args],
+                          capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _median_ms(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _fit_time(project: Path, repeats: int) -> float:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import kepler_jupyter
+
+    X, y = load_iris(return_X_y=True)
+
+    def fit() -> None:
+        with kepler_jupyter.watch(project_dir=str(project), display="none"):
+            LogisticRegression(max_iter=300).fit(X, y)
+
+    fit()  # warm: this process has the journal open, as a kernel that fitted before
+    return _median_ms(fit, repeats)
+
+
+def _in_process(project: Path, repeats: int) -> dict[str, float]:
+    from kepler_jupyter.history.similarity import similar_experiments
+    from kepler_jupyter.journal import Journal, new_experiment_id
+
+    journal = Journal(project)
+    ids = [record["id"] for record in journal.listing(limit=2000).records]
+    rng = random.Random(1)
+    get_ms = _median_ms(lambda: journal.get(rng.choice(ids)), max(repeats * 4, 20))
+    query = journal.get(ids[len(ids) // 2])
+    started = time.perf_counter()
+    similar_experiments(journal, query, k=5)
+    first_similar_ms = (time.perf_counter() - started) * 1000
+    similar_ms = _median_ms(lambda: similar_experiments(journal, query, k=5), repeats * 2)
+    inserts = []
+    for _ in range(max(repeats * 10, 30)):
+        record = dict(query, id=new_experiment_id(), status="running")
+        started = time.perf_counter()
+        journal.add(record)
+        inserts.append(time.perf_counter() - started)
+    inserts.sort()
+    return {"get_ms": get_ms, "similar_first_ms": first_similar_ms, "similar_ms": similar_ms,
+            "insert_p50_ms": inserts[len(inserts) // 2] * 1000,
+            "insert_p95_ms": inserts[int(len(inserts) * 0.95) - 1] * 1000}
+
+
+def _row(label: str, value: float, unit: str, target: str) -> None:
+    print(f"  {label:<38} {value:10.1f} {unit:<3} (target {target})")
+
+
+def measure(size: int, repeats: int, workdir: Path, empty_fit_ms: float) -> None:
+    project = workdir / f"journal-{size}"
+    started = time.perf_counter()
+    path = write_journal(project, size)
+    print(f"\n{size:,} experiments: {path.stat().st_size / 1e6:,.0f} MB journal "
+          f"(written in {time.perf_counter() - started:.1f} s)")
+    rebuild = _child(_REBUILD, str(project))
+    _row("index rebuild from scratch", rebuild["seconds"], "s", "<= 30 s at 100k")
+    listed = _child(_CLI_LIST, str(project))
+    _row("cold `kepler list` (new process)", listed["seconds"] * 1000, "ms", "<= 300 ms")
+    _row("  peak memory of that process", listed["peak_mb"], "MB", "<= 150 MB")
+    served = _child(_SERVER_LIST, str(project))
+    _row("server list route, cold (new process)", served["seconds"] * 1000, "ms", "<= 100 ms")
+    _row("  peak memory of that process", served["peak_mb"], "MB", "<= 150 MB")
+    first = _child(_FIRST_FIT, str(project))
+    _row("first fit in a new process", first["seconds"] * 1000, "ms", "<= 500 ms")
+    fit_ms = _fit_time(project, repeats)
+    _row("per-fit time (LogisticRegression, iris)", fit_ms, "ms",
+         f"<= empty journal + 5 ms = {empty_fit_ms + 5:.1f} ms")
+    figures = _in_process(project, repeats)
+    _row("get(id), warm", figures["get_ms"], "ms", "<= 5 ms")
+    _row("top-5 similar, first in process", figures["similar_first_ms"], "ms", "-")
+    _row("top-5 similar, warm", figures["similar_ms"], "ms", "<= 20 ms")
+    _row("insert p50", figures["insert_p50_ms"], "ms", "<= 5 ms")
+    _row("insert p95", figures["insert_p95_ms"], "ms", "<= 20 ms")
+    shutil.rmtree(project, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
+    args = parser.parse_args(argv)
+    sizes, repeats = ([200, 1000], 3) if args.quick else (args.sizes, args.repeats)
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        empty = workdir / "empty"
+        empty.mkdir()
+        empty_fit_ms = _fit_time(empty, repeats)
+        print(f"per-fit time with an empty journal: {empty_fit_ms:.1f} ms (plain fit excluded: "
+              "both sides include it)")
+        for size in sizes:
+            measure(size, repeats, workdir, empty_fit_ms)
+
+
+if __name__ == "__main__":
+    main()
