@@ -1,7 +1,7 @@
 """Adapter for Keras 3 models: fit arguments, training settings, data and results.
 
 Only imported by kepler once the user's code has imported Keras (see ``adapters.framework_of``).
-The model description lives in ``keras_model``; the epoch callback in ``keras_callbacks``.
+The model description lives in ``kepler_jupyter.models.keras_model``; the epoch callback in ``keras_callbacks``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from kepler_jupyter.adapters.data_description import describe_fit_data
 from kepler_jupyter.adapters.json_safe import callable_name, finite_float, to_json_safe
-from kepler_jupyter.adapters.keras_compile import describe_compile
-from kepler_jupyter.adapters.keras_model import describe_model
+from kepler_jupyter.models.keras_compile import describe_compile
+from kepler_jupyter.models.keras_model import describe_model
 from kepler_jupyter.run.context import FitData
 
 __all__ = [

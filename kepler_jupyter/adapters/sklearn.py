@@ -1,6 +1,6 @@
 """Adapter for scikit-learn estimators: fit arguments, settings, data and results.
 
-The model description lives in ``sklearn_model``. Results are kept cheap: the training score
+The model description lives in ``kepler_jupyter.models.sklearn_model``. Results are kept cheap: the training score
 is measured on a random subsample of at most ``TRAIN_SCORE_ROWS`` rows.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from kepler_jupyter.adapters.data_description import describe_fit_data
 from kepler_jupyter.adapters.json_safe import finite_float, summarize_array, to_json_safe
-from kepler_jupyter.adapters.sklearn_model import describe_model, estimator_type, is_fitted
+from kepler_jupyter.models.sklearn_model import describe_model, estimator_type, is_fitted
 from kepler_jupyter.run.context import FitData
 
 __all__ = [

@@ -14,11 +14,16 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.column_stats import column_stats
-from kepler_jupyter.checks.data_rows import duplicates, overlap
-from kepler_jupyter.checks.data_stats import inputs_of, is_dataframe, is_sparse, split_inputs
-from kepler_jupyter.checks.model_facts import nan_handler
-from kepler_jupyter.checks.nonfinite import count_nonfinite, label_nonfinite
+from kepler_jupyter.checks.measure.column_stats import column_stats
+from kepler_jupyter.checks.measure.data_rows import duplicates, overlap
+from kepler_jupyter.checks.measure.data_stats import (
+    inputs_of,
+    is_dataframe,
+    is_sparse,
+    split_inputs,
+)
+from kepler_jupyter.checks.measure.nonfinite import count_nonfinite, label_nonfinite
+from kepler_jupyter.models.sklearn_steps import nan_handler
 
 
 class NonFiniteInputs(Check):

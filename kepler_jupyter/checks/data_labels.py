@@ -8,59 +8,22 @@ validation set's natural sampling noise never fires them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.data_stats import Labels, labels
-from kepler_jupyter.checks.model_facts import final_estimator_params, fit_is_weighted
+from kepler_jupyter.checks.measure.data_stats import Labels, labels
+from kepler_jupyter.checks.measure.fit_facts import fit_is_weighted
+from kepler_jupyter.checks.measure.label_order import (
+    chi_square_p,
+    distribution_distance,
+    label_order,
+)
+from kepler_jupyter.models.sklearn_steps import final_estimator_params
 
 #: a class must be expected this many times in a part before its absence counts as an error
 MIN_EXPECTED = 5
-
-
-def label_order(values: np.ndarray, classification: bool) -> float | None:
-    """How ordered a label sequence is: 1.0 fully grouped / sorted, about 0.0 random.
-
-    For classes, one minus the ratio of observed class changes between neighbours to the
-    number expected in a random order; for values, how far the share of increasing steps is
-    from one half (scaled to [0, 1]). ``None`` for fewer than 20 labels.
-    """
-    if values is None or len(values) < 20:
-        return None
-    if classification:
-        counts = np.bincount(values)
-        shares = counts[counts > 0] / len(values)
-        expected = (len(values) - 1) * (1.0 - float((shares**2).sum()))
-        if expected <= 0:
-            return None
-        changes = int(np.count_nonzero(values[1:] != values[:-1]))
-        return max(0.0, 1.0 - changes / expected)
-    steps = np.diff(values)
-    moving = steps[steps != 0]
-    if len(moving) < 10:
-        return None
-    return abs(float((moving > 0).mean()) - 0.5) * 2
-
-
-def chi_square_p(table: np.ndarray) -> float:
-    """p-value of a chi-square test of independence on a 2 x k table of counts."""
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return 1.0
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    statistic = float(((table - expected) ** 2 / expected).sum())
-    dof = table.shape[1] - 1
-    # Wilson–Hilferty: the cube root of chi2/k is close to normal; no SciPy import needed
-    z = ((statistic / dof) ** (1 / 3) - (1 - 2 / (9 * dof))) / math.sqrt(2 / (9 * dof))
-    return 0.5 * math.erfc(z / math.sqrt(2))
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Total variation distance between two count vectors' distributions."""
-    return 0.5 * float(np.abs(a / a.sum() - b / b.sum()).sum())
 
 
 def _shares(coded: Labels, counts: np.ndarray, top: int = 6) -> str:
@@ -114,7 +77,7 @@ class ValidationSplitTail(Check):
                 f"{_shares(coded, val)}; " + " and ".join(parts) + ".",
                 evidence=evidence, severity="error")
             return
-        distance = _distance(train, val)
+        distance = distribution_distance(train, val)
         p_value = chi_square_p(np.vstack([train, val]))
         if distance > self.options["max_distance"] and p_value < self.options["min_p_value"]:
             yield self.finding(
@@ -170,7 +133,7 @@ class UnstratifiedValidation(Check):
                 f"validation holds {int(val[unseen].sum()):,} samples of classes never seen in "
                 f"training: {_names(coded, unseen.tolist())}.", evidence=evidence)
             return
-        distance = _distance(train, val)
+        distance = distribution_distance(train, val)
         p_value = chi_square_p(np.vstack([train, val]))
         if distance > self.options["max_distance"] and p_value < self.options["min_p_value"]:
             yield self.finding(
@@ -226,18 +189,6 @@ def imbalance_findings(check: Check, subject: CheckSubject) -> Iterator[Finding]
 
 def _sklearn_has_class_weight(subject: CheckSubject) -> bool:
     return subject.framework == "sklearn" and "class_weight" in final_estimator_params(subject.model)
-
-
-def labels_grouped(subject: CheckSubject, threshold: float = 0.5) -> float | None:
-    """The training labels' order score when they are grouped or sorted, else ``None``."""
-    coded = labels(subject)
-    if coded is None or coded.train is None:
-        return None
-    values = coded.train
-    if coded.task == "regression":
-        values = values[np.isfinite(values)]
-    order = label_order(values, classification=coded.task == "classification")
-    return order if order is not None and order >= threshold else None
 
 
 CHECKS = [ValidationSplitTail, UnstratifiedValidation, ClassImbalance]

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.column_stats import ColumnStats, column_stats
-from kepler_jupyter.checks.data_stats import is_dataframe, split_inputs
-from kepler_jupyter.checks.model_facts import keras_normalises_inputs
+from kepler_jupyter.checks.measure.column_stats import ColumnStats, column_stats
+from kepler_jupyter.checks.measure.data_stats import is_dataframe, split_inputs
+from kepler_jupyter.models.keras_layers import normalises_inputs as keras_normalises_inputs
 
 
 def looks_like_raw_pixels(subject: CheckSubject, name: str) -> bool:

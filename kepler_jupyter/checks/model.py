@@ -1,7 +1,7 @@
 """Pre-fit checks of a Keras model: initialisation (K2xx) and activations, outputs, losses (K4xx).
 
 The checks read the model's layers, configs and compiled loss and the labels it will be fitted
-on; they never build, call or change the model (see ``keras_introspection``). Each check yields
+on; they never build, call or change the model (see ``kepler_jupyter.models``). Each check yields
 at most one finding that lists every layer concerned, so findings stay short and dedupe by code.
 """
 
@@ -11,10 +11,9 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from kepler_jupyter.checks import keras_introspection as ki
-from kepler_jupyter.checks import keras_shapes as ks
 from kepler_jupyter.checks.base import CheckSubject, Finding
-from kepler_jupyter.checks.model_analysis import KerasCheck, ModelAnalysis, compute_layers, is_head
+from kepler_jupyter.checks.keras_check import KerasCheck
+from kepler_jupyter.checks.measure.model_analysis import ModelAnalysis, compute_layers, is_head
 
 # The output / loss / label checks (K404–K411) live in their own module; importing them here
 # makes ``checks.model`` the one place the registry collects every K2xx / K4xx check from.
@@ -28,9 +27,12 @@ from kepler_jupyter.checks.model_outputs import (
     SoftmaxOnSingleUnit,
     SoftmaxWithBinaryLoss,
 )
+from kepler_jupyter.models import keras_graph as kg
+from kepler_jupyter.models import keras_layers as kl
+from kepler_jupyter.models import keras_shapes as ks
 
 
-def _through(graph: ki.LayerGraph, layer: Any, passable: tuple[str, ...]) -> Iterator[Any]:
+def _through(graph: kg.LayerGraph, layer: Any, passable: tuple[str, ...]) -> Iterator[Any]:
     """The layers reached from ``layer`` by walking forward through ``passable`` kinds only."""
     stack, seen = list(graph.succs(layer)), set()
     while stack:
@@ -38,21 +40,21 @@ def _through(graph: ki.LayerGraph, layer: Any, passable: tuple[str, ...]) -> Ite
         if id(nxt) in seen:
             continue
         seen.add(id(nxt))
-        if ki.layer_kind(nxt) in passable:
+        if kl.layer_kind(nxt) in passable:
             stack.extend(graph.succs(nxt))
         else:
             yield nxt
 
 
-def effective_activation(graph: ki.LayerGraph, layer: Any) -> str:
+def effective_activation(graph: kg.LayerGraph, layer: Any) -> str:
     """A compute layer's own activation, or the one applied by an activation layer right after
     it (``Dense -> [BatchNorm] -> Activation("tanh")``)."""
-    own = ki.activation_name(layer) or "linear"
+    own = kl.activation_name(layer) or "linear"
     if own != "linear":
         return own
     following = list(_through(graph, layer, ("transparent", "batchnorm")))
-    if len(following) == 1 and ki.layer_kind(following[0]) == "activation":
-        return ki.activation_name(following[0]) or "linear"
+    if len(following) == 1 and kl.layer_kind(following[0]) == "activation":
+        return kl.activation_name(following[0]) or "linear"
     return "linear"
 
 
@@ -142,9 +144,9 @@ class SaturatingHiddenStack(KerasCheck):
         for graph in analysis.graphs:
             runs: dict[int, list[str]] = {}
             for layer in graph.layers:
-                if ki.layer_kind(layer) != "compute" or is_head(analysis, layer):
+                if kl.layer_kind(layer) != "compute" or is_head(analysis, layer):
                     continue
-                if effective_activation(graph, layer) not in ki.SATURATING:
+                if effective_activation(graph, layer) not in kl.SATURATING:
                     continue
                 before = [runs.get(id(p), []) for p in _compute_before(graph, layer)]
                 runs[id(layer)] = max(before, key=len, default=[]) + [layer.name]
@@ -154,7 +156,7 @@ class SaturatingHiddenStack(KerasCheck):
                                f"{', '.join(longest)}.", {"layers": longest})
 
 
-def _compute_before(graph: ki.LayerGraph, layer: Any) -> Iterator[Any]:
+def _compute_before(graph: kg.LayerGraph, layer: Any) -> Iterator[Any]:
     """The compute layers feeding ``layer`` through activation and shape-only layers."""
     stack, seen = list(graph.preds(layer)), set()
     while stack:
@@ -162,7 +164,7 @@ def _compute_before(graph: ki.LayerGraph, layer: Any) -> Iterator[Any]:
         if id(prev) in seen:
             continue
         seen.add(id(prev))
-        kind = ki.layer_kind(prev)
+        kind = kl.layer_kind(prev)
         if kind == "compute":
             yield prev
         elif kind in ("transparent", "activation"):
@@ -183,7 +185,7 @@ class MissingNonLinearity(KerasCheck):
             if effective_activation(graph, layer) != "linear":
                 continue
             for nxt in _through(graph, layer, ("transparent",)):
-                if ki.layer_kind(nxt) == "compute":
+                if kl.layer_kind(nxt) == "compute":
                     pairs.append([layer.name, nxt.name])
         if pairs:
             listed = ", ".join(f"'{a}' → '{b}'" for a, b in pairs)
@@ -204,12 +206,12 @@ class DoubleActivation(KerasCheck):
         pairs = []
         for graph in analysis.graphs:
             for layer in graph.layers:
-                if ki.layer_kind(layer) not in ("compute", "activation") or not ki.is_nonlinear(layer):
+                if kl.layer_kind(layer) not in ("compute", "activation") or not kl.is_nonlinear(layer):
                     continue
                 for nxt in _through(graph, layer, ("transparent",)):
-                    if ki.layer_kind(nxt) == "activation" and ki.is_nonlinear(nxt):
-                        pairs.append([f"{layer.name} ({ki.activation_name(layer)})",
-                                      f"{nxt.name} ({ki.activation_name(nxt)})"])
+                    if kl.layer_kind(nxt) == "activation" and kl.is_nonlinear(nxt):
+                        pairs.append([f"{layer.name} ({kl.activation_name(layer)})",
+                                      f"{nxt.name} ({kl.activation_name(nxt)})"])
         if pairs:
             listed = ", ".join(f"{a} → {b}" for a, b in pairs)
             yield self.finding(f"Activation applied twice: {listed}.", {"pairs": pairs})
@@ -230,7 +232,7 @@ class HighDropout(KerasCheck):
                 for attribute in ("rate", "dropout", "recurrent_dropout"):
                     value = getattr(layer, attribute, None)
                     if isinstance(value, (int, float)) and value > self.options["max_rate"]:
-                        if attribute == "rate" and not ki.is_dropout(layer):
+                        if attribute == "rate" and not kl.is_dropout(layer):
                             continue
                         flagged[f"{layer.name}.{attribute}"] = float(value)
         if flagged:
@@ -250,10 +252,10 @@ class DropoutBeforeBatchNorm(KerasCheck):
         pairs = []
         for graph in analysis.graphs:
             for layer in graph.layers:
-                if not ki.is_dropout(layer):
+                if not kl.is_dropout(layer):
                     continue
                 for nxt in _through(graph, layer, ("transparent",)):
-                    if ki.layer_kind(nxt) == "batchnorm":
+                    if kl.layer_kind(nxt) == "batchnorm":
                         pairs.append([layer.name, nxt.name])
         if pairs:
             listed = ", ".join(f"'{a}' → '{b}'" for a, b in pairs)

@@ -1,7 +1,7 @@
 """Pre-fit checks of a Keras model's output head against its loss and labels (K404–K411).
 
 They compare three things read without running the model: the last activation and output width
-(``keras_introspection.output_head``), the compiled loss (``loss_info``) and the labels
+(``models.keras_graph.output_head``), the compiled loss (``loss_info``) and the labels
 (``keras_shapes.label_summary``). A check stays silent when any of the three is unknown (custom
 loss, several outputs, labels in a ``tf.data`` pipeline): guessing would give false alarms.
 """
@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from kepler_jupyter.checks import keras_introspection as ki
 from kepler_jupyter.checks.base import Finding
-from kepler_jupyter.checks.model_analysis import ACTIVATION_RANGES, KerasCheck, ModelAnalysis
+from kepler_jupyter.checks.keras_check import KerasCheck
+from kepler_jupyter.checks.measure.model_analysis import ModelAnalysis
+from kepler_jupyter.models import keras_compile as kc
+from kepler_jupyter.models import keras_layers as kl
 
 __all__ = [
     "CrossEntropyWithoutProbabilities",
@@ -46,9 +48,9 @@ class CrossEntropyWithoutProbabilities(KerasCheck):
 
     def inspect(self, analysis: ModelAnalysis) -> Iterator[Finding]:
         head, loss = analysis.head, analysis.loss
-        if head is None or loss is None or loss.kind not in ki.CROSS_ENTROPY_KINDS:
+        if head is None or loss is None or loss.kind not in kc.CROSS_ENTROPY_KINDS:
             return
-        if not loss.from_logits and head.activation not in ki.PROBABILITY_OUTPUTS:
+        if not loss.from_logits and head.activation not in kl.PROBABILITY_OUTPUTS:
             yield self.finding(
                 f"The output layer '{head.activation_layer.name}' has activation "
                 f"'{head.activation}' but the loss {loss.name} expects probabilities "
@@ -65,9 +67,9 @@ class FromLogitsOnProbabilities(KerasCheck):
 
     def inspect(self, analysis: ModelAnalysis) -> Iterator[Finding]:
         head, loss = analysis.head, analysis.loss
-        if head is None or loss is None or loss.kind not in ki.CROSS_ENTROPY_KINDS:
+        if head is None or loss is None or loss.kind not in kc.CROSS_ENTROPY_KINDS:
             return
-        if loss.from_logits and head.activation in ki.PROBABILITY_OUTPUTS:
+        if loss.from_logits and head.activation in kl.PROBABILITY_OUTPUTS:
             yield self.finding(
                 f"The output layer '{head.activation_layer.name}' applies {head.activation} and "
                 f"the loss {loss.name} is told from_logits=True.", _describe(analysis))
@@ -169,7 +171,7 @@ class LabelsIncompatibleWithLoss(KerasCheck):
 
     def inspect(self, analysis: ModelAnalysis) -> Iterator[Finding]:
         loss, labels, head = analysis.loss, analysis.labels, analysis.head
-        if loss is None or labels is None or loss.kind not in ki.CROSS_ENTROPY_KINDS:
+        if loss is None or labels is None or loss.kind not in kc.CROSS_ENTROPY_KINDS:
             return
         evidence = {"loss": loss.name, "label_kind": labels.kind, "label_shape": list(labels.shape),
                     "label_min": labels.minimum, "label_max": labels.maximum}
@@ -217,7 +219,7 @@ class LabelRangeOutsideOutput(KerasCheck):
         head, loss, labels = analysis.head, analysis.loss, analysis.labels
         if head is None or loss is None or labels is None or loss.kind != "regression":
             return
-        bounds = ACTIVATION_RANGES.get(head.activation)
+        bounds = kl.ACTIVATION_RANGES.get(head.activation)
         if bounds is None:
             return
         low, high = bounds

@@ -15,8 +15,9 @@ Notes for other check modules (model.py, training.py):
 - importing your module must not import TensorFlow / Keras (``%kepler checks`` and
   scikit-learn-only kernels load the catalogue): import them inside functions;
 - ``CheckSubject`` gained ``fit_warnings`` and ``sample_weight`` (both optional);
-- ``checks.data_stats`` offers ``task_of(subject)``, ``labels(subject)`` (class codes,
-  ``n_classes``, ``kind`` "sparse" / "onehot" / "multilabel") and ``loss_name(model)``;
+- ``checks.measure.data_stats`` offers ``task_of(subject)``, ``labels(subject)`` (class codes,
+  ``n_classes``, ``kind`` "sparse" / "onehot" / "multilabel"); models are read through
+  ``kepler_jupyter.models`` (layers, graph, loss: ``keras_compile.loss_info`` / ``loss_name``);
 - ``checks.training_callbacks(ctx)`` calls ``make_training_callbacks(ctx, checks=[...])`` with
   the training checks the project / cell select, built with the project's thresholds;
 - thresholds a check does not declare in ``defaults`` are dropped with a warning (set the class

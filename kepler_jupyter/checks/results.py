@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.data_stats import labels, loss_name, task_of
-from kepler_jupyter.checks.model_facts import final_estimator
+from kepler_jupyter.checks.measure.data_stats import labels, task_of
+from kepler_jupyter.models.keras_compile import loss_name
+from kepler_jupyter.models.sklearn_steps import final_estimator
 
 _ACCURACY_KEYS = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
                   "binary_accuracy")

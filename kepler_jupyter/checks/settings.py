@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.data_labels import labels_grouped
-from kepler_jupyter.checks.data_stats import n_rows, split_inputs
-from kepler_jupyter.checks.model_facts import final_estimator, final_estimator_params
+from kepler_jupyter.checks.measure.data_stats import n_rows, split_inputs
+from kepler_jupyter.checks.measure.label_order import labels_grouped
+from kepler_jupyter.models.sklearn_steps import final_estimator, final_estimator_params
 
 #: usual learning-rate ranges (low, high) per optimizer family, lower-case class names
 LEARNING_RATE_RANGES: dict[str, tuple[float, float]] = {

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.column_stats import column_stats
 from kepler_jupyter.checks.data_labels import imbalance_findings
-from kepler_jupyter.checks.model_facts import final_estimator_params, fit_is_weighted
+from kepler_jupyter.checks.measure.column_stats import column_stats
+from kepler_jupyter.checks.measure.fit_facts import fit_is_weighted
+from kepler_jupyter.models.sklearn_steps import final_estimator_params, pipeline_steps
 
 #: estimators whose results change when one feature is multiplied by a constant
 SCALE_SENSITIVE = frozenset({
@@ -45,22 +46,6 @@ NON_SCALING = frozenset({
     "SelectFpr", "SelectFdr", "SelectFwe", "GenericUnivariateSelect", "SequentialFeatureSelector",
     "str", "NoneType",  # "passthrough" and None steps
 })
-
-
-def pipeline_steps(model: Any) -> list[Any]:
-    """The estimators a fit runs, in order: pipelines flattened, searches and wrappers opened."""
-    for _ in range(10):  # bounded unwrapping of searches and meta-estimators
-        inner = getattr(model, "estimator", None)
-        if getattr(model, "steps", None) is None and inner is not None and hasattr(model, "get_params"):
-            model = inner
-        else:
-            break
-    if getattr(model, "steps", None):
-        steps: list[Any] = []
-        for _, step in model.steps:
-            steps.extend(pipeline_steps(step) if getattr(step, "steps", None) else [step])
-        return steps
-    return [model]
 
 
 def _contains_scaler(step: Any, depth: int = 0) -> bool:

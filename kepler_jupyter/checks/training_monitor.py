@@ -17,9 +17,10 @@ import time
 import warnings
 from typing import Any
 
-from kepler_jupyter.checks import keras_introspection as ki
-from kepler_jupyter.checks import training_curves as curves
 from kepler_jupyter.checks.base import Check
+from kepler_jupyter.checks.measure import training_curves as curves
+from kepler_jupyter.models import keras_compile as kc
+from kepler_jupyter.models import keras_graph as kg
 from kepler_jupyter.warnings import KeplerInternalWarning
 
 
@@ -47,7 +48,7 @@ class TrainingMonitor:
         self.probe_state = "pending"  # "pending", "ready" or "off"
         self.weights: Any = None
         self.chance: float | None = None
-        self.loss: ki.LossInfo | None = None
+        self.loss: kc.LossInfo | None = None
         self._lock = threading.Lock()
         self._reported: set[str] = set()
         self._unshown: list[Any] = []
@@ -110,7 +111,7 @@ class TrainingMonitor:
         self.model = model
         self.epochs = int((params or {}).get("epochs") or 1)
         self.started = time.perf_counter()
-        self.loss = ki.compiled_loss_info(model)
+        self.loss = kc.compiled_loss_info(model)
         self.chance = self._chance_level(model)
 
     def batch_begin(self, batch: int) -> None:
@@ -118,7 +119,7 @@ class TrainingMonitor:
         without ``Input`` is built by its first training step)."""
         if self.weights is not None or "K509" not in self.checks or not self.model.built:
             return
-        from kepler_jupyter.checks.training_stats import WeightTracker
+        from kepler_jupyter.checks.measure.training_stats import WeightTracker
 
         began = time.perf_counter()
         self.weights = WeightTracker(self.model)
@@ -181,7 +182,7 @@ class TrainingMonitor:
             getattr(data, "sample_weight", None)))
         iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
         resumed = iterations is not None and int(getattr(iterations, "numpy", lambda: iterations)()) > 0
-        head = ki.output_head(model)
+        head = kg.output_head(model)
         return curves.chance_level(self.loss, head.units if head else None, weighted, resumed)
 
     def _judge_initial_loss(self) -> None:
@@ -199,7 +200,7 @@ class TrainingMonitor:
 
     def _judge_curves(self, epoch: int) -> None:
         losses, checks = self.losses, self.checks
-        if self.loss is not None and self.loss.kind in ki.CROSS_ENTROPY_KINDS and losses[-1] < -1e-6:
+        if self.loss is not None and self.loss.kind in kc.CROSS_ENTROPY_KINDS and losses[-1] < -1e-6:
             self.report("K512", f"The training loss is {losses[-1]:.4g} in epoch {epoch + 1}.",
                         {"epoch": epoch + 1, "loss": losses[-1]})
         if "K502" in checks:
@@ -254,7 +255,11 @@ class TrainingMonitor:
         self.probe_seconds += self.last_probe_cost
 
     def _start_probe(self) -> None:
-        from kepler_jupyter.checks.training_stats import Probe, probe_supported, select_probe
+        from kepler_jupyter.checks.measure.training_stats import (
+            Probe,
+            probe_supported,
+            select_probe,
+        )
 
         self.probe_state = "off"
         wanted = {"K505", "K506", "K507", "K508"} & set(self.checks)

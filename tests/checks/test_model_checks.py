@@ -12,8 +12,8 @@ keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
 from kepler_jupyter import checks  # noqa: E402
-from kepler_jupyter.checks import keras_introspection as ki  # noqa: E402
-from kepler_jupyter.checks import keras_shapes as ks  # noqa: E402
+from kepler_jupyter.checks.measure import keras_labels  # noqa: E402
+from kepler_jupyter.models import keras_graph as kg  # noqa: E402
 
 from .check_helpers import alarms, codes  # noqa: E402
 
@@ -251,7 +251,7 @@ def test_transfer_learning_head_is_found_inside_nested_models(data):
     base = keras.Sequential([keras.Input((8,)), layers.Dense(16, activation="relu")], name="base")
     base.trainable = False
     model = seq(base, layers.Dense(3))  # linear head, probability loss
-    head = ki.output_head(model)
+    head = kg.output_head(model)
     assert head.units == 3 and head.activation == "linear"
     X, y = data
     assert "K404" in codes(model_findings(model, X, y))
@@ -266,7 +266,7 @@ def test_unknown_losses_and_unreadable_labels_stay_silent(data):
     custom = seq(layers.Dense(16, activation="relu"), layers.Dense(3), loss=my_loss)
     assert alarms(model_findings(custom, X, y)) == []
     sparse = seq(layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"))
-    assert ks.label_summary(iter(y)) is None
+    assert keras_labels.label_summary(iter(y)) is None
     assert alarms(model_findings(sparse, X, None)) == []
 
 

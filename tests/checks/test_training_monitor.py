@@ -12,7 +12,7 @@ from keras import layers  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
 from kepler_jupyter.checks import training_callbacks  # noqa: E402
-from kepler_jupyter.checks import training_curves as curves  # noqa: E402
+from kepler_jupyter.checks.measure import training_curves as curves  # noqa: E402
 from kepler_jupyter.checks.training import make_training_callbacks  # noqa: E402
 from kepler_jupyter.display.widgets.live_curves import LiveCurves  # noqa: E402
 from kepler_jupyter.run.context import FitContext, FitData, RunOptions  # noqa: E402

@@ -1,15 +1,33 @@
-"""Describe how a Keras model was compiled: optimizer, learning rate, loss and metrics.
+"""How a Keras model was compiled: optimizer, learning rate, loss and metrics.
 
-Read from ``optimizer.get_config()`` and ``model.get_compile_config()``, the serialised forms
-Keras itself saves, so losses and schedules come out as their class and config
-(``from_logits`` included) rather than as reprs.
+The one reader of a compiled Keras model. For the record, ``describe_compile`` reads
+``optimizer.get_config()`` and ``model.get_compile_config()``, the serialised forms Keras itself
+saves, so losses and schedules come out as their class and config (``from_logits`` included)
+rather than as reprs. For the checks, ``loss_info`` says what kind of labels and outputs the
+compiled loss expects, and ``loss_name`` gives its name.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kepler_jupyter.adapters.json_safe import callable_name, finite_float, to_json_safe
+from kepler_jupyter.models.keras_layers import mro_names
+
+#: loss names (lower case, underscores removed) to the kind of labels and outputs they expect
+LOSS_KINDS = {
+    "binarycrossentropy": "binary_ce", "bce": "binary_ce", "binaryfocalcrossentropy": "binary_ce",
+    "categoricalcrossentropy": "categorical_ce", "cce": "categorical_ce",
+    "categoricalfocalcrossentropy": "categorical_ce",
+    "sparsecategoricalcrossentropy": "sparse_ce",
+    "meansquarederror": "regression", "mse": "regression", "meanabsoluteerror": "regression",
+    "mae": "regression", "meanabsolutepercentageerror": "regression", "mape": "regression",
+    "meansquaredlogarithmicerror": "regression", "msle": "regression", "huber": "regression",
+    "huberloss": "regression", "logcosh": "regression",
+    "hinge": "hinge", "squaredhinge": "hinge", "categoricalhinge": "hinge",
+}
+CROSS_ENTROPY_KINDS = frozenset({"binary_ce", "categorical_ce", "sparse_ce"})
 
 
 def describe_compile(model: Any) -> dict[str, Any]:
@@ -114,3 +132,64 @@ def _metric_names(metrics: Any) -> list[Any]:
                 getattr(metric, "name", None) or getattr(metric, "__name__", type(metric).__name__)
             )
     return names
+
+
+# -- what the loss expects (for the checks) --------------------------------------------------
+
+
+@dataclass
+class LossInfo:
+    """What the compiled loss expects: ``kind`` is one of ``binary_ce``, ``categorical_ce``,
+    ``sparse_ce``, ``regression``, ``hinge`` or ``other``."""
+
+    name: str
+    kind: str
+    from_logits: bool = False
+    label_smoothing: float = 0.0
+
+
+def loss_info(loss: Any) -> LossInfo | None:
+    """Describe a compiled loss given as a string, a function, a ``functools.partial`` or a
+    ``keras.losses.Loss``; ``None`` for several losses (dict or list) or no loss."""
+    if loss is None or isinstance(loss, (dict, list, tuple)):
+        return None
+    options: dict[str, Any] = {}
+    if isinstance(loss, str):
+        name = loss
+    elif "Loss" in mro_names(loss):
+        function = getattr(loss, "fn", None)
+        name = getattr(function, "__name__", None) or type(loss).__name__
+        options = {**(getattr(loss, "_fn_kwargs", None) or {})}
+        for option in ("from_logits", "label_smoothing"):
+            if hasattr(loss, option):
+                options[option] = getattr(loss, option)
+    elif hasattr(loss, "func") and hasattr(loss, "keywords"):  # functools.partial
+        name = getattr(loss.func, "__name__", "custom")
+        options = dict(loss.keywords or {})
+    else:
+        name = getattr(loss, "__name__", None) or type(loss).__name__
+    kind = LOSS_KINDS.get(name.lower().replace("_", ""), "other")
+    return LossInfo(
+        name=name,
+        kind=kind,
+        from_logits=bool(options.get("from_logits", False)),
+        label_smoothing=float(options.get("label_smoothing", 0.0) or 0.0),
+    )
+
+
+def compiled_loss_info(model: Any) -> LossInfo | None:
+    """The loss the model was compiled with (Keras 3 keeps what was passed in ``model.loss``)."""
+    if not getattr(model, "compiled", False):
+        return None
+    return loss_info(getattr(model, "loss", None))
+
+
+def loss_name(model: Any) -> str:
+    """A Keras model's compiled loss as a lower-case name (``""`` when unknown or several)."""
+    loss = getattr(model, "loss", None)
+    if loss is None or isinstance(loss, (dict, list, tuple)):
+        return ""
+    if isinstance(loss, str):
+        return loss.lower()
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    return str(name).lower()

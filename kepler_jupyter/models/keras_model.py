@@ -1,5 +1,8 @@
 """Describe a Keras 3 model for the journal: configuration, layers, parameter counts.
 
+Layers are read with ``keras_layers`` and sizes with ``keras_shapes``, the same readers the
+checks use, so the record and the findings never disagree about a model.
+
 Everything here only reads the model. Unbuilt models (a Sequential without an ``Input``,
 a subclassed model before its first call) are described with whatever is known already:
 layer classes and settings, but no shapes or parameter counts.
@@ -13,6 +16,8 @@ import types
 from typing import Any
 
 from kepler_jupyter.adapters.json_safe import to_json_safe
+from kepler_jupyter.models.keras_layers import activation_function_name
+from kepler_jupyter.models.keras_shapes import count_weights, shape_list
 
 #: layer attributes worth recording when present (architecture checks read them)
 _LAYER_ATTRIBUTES = (
@@ -58,7 +63,7 @@ def describe_model(model: Any) -> dict[str, Any]:
     if description["built"]:
         description["n_params"] = _safe(lambda: int(model.count_params()), None)
         description["n_trainable_params"] = _safe(
-            lambda: _count_weights(model.trainable_weights), None
+            lambda: count_weights(model.trainable_weights), None
         )
     description["code_fingerprint"] = _safe(lambda: _code_fingerprint(model, layers), None)
     return description
@@ -95,7 +100,7 @@ def _describe_layer(layer: Any) -> dict[str, Any]:
         "class": type(layer).__name__,
         "output_shape": _output_shape(layer),
         "n_params": _safe(lambda: int(layer.count_params()), None) if built else None,
-        "activation": _activation_name(getattr(layer, "activation", None)),
+        "activation": activation_function_name(getattr(layer, "activation", None)),
         "trainable": bool(getattr(layer, "trainable", True)),
     }
     for attribute in _LAYER_ATTRIBUTES:
@@ -117,33 +122,10 @@ def _output_shape(layer: Any) -> Any:
         return None
     try:
         if isinstance(output, (list, tuple)):
-            return [_shape_list(item.shape) for item in output]
-        return _shape_list(output.shape)
+            return [shape_list(item.shape) for item in output]
+        return shape_list(output.shape)
     except Exception:
         return None
-
-
-def _shape_list(shape: Any) -> list[int | None]:
-    return [None if dim is None else int(dim) for dim in tuple(shape)]
-
-
-def _activation_name(activation: Any) -> str | None:
-    if activation is None:
-        return None
-    if isinstance(activation, str):
-        return activation
-    name = getattr(activation, "__name__", None)
-    return name if name else type(activation).__name__
-
-
-def _count_weights(weights: list[Any]) -> int:
-    total = 0
-    for weight in weights:
-        size = 1
-        for dim in tuple(weight.shape):
-            size *= int(dim)
-        total += size
-    return total
 
 
 def _is_subclassed(model: Any) -> bool:

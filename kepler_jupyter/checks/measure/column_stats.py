@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import CheckSubject
-from kepler_jupyter.checks.data_stats import is_dataframe, n_rows, training_inputs
+from kepler_jupyter.checks.measure.data_stats import is_dataframe, n_rows, training_inputs
 
 #: about this many values are sampled per input (rows x features)
 SAMPLE_VALUES = 2_000_000

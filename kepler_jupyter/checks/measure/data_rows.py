@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import CheckSubject
-from kepler_jupyter.checks.data_stats import (
+from kepler_jupyter.checks.measure.data_stats import (
     is_dataframe,
     labels,
     numeric_view,

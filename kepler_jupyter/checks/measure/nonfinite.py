@@ -11,7 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from kepler_jupyter.checks.data_stats import as_checkable, is_dataframe, is_sparse, numeric_view
+from kepler_jupyter.checks.measure.data_stats import (
+    as_checkable,
+    is_dataframe,
+    is_sparse,
+    numeric_view,
+)
 
 CHUNK_VALUES = 4_000_000
 

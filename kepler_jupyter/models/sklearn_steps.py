@@ -1,23 +1,29 @@
-"""Facts about the model and the fit that data checks need: weighting, wrapped estimators,
-and whether a Keras model scales its own inputs. Read through attributes only (no imports of
-Keras or scikit-learn).
+"""The steps of a scikit-learn set-up: pipelines flattened, searches and wrappers opened, the
+final estimator and its parameters, the step that handles missing values.
+
+Read through attributes only, so importing this never imports scikit-learn (the catalogue and
+``%kepler checks`` load it in kernels that never use scikit-learn).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kepler_jupyter.checks.base import CheckSubject
 
-
-def fit_is_weighted(subject: CheckSubject) -> bool:
-    """Whether the fit weights samples or classes (the answer to class imbalance)."""
-    if subject.sample_weight is not None or subject.fit_kwargs.get("sample_weight") is not None:
-        return True
-    if subject.fit_kwargs.get("class_weight"):
-        return True
-    params = final_estimator_params(subject.model) if subject.framework == "sklearn" else {}
-    return params.get("class_weight") not in (None, {})
+def pipeline_steps(model: Any) -> list[Any]:
+    """The estimators a fit runs, in order: pipelines flattened, searches and wrappers opened."""
+    for _ in range(10):  # bounded unwrapping of searches and meta-estimators
+        inner = getattr(model, "estimator", None)
+        if getattr(model, "steps", None) is None and inner is not None and hasattr(model, "get_params"):
+            model = inner
+        else:
+            break
+    if getattr(model, "steps", None):
+        steps: list[Any] = []
+        for _, step in model.steps:
+            steps.extend(pipeline_steps(step) if getattr(step, "steps", None) else [step])
+        return steps
+    return [model]
 
 
 def final_estimator_params(model: Any) -> dict[str, Any]:
@@ -43,32 +49,6 @@ def final_estimator(model: Any) -> Any:
     return model
 
 
-def keras_normalises_inputs(model: Any) -> bool:
-    """Whether a Keras model scales its own inputs (Rescaling, Normalization, a first BatchNorm)."""
-    layers = _flat_layers(model)
-    for layer in layers:
-        name = type(layer).__name__
-        if name in ("Rescaling", "Normalization", "LayerNormalization", "BatchNormalization",
-                    "Embedding", "TextVectorization", "StringLookup", "IntegerLookup",
-                    "Hashing", "CategoryEncoding", "Discretization"):
-            return True
-        if name not in ("InputLayer", "Resizing", "RandomFlip", "RandomRotation", "RandomZoom",
-                        "RandomTranslation", "RandomCrop", "RandomContrast", "Reshape", "Flatten",
-                        "Permute", "Cropping2D", "ZeroPadding2D", "Masking"):
-            return False
-    return False
-
-
-def _flat_layers(model: Any, depth: int = 0) -> list[Any]:
-    out: list[Any] = []
-    for layer in getattr(model, "layers", []) or []:
-        if depth < 4 and getattr(layer, "layers", None):  # nested Sequential / Functional
-            out.extend(_flat_layers(layer, depth + 1))
-        else:
-            out.append(layer)
-    return out
-
-
 def nan_handler(model: Any) -> str | None:
     """The step of a scikit-learn set-up that deals with NaN inputs (an imputer, or an estimator
     such as HistGradientBoosting that supports missing values), or ``None``.
@@ -76,8 +56,6 @@ def nan_handler(model: Any) -> str | None:
     Steps are walked in order: an imputer or a NaN-aware final estimator handles them; a step
     that merely lets NaN through (a scaler) passes the question on; any other step fails.
     """
-    from kepler_jupyter.checks.sklearn import pipeline_steps
-
     steps = pipeline_steps(model)
     for position, step in enumerate(steps):
         name = type(step).__name__

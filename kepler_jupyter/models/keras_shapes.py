@@ -1,4 +1,5 @@
-"""Shapes and sizes without building anything: layer input shapes, fan-in, parameters, labels.
+"""Shapes and sizes of a Keras model without building anything: layer input shapes, fan-in,
+parameter counts.
 
 An unbuilt ``Sequential`` (no ``Input`` before its first fit) has no weights yet. Building it,
 even on a copy, would create initialisers that draw from Python's global ``random`` state and so
@@ -9,10 +10,9 @@ change the user's seeded initialisation; instead the shapes are inferred with ea
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
-from kepler_jupyter.checks.keras_introspection import mro_names
+from kepler_jupyter.models.keras_layers import mro_names
 
 
 def trainable_parameters(model: Any, input_shapes: dict[int, tuple]) -> int | None:
@@ -20,7 +20,7 @@ def trainable_parameters(model: Any, input_shapes: dict[int, tuple]) -> int | No
     from the layer configs and the input shape (layers of unknown kinds count as 0)."""
     try:
         if getattr(model, "built", False):
-            return int(sum(math.prod(int(d) for d in w.shape) for w in model.trainable_weights))
+            return count_weights(model.trainable_weights)
     except (ValueError, TypeError, AttributeError):
         return None
     total = 0
@@ -29,6 +29,16 @@ def trainable_parameters(model: Any, input_shapes: dict[int, tuple]) -> int | No
         if shape is not None and getattr(layer, "trainable", True):
             total += layer_parameters(layer, shape)
     return total or None
+
+
+def count_weights(weights: list[Any]) -> int:
+    """The number of values in a list of weight variables."""
+    return int(sum(math.prod(int(d) for d in weight.shape) for weight in weights))
+
+
+def shape_list(shape: Any) -> list[int | None]:
+    """A tensor shape as a JSON list (unknown dimensions as ``None``)."""
+    return [None if dim is None else int(dim) for dim in tuple(shape)]
 
 
 def layer_parameters(layer: Any, input_shape: tuple) -> int:
@@ -102,61 +112,3 @@ def output_rank(model: Any, input_shapes: dict[int, tuple]) -> int | None:
         return len(layers[-1].compute_output_shape(shape))
     except Exception:  # a layer that cannot say leaves the rank unknown
         return None
-
-
-@dataclass
-class LabelSummary:
-    """How the labels look to a Keras loss. ``kind`` is ``integer`` (class ids, one per sample
-    or one per position of a sequence / image), ``onehot``,
-    ``multilabel`` (several 0/1 columns), ``probabilities`` (soft targets) or ``continuous``."""
-
-    shape: tuple[int, ...]
-    kind: str
-    minimum: float
-    maximum: float
-    #: the last axis' width (1 for 1-D labels)
-    width: int
-    #: for integer labels, the number of distinct values seen; otherwise ``None``
-    n_distinct: int | None = None
-
-
-def label_summary(y: Any, sample_rows: int = 20_000) -> LabelSummary | None:
-    """Summarise array-like labels; ``None`` for datasets, generators, dicts and text labels.
-
-    Minimum and maximum are exact; the shape of each row (one-hot or not, integer-valued or
-    not) is judged on up to ``sample_rows`` rows spread over the whole array.
-    """
-    import numpy as np
-
-    if y is None or isinstance(y, (dict, str, bytes)):
-        return None
-    if hasattr(y, "to_numpy"):
-        y = y.to_numpy()
-    if not isinstance(y, (np.ndarray, list, tuple)):
-        return None
-    labels = np.asarray(y)
-    if labels.size == 0 or labels.dtype.kind not in "biuf":
-        return None
-    if labels.ndim == 0:
-        return None
-    minimum, maximum = float(np.nanmin(labels)), float(np.nanmax(labels))
-    if not (np.isfinite(minimum) and np.isfinite(maximum)):
-        return None  # NaN / inf labels are the data checks' business
-    step = max(1, len(labels) // sample_rows)
-    rows = labels[::step]
-    width = labels.shape[-1] if labels.ndim > 1 else 1
-    integral = labels.dtype.kind in "biu" or bool(np.all(rows == np.round(rows)))
-    if width == 1 or labels.ndim == 1:
-        kind = "integer" if integral and minimum >= 0 else "continuous"
-    elif integral and minimum >= 0 and maximum <= 1:
-        kind = "onehot" if bool(np.all(rows.sum(axis=-1) == 1)) else "multilabel"
-    elif minimum >= 0 and maximum <= 1 and bool(np.allclose(rows.sum(axis=-1), 1, atol=1e-3)):
-        kind = "probabilities"
-    elif integral and minimum >= 0:
-        kind = "integer"  # class ids per position, e.g. one tag per time step
-    else:
-        kind = "continuous"
-    n_distinct = None
-    if kind == "integer":
-        n_distinct = int(np.unique(rows).size) if step > 1 else int(np.unique(labels).size)
-    return LabelSummary(tuple(labels.shape), kind, minimum, maximum, width, n_distinct)

@@ -4,7 +4,8 @@ Every summary is computed once per subject and kept in ``subject.cache``, so the
 suite reads a large array only a few times. Nothing here copies the full data: slices are views
 and statistics come from a row sample (see ``column_stats.py``).
 
-Checks of other modules may use ``task_of``, ``labels`` and ``training_inputs`` freely.
+Checks of other modules may use ``task_of``, ``labels`` and ``training_inputs`` freely; a Keras
+model's loss is read by ``kepler_jupyter.models.keras_compile``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import CheckSubject
+from kepler_jupyter.models.keras_compile import loss_name
 
 #: words in a Keras loss name that say the task is classification / regression
 _CLASSIFICATION_LOSSES = ("crossentropy", "hinge", "focal", "kl_divergence", "kld", "poisson_nll")
@@ -141,17 +143,6 @@ def training_inputs(subject: CheckSubject) -> list[tuple[str, Any]]:
 
 
 # -- the task and the labels ----------------------------------------------------------------
-
-
-def loss_name(model: Any) -> str:
-    """A Keras model's compiled loss as a lower-case name (``""`` when unknown or several)."""
-    loss = getattr(model, "loss", None)
-    if loss is None or isinstance(loss, (dict, list, tuple)):
-        return ""
-    if isinstance(loss, str):
-        return loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(name).lower()
 
 
 def task_of(subject: CheckSubject) -> str:

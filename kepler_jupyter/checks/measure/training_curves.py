@@ -14,7 +14,7 @@ def chance_level(loss: Any, units: int | None, weighted: bool, resumed: bool) ->
     """The loss of an untrained classifier predicting uniformly: ln C for a C-class
     cross-entropy, ln 2 for a binary one. ``None`` when the loss is not on the plain
     cross-entropy's scale (sample or class weights, focal loss, label smoothing) or the fit
-    resumes an earlier one (``loss`` is a ``keras_introspection.LossInfo``)."""
+    resumes an earlier one (``loss`` is a ``models.keras_compile.LossInfo``)."""
     if loss is None or loss.kind not in ("binary_ce", "categorical_ce", "sparse_ce"):
         return None
     if "focal" in loss.name.lower() or loss.label_smoothing or weighted or resumed:

@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from kepler_jupyter.checks import keras_introspection as ki
+from kepler_jupyter.models import keras_compile as kc
+from kepler_jupyter.models import keras_graph as kg
+from kepler_jupyter.models import keras_layers as kl
 
 #: outputs beyond these mean a pre-activation outside [-5, 5] (sigmoid(5), tanh(5))
 SATURATION_OUTPUT = {"sigmoid": (1 / (1 + math.exp(5)), 1 / (1 + math.exp(-5))),
@@ -75,14 +77,14 @@ def select_probe(X: Any, y: Any, size: int = 64) -> tuple[Any, Any] | None:
 def _monitored_layers(model: Any) -> tuple[list[Any], list[Any]]:
     """Top-level ReLU layers and sigmoid / tanh layers whose outputs the probe reads (the
     output layer excluded: a confident sigmoid output is saturated by design)."""
-    graph = ki.layer_graph(model)
+    graph = kg.layer_graph(model)
     if graph is None:
         return [], []
     relu, saturating = [], []
     for layer in graph.layers:
-        if graph.is_output(layer) or ki.layer_kind(layer) not in ("compute", "activation"):
+        if graph.is_output(layer) or kl.layer_kind(layer) not in ("compute", "activation"):
             continue
-        name = ki.activation_name(layer)
+        name = kl.activation_name(layer)
         if name == "relu":
             relu.append(layer)
         elif name in SATURATION_OUTPUT:
@@ -99,7 +101,7 @@ def _kernel_variables(model: Any) -> list[tuple[str, Any]]:
     """(layer name, kernel variable) of every trainable layer with a kernel, in graph order."""
     found = []
     for layer in getattr(model, "layers", []):
-        if ki.layer_kind(layer) == "model":
+        if kl.layer_kind(layer) == "model":
             found.extend(_kernel_variables(layer))
             continue
         for variable in getattr(layer, "trainable_weights", []):
@@ -138,7 +140,7 @@ class Probe:
             # A second functional view over the same layers: no new weights, same variables.
             self.extractor = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
                                          [layer.output for layer in monitored] + outputs)
-        info = ki.loss_info(loss)
+        info = kc.loss_info(loss)
         self.sparse_labels = info is not None and info.kind == "sparse_ce"
 
     def _fit_activation_budget(self) -> None:
@@ -197,7 +199,7 @@ class Probe:
         monitored = self.relu_layers + self.saturating_layers if self.extractor else []
         for layer, output in zip(monitored, activations, strict=True):
             values = np.asarray(output)
-            name = ki.activation_name(layer)
+            name = kl.activation_name(layer)
             if name == "relu":
                 per_unit = np.abs(values).reshape(-1, values.shape[-1]).max(axis=0)
                 stats.dead_fraction[layer.name] = float(np.mean(per_unit == 0))
