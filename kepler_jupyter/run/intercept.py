@@ -51,6 +51,10 @@ _patched_classes: set[type] = set()
 _patched_methods: set[tuple[type, str]] = set()
 # (module, name, previous, wrapper) for module functions we replaced (cross_validate)
 _patched_functions: list[tuple[Any, str, Any, Any]] = []
+# (original, framework, method) -> its wrapper
+_wrappers: dict[tuple[Any, str, str], Callable[..., Any]] = {}
+# module name -> module that held no reference to the cross-validation functions when read
+_modules_without_cv: dict[str, Any] = {}
 _sklearn_hook: tuple[type, bool, Any] | None = None
 _import_hook: _PostImportHook | None = None
 
@@ -65,6 +69,16 @@ def _current_interception() -> Interception | None:
 
 
 def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> Callable[..., Any]:
+    """The wrapper of one method; made once per process (every cell re-installs the same
+    wrappers, and making ~200 of them costs more than the rest of the installation)."""
+    key = (original, framework, method)
+    wrapper = _wrappers.get(key)
+    if wrapper is None:
+        wrapper = _wrappers[key] = _new_wrapper(original, framework, method)
+    return wrapper
+
+
+def _new_wrapper(original: Callable[..., Any], framework: str, method: str) -> Callable[..., Any]:
     if method == "score":
 
         @functools.wraps(original)
@@ -115,8 +129,9 @@ def _make_wrapper(original: Callable[..., Any], framework: str, method: str) -> 
 
 def _inside_a_fold() -> bool:
     """Whether scikit-learn's per-fold helper is on the stack: the fit of one fold of a
-    cross-validation (or learning curve) whose ``cross_validate`` kepler could not wrap, e.g.
-    imported by name before the cell. A fold is no experiment of its own."""
+    cross-validation kepler does not journal as a whole (``validation_curve``,
+    ``permutation_test_score``, or a ``cross_validate`` held where kepler cannot reach it, such
+    as a closure). A fold is no experiment of its own."""
     try:
         frame = sys._getframe(2)
     except ValueError:  # called straight from C, with no Python caller
@@ -135,10 +150,10 @@ def _warn_fold_not_journaled() -> None:
     from kepler_jupyter.warnings import KeplerWarning
 
     warnings.warn(
-        "kepler: the folds of this cross-validation are not journaled one by one. To journal "
-        "it as one experiment, call sklearn.model_selection.cross_validate(...) or "
-        "cross_val_score(...) (a cross_validate imported by name before the cell cannot be "
-        "wrapped).",
+        "kepler: the folds of this cross-validation are not journaled one by one. kepler "
+        "journals cross_validate, cross_val_score and learning_curve as one experiment each: "
+        "call one of them directly in the cell (a reference kept in a closure or a default "
+        "argument cannot be reached).",
         KeplerWarning,
         stacklevel=2,
     )
@@ -192,16 +207,24 @@ def _patch_cross_validation() -> None:
         _patch_module_function(validation, name, _make_cross_validate_wrapper)
     if not originals:
         return
-    for module in list(sys.modules.values()):
+    for module_name, module in list(sys.modules.items()):
+        # modules seen without a reference are skipped next time: reading thousands of module
+        # dicts costs ~20 ms a cell; the user's namespace (__main__) is read every time
+        if _modules_without_cv.get(module_name) is module:
+            continue
         # the module's own dict, not getattr: lazy modules may import things on attribute access
         namespace = getattr(module, "__dict__", None)
         if module is validation or not isinstance(namespace, dict):
             continue
+        found = False
         for name, original in originals.items():
             if namespace.get(name) is original:
+                found = True
                 wrapper = getattr(validation, name)
                 _patched_functions.append((module, name, original, wrapper))
                 namespace[name] = wrapper
+        if not found and module_name != "__main__":
+            _modules_without_cv[module_name] = module
 
 
 def _patch_method(cls: type, method: str, framework: str, *, shadow: bool = False) -> None:

@@ -36,7 +36,7 @@ LOOP_METHODS = {"sklearn": ("partial_fit",), "keras": ("train_on_batch",)}
 EVALUATION_METHODS = ("test_on_batch",)
 #: the share of training time the scikit-learn ``batch_score`` may cost, plus a fixed grace
 #: (seconds per loop) so that short loops are scored on every call
-SCORE_BUDGET = 0.05
+SCORE_BUDGET = 0.02
 SCORE_GRACE_S = 0.05
 #: rows of a batch scored at most
 SCORE_ROWS = 1000
