@@ -11,6 +11,7 @@ milliseconds once the matrices are loaded; only the ``k`` results are read from 
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ class _Vectors:
     names: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     row_of: dict[str, int] = field(default_factory=dict)
-    raw: list[np.ndarray] = field(default_factory=list)  # one vector per row (NaN: absent)
+    raw: list[bytes] = field(default_factory=list)  # float32 per row (NaN: absent)
     status: list[str | None] = field(default_factory=list)
     order: list[tuple[str, int]] = field(default_factory=list)  # (created, first_seq)
     fp_data: list[str | None] = field(default_factory=list)
@@ -45,44 +46,58 @@ class _Vectors:
         return self.arrays
 
 
+def _codes(values: list[str | None]) -> tuple[np.ndarray, dict[str | None, int]]:
+    """Small integer codes for repeated strings, so comparisons run in numpy."""
+    table: dict[str | None, int] = {}
+    codes = np.fromiter((table.setdefault(value, len(table)) for value in values),
+                        dtype=np.int64, count=len(values))
+    return codes, table
+
+
 @dataclass
 class _Arrays:
     """The vectors as matrices, split the way the distance is computed."""
 
     numeric: np.ndarray  # mask of the numeric columns
-    scaled: np.ndarray  # numeric columns divided by their unit, NaN where absent
+    scaled: np.ndarray  # numeric columns divided by their unit, 0 where absent
+    present: np.ndarray  # where ``scaled`` has a value
     categories: np.ndarray  # category columns, 0 where absent
     norms: np.ndarray  # squared norm of each row of ``categories``
     units: np.ndarray
     status: np.ndarray
-    created: np.ndarray
-    seq: np.ndarray
-    rank: np.ndarray  # position of each row in journal order (created, then first line)
+    status_codes: dict[str | None, int]
     fp_data: np.ndarray
+    fp_codes: dict[str | None, int]
+    rank: np.ndarray  # position of each row in journal order (created, then first line)
+    ordered: list[tuple[str, int]]  # (created, first_seq) in journal order
 
     @classmethod
     def build(cls, vectors: _Vectors) -> _Arrays:
         width = len(vectors.names)
         matrix = np.full((len(vectors.raw), width), np.nan, dtype=np.float32)
-        for row, vector in enumerate(vectors.raw):
-            matrix[row, : len(vector)] = vector
+        by_length: dict[int, list[int]] = {}
+        for row, blob in enumerate(vectors.raw):
+            by_length.setdefault(len(blob), []).append(row)
+        for length, rows in by_length.items():  # one copy per vector length, not per row
+            if length:
+                block = np.frombuffer(b"".join(vectors.raw[row] for row in rows), dtype=np.float32)
+                matrix[rows, : length // 4] = block.reshape(len(rows), length // 4)
         numeric = np.array([name.startswith("n:") for name in vectors.names], dtype=bool)
         units = np.array([_unit(name) for name in vectors.names], dtype=np.float32)
+        scaled = matrix[:, numeric] / units[numeric]
+        present = ~np.isnan(scaled)
         categories = np.nan_to_num(matrix[:, ~numeric])
-        rank = np.empty(len(vectors.order), dtype=np.int64)
-        rank[sorted(range(len(vectors.order)), key=vectors.order.__getitem__)] = np.arange(len(rank))
-        return cls(
-            numeric=numeric,
-            scaled=matrix[:, numeric] / units[numeric],
-            categories=categories,
-            norms=np.einsum("ij,ij->i", categories, categories, dtype=np.float64),
-            units=units,
-            status=np.array(vectors.status, dtype=object),
-            created=np.array([created for created, _ in vectors.order], dtype=object),
-            seq=np.array([seq for _, seq in vectors.order], dtype=np.int64),
-            rank=rank,
-            fp_data=np.array(vectors.fp_data, dtype=object),
-        )
+        ordered_rows = sorted(range(len(vectors.order)), key=vectors.order.__getitem__)
+        rank = np.empty(len(ordered_rows), dtype=np.int64)
+        rank[ordered_rows] = np.arange(len(ordered_rows))
+        status, status_codes = _codes(vectors.status)
+        fp_data, fp_codes = _codes(vectors.fp_data)
+        return cls(numeric=numeric, scaled=np.nan_to_num(scaled), present=present,
+                   categories=categories,
+                   norms=np.einsum("ij,ij->i", categories, categories, dtype=np.float64),
+                   units=units, status=status, status_codes=status_codes, fp_data=fp_data,
+                   fp_codes=fp_codes, rank=rank,
+                   ordered=[vectors.order[row] for row in ordered_rows])
 
 
 _cache: dict[Path, _Vectors] = {}
@@ -95,33 +110,35 @@ def _refresh(reads: Any) -> _Vectors:
     path = reads.index.path
     state = reads.index.state()
     generation = "" if state is None else state.generation
+    next_rev = -1 if state is None else state.next_rev
     with _cache_lock:
         vectors = _cache.get(path)
-        count = reads.count()
-        if vectors is None or vectors.generation != generation or count < len(vectors.ids):
-            vectors = _cache[path] = _Vectors(generation=generation)
+        if vectors is not None and vectors.generation == generation and vectors.rev + 1 >= next_rev:
+            return vectors  # nothing written since (every write moves next_rev on)
+        if vectors is None or vectors.generation != generation or reads.count() < len(vectors.ids):
+            vectors = _cache[path] = _Vectors(generation=generation)  # new, or rows removed
         rows = reads.index.query(f"SELECT {_COLUMNS} FROM experiments WHERE rev > ? ORDER BY rev",
                                  (vectors.rev,))
-        if rows:
-            vectors.names = [row[0] for row in reads.index.query(
-                "SELECT name FROM columns ORDER BY position")]
-            for record_id, rev, status, created, first_seq, fp_data, offset, length, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32) if blob else np.zeros(0, np.float32)
-                values = (status, (created or "", first_seq), fp_data, (record_id, offset, length))
-                row = vectors.row_of.get(record_id)
-                if row is None:
-                    vectors.row_of[record_id] = len(vectors.ids)
-                    vectors.ids.append(record_id)
-                    vectors.raw.append(vector)
-                    for column, value in zip((vectors.status, vectors.order, vectors.fp_data,
-                                              vectors.entries), values, strict=True):
-                        column.append(value)  # type: ignore[attr-defined]
-                else:
-                    vectors.raw[row] = vector
-                    vectors.status[row], vectors.order[row] = values[0], values[1]
-                    vectors.fp_data[row], vectors.entries[row] = values[2], values[3]
-                vectors.rev = max(vectors.rev, rev)
-            vectors.arrays = None
+        vectors.names = [row[0] for row in reads.index.query(
+            "SELECT name FROM columns ORDER BY position")]
+        for record_id, rev, status, created, first_seq, fp_data, offset, length, blob in rows:
+            values = (status, (created or "", first_seq), fp_data, (record_id, offset, length))
+            row = vectors.row_of.get(record_id)
+            if row is None:
+                vectors.row_of[record_id] = len(vectors.ids)
+                vectors.ids.append(record_id)
+                vectors.raw.append(blob or b"")
+                vectors.status.append(values[0])
+                vectors.order.append(values[1])
+                vectors.fp_data.append(values[2])
+                vectors.entries.append(values[3])
+            else:
+                vectors.raw[row] = blob or b""
+                vectors.status[row], vectors.order[row] = values[0], values[1]
+                vectors.fp_data[row], vectors.entries[row] = values[2], values[3]
+            vectors.rev = max(vectors.rev, rev)
+        vectors.rev = max(vectors.rev, next_rev - 1)  # deletions move next_rev on too
+        vectors.arrays = None
         return vectors
 
 
@@ -139,12 +156,11 @@ def _distances(vectors: _Vectors, record: dict[str, Any]) -> np.ndarray:
             extra += 1.0 if name.startswith("n:") else value * value
     squared = np.full(len(vectors.ids), extra, dtype=np.float64)
     if arrays.numeric.any():
-        theirs = arrays.scaled
         mine = query[arrays.numeric] / arrays.units[arrays.numeric]
-        present, here = ~np.isnan(theirs), ~np.isnan(mine)
-        gaps = np.minimum(np.abs(np.nan_to_num(theirs) - np.nan_to_num(mine)), 1.0)
+        here = ~np.isnan(mine)
+        gaps = np.minimum(np.abs(arrays.scaled - np.nan_to_num(mine)), 1.0)
         # a number only one side has is as different as it gets (see ``similarity``)
-        gaps = np.where(present & here, gaps, (present != here).astype(np.float32))
+        gaps = np.where(arrays.present & here, gaps, arrays.present != here)
         squared += np.einsum("ij,ij->i", gaps, gaps, dtype=np.float64)
     if arrays.categories.shape[1]:
         mine = np.nan_to_num(query[~arrays.numeric])
@@ -184,24 +200,25 @@ def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
     if own_row is not None:
         keep[own_row] = False
     if statuses is not None:
-        keep &= np.isin(arrays.status, list(statuses))
+        wanted = [arrays.status_codes[status] for status in statuses if status in arrays.status_codes]
+        keep &= np.isin(arrays.status, wanted)
     if among is not None:
         chosen = np.zeros(len(keep), dtype=bool)
         chosen[[vectors.row_of[i] for i in among if i in vectors.row_of]] = True
         keep &= chosen
     if earlier_only:
         if own_row is not None:
-            created, seq = vectors.order[own_row]
+            keep &= arrays.rank < arrays.rank[own_row]
         else:  # not journaled yet: everything created up to it
-            created, seq = (record.get("created") or "\U0010ffff"), 1 << 62
-        keep &= (arrays.created < created) | ((arrays.created == created) & (arrays.seq < seq))
+            created = record.get("created") or "\U0010ffff"
+            keep &= arrays.rank < bisect.bisect_right(arrays.ordered, (created, 1 << 62))
     candidates = np.flatnonzero(keep)
     if not len(candidates):
         return []
     scores = np.exp(-_distances(vectors, record)[candidates] / _SCORE_SCALE)
     data = get_path(record, "fingerprint.data")
-    same = (arrays.fp_data[candidates] == data) if data is not None else np.zeros(len(candidates), bool)
-    same = same.astype(bool)
+    code = arrays.fp_codes.get(data) if isinstance(data, str) else None
+    same = arrays.fp_data[candidates] == code if code is not None else np.zeros(len(candidates), bool)
     # Same data first, then by score (rounded past float32's noise), then journal order, as
     # the full computation orders them.
     order = np.lexsort((arrays.rank[candidates], -np.round(scores, 5), ~same))[:k]

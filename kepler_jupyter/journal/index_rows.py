@@ -135,14 +135,21 @@ def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, An
                 slim[name] = record[name]
             else:
                 omitted.append(name)
-    if omitted:
-        slim[OMITTED_KEY] = omitted  # readers needing these read the record itself
     model = _mapping(record.get("model"))
     slim["model"] = {key: model[key] for key in _SLIM_MODEL if key in model and small(model[key])}
     params = _mapping(record.get("params"))
     slim["params"] = {key: params[key] for key in SLIM_PARAMS if key in params and small(params[key])}
-    if "notes" in record and small(record["notes"]):
-        slim["notes"] = record["notes"]
+    if len(slim["model"]) < sum(key in model for key in _SLIM_MODEL):
+        omitted.append("model")
+    if len(slim["params"]) < sum(key in params for key in SLIM_PARAMS):
+        omitted.append("params")
+    if "notes" in record:
+        if small(record["notes"]):
+            slim["notes"] = record["notes"]
+        else:
+            omitted.append("notes")
+    if omitted:
+        slim[OMITTED_KEY] = omitted  # readers needing these read the record itself
     findings = record.get("findings")
     if isinstance(findings, list):
         slim["findings"] = [

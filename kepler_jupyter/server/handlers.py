@@ -18,7 +18,9 @@ from tornado import web
 
 from kepler_jupyter import __version__
 from kepler_jupyter.schema import API_SCHEMA_VERSION
+from kepler_jupyter.server.indexed_listing import indexed_query, indexed_record
 from kepler_jupyter.server.listing import JournalCache, JournalSnapshot
+from kepler_jupyter.server.metric import MetricChoice
 from kepler_jupyter.server.project import ProjectLocation, ProjectPathError, locate_project
 from kepler_jupyter.server.query import ListQuery, QueryError, run_query
 from kepler_jupyter.server.summaries import compare_rows, json_safe
@@ -77,6 +79,24 @@ class KeplerHandler(APIHandler):
             raise web.HTTPError(500, f"Could not read the Kepler journal: {error}",
                                 reason="journal-unreadable") from None
 
+    async def from_index(self, function: Any, *args: Any) -> Any:
+        """``function(*args)`` answered by the journal's index in a worker thread; ``None``
+        when the index cannot answer (the snapshot of the whole journal is used instead)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        except Exception as error:  # the index is an optimisation: fall back, never fail
+            self.log.debug("kepler: index not used for %s: %s", args[0].kepler_dir, error)
+            return None
+
+    async def find(self, location: ProjectLocation, experiment_id: str
+                   ) -> tuple[dict[str, Any] | None, MetricChoice]:
+        """One record by id or unique prefix, and the list's metric."""
+        found = await self.from_index(indexed_record, location, experiment_id)
+        if found is not None:
+            return found
+        snapshot = await self.snapshot(location)
+        return _find(snapshot, experiment_id), snapshot.metric
+
     @staticmethod
     def project_payload(location: ProjectLocation) -> dict[str, Any]:
         return {"name": location.project_dir.name or str(location.project_dir),
@@ -104,8 +124,9 @@ class ExperimentListHandler(KeplerHandler):
         except QueryError as error:
             raise web.HTTPError(400, str(error), reason="bad-query") from None
         location = self.locate()
-        snapshot = await self.snapshot(location)
-        payload = run_query(snapshot, query)
+        payload = await self.from_index(indexed_query, location, query)
+        if payload is None:
+            payload = run_query(await self.snapshot(location), query)
         payload["project"] = self.project_payload(location)
         self.send_json(payload)
 
@@ -123,12 +144,11 @@ class ExperimentHandler(KeplerHandler):
     async def get(self, experiment_id: str) -> None:
         self.check_client_schema()
         location = self.locate()
-        snapshot = await self.snapshot(location)
-        record = _find(snapshot, experiment_id)
+        record, metric = await self.find(location, experiment_id)
         if record is None:
             raise web.HTTPError(404, f"No experiment with id {experiment_id!r} in this project.",
                                 reason="unknown-experiment")
-        self.send_json({"experiment": json_safe(record), "metric": snapshot.metric.to_payload(),
+        self.send_json({"experiment": json_safe(record), "metric": metric.to_payload(),
                         "project": self.project_payload(location)})
 
 
@@ -143,10 +163,10 @@ class CompareHandler(KeplerHandler):
                 400, f"Give between 2 and {MAX_COMPARED} experiment ids as ?ids=a,b; got {len(ids)}.",
                 reason="bad-query")
         location = self.locate()
-        snapshot = await self.snapshot(location)
         records, unknown = [], []
+        metric = None
         for experiment_id in ids:
-            record = _find(snapshot, experiment_id)
+            record, metric = await self.find(location, experiment_id)
             if record is None:
                 unknown.append(experiment_id)
             else:
@@ -159,6 +179,6 @@ class CompareHandler(KeplerHandler):
             "experiments": records,
             "settings": rows,
             "differing": [row["key"] for row in rows if row["differs"]],
-            "metric": snapshot.metric.to_payload(),
+            "metric": metric.to_payload() if metric is not None else None,
             "project": self.project_payload(location),
         })

@@ -1,0 +1,125 @@
+"""The list route answered by the journal's index: filter, sort and page in SQL.
+
+Only the page's rows are read (their slim listing records, see ``Journal.listing``), so the
+first request after the server starts costs the same at 100 or 100,000 experiments and the
+server never holds the whole journal in memory. The result has the same shape, order and
+values as ``query.run_query`` over a snapshot, which remains the fallback when the index cannot
+be used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kepler_jupyter.history.goal import DEFAULT_METRICS
+from kepler_jupyter.journal.index_rows import OMITTED_KEY
+from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
+from kepler_jupyter.server.project import ProjectLocation
+from kepler_jupyter.server.query import _DEFAULT_ORDER, ListQuery
+from kepler_jupyter.server.summaries import summarize
+
+# sort key -> SQL expression over experiments ``e`` (and the metric join ``m``)
+_SORT_SQL = {"created": "e.created", "name": "lower(e.name)", "status": "lower(e.status)",
+             "model": "lower(e.model_class)", "n_params": "e.n_params", "errors": "e.n_errors",
+             "warnings": "e.n_warnings", "duration": "e.duration_s", "metric": "m.value"}
+_SQL_COMPARATORS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "==": "="}
+
+
+def _journal(location: ProjectLocation) -> Any:
+    from kepler_jupyter.journal import Journal
+
+    return Journal(location.project_dir)
+
+
+def indexed_metric(reads: Any, location: ProjectLocation) -> MetricChoice:
+    """The project's goal, else the first usual metric any experiment has (from the index)."""
+    configured = read_goal(location.project_dir)
+    if configured is not None:
+        return configured
+    marks = ", ".join("?" * len(DEFAULT_METRICS))
+    present = {row[0] for row in reads.index.query(
+        f"SELECT DISTINCT name FROM metric_values WHERE name IN ({marks})", DEFAULT_METRICS)}
+    for name in DEFAULT_METRICS:
+        if name in present:
+            return MetricChoice(name, infer_mode(name), None, "default")
+    return MetricChoice(None, "max", None, "default")
+
+
+def _where(query: ListQuery) -> tuple[list[str], list[Any]]:
+    conditions: list[str] = []
+    parameters: list[Any] = []
+    for term in query.text.split():
+        conditions.append("instr(e.search_text, ?) > 0")
+        parameters.append(term)
+    if query.statuses:
+        marks = ", ".join("?" * len(query.statuses))
+        unknown = " OR e.status IS NULL" if "unknown" in query.statuses else ""
+        conditions.append(f"(lower(e.status) IN ({marks}){unknown})")
+        parameters.extend(query.statuses)
+    for tag in query.tags:
+        conditions.append("EXISTS (SELECT 1 FROM json_each(e.listing, '$.tags') WHERE value = ?)")
+        parameters.append(tag)
+    if query.metric_op is not None:
+        conditions.append(f"m.value {_SQL_COMPARATORS[query.metric_op]} ?")
+        parameters.append(query.metric_bound)
+    return conditions, parameters
+
+
+def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any] | None:
+    """The schema's ``ExperimentList`` (without ``project``), or ``None`` without an index."""
+    if not location.has_journal:
+        return None
+    journal = _journal(location)
+    reads = journal.indexed()
+    if reads is None:
+        return None
+    metric = indexed_metric(reads, location)
+    if query.metric_name and query.metric_name != metric.name:
+        metric = MetricChoice(query.metric_name, infer_mode(query.metric_name), None, "request")
+    order = query.order or (
+        ("desc" if metric.mode == "max" else "asc") if query.sort == "metric"
+        else _DEFAULT_ORDER[query.sort])
+    conditions, parameters = _where(query)
+    join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?"
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    key = _SORT_SQL[query.sort]
+    # Rows without a value last whatever the order; ties newest first, as the panel lists.
+    order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
+                 "e.created DESC, e.first_seq DESC")
+    head = [metric.name or "", *parameters]
+    total = reads.index.query(f"SELECT count(*) FROM experiments e {join} {where}", head)[0][0]
+    rows = reads.index.query(
+        f"SELECT e.id, e.offset, e.length, e.listing, m.value FROM experiments e {join} {where} "
+        f"{order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])
+    items = []
+    for record_id, offset, length, listing, value in rows:
+        record = json.loads(listing)
+        if OMITTED_KEY in record:  # a field too large for the index: summarise the record
+            record = reads.read((record_id, offset, length))
+        item = summarize(record, metric.name)
+        item["metric_value"] = value
+        items.append(item)
+    state = reads.index.state()
+    revision = hashlib.sha1(repr((str(location.kepler_dir), state, metric)).encode(),
+                            usedforsecurity=False).hexdigest()[:16]
+    return {"total": int(total), "offset": query.offset, "limit": query.limit, "sort": query.sort,
+            "order": order, "items": items, "metric": metric.to_payload(), "revision": revision}
+
+
+def indexed_record(location: ProjectLocation, experiment_id: str) -> tuple[dict[str, Any] | None, MetricChoice] | None:
+    """One whole record by id or unique prefix, read by offset; ``None`` without an index."""
+    from kepler_jupyter.journal import JournalError
+
+    if not location.has_journal:
+        return None
+    journal = _journal(location)
+    reads = journal.indexed()
+    if reads is None:
+        return None
+    try:
+        record = journal.get(experiment_id)
+    except JournalError:
+        record = None
+    return record, indexed_metric(reads, location)
