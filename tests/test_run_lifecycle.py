@@ -3,10 +3,13 @@ skipped) that observers subscribe to; real scikit-learn and Keras fits through `
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from kepler_jupyter.journal import Journal
+from kepler_jupyter.run.lifecycle import RunObserver
 
 keras = pytest.importorskip("keras")
 
@@ -41,3 +44,131 @@ def test_forced_keras_fit_on_nan_validation_rows_stops_with_the_nan_finding(proj
     assert record["stop_reason"].startswith("K501")
     assert "K501" in [finding["code"] for finding in record["findings"]]
     assert len(history.history["loss"]) == 1  # stopped at the end of the first epoch
+
+
+class EventRecorder(RunObserver):
+    """A new sink is one class: this one records what it hears, with the record's status."""
+
+    def __init__(self):
+        self.events = []
+
+    def on_started(self, run):
+        self.events.append(("started", run.record["status"]))
+
+    def on_finding(self, run, finding):
+        self.events.append(("finding", finding.code))
+
+    def on_epoch(self, run, epoch, logs):
+        assert len(run.record["history"]["loss"]) == epoch + 1  # the epoch is in the record
+        self.events.append(("epoch", epoch))
+
+    def on_ended(self, run):
+        self.events.append(("ended", run.record["status"]))
+
+    def on_blocked(self, run):
+        self.events.append(("blocked", run.record["status"]))
+
+    def on_skipped(self, run):
+        self.events.append(("skipped", run.record["status"]))
+
+
+def _sklearn_data(n: int = 120):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _watched(recorder, **options):
+    """A ``watch()`` block whose runs ``recorder`` also follows."""
+    import contextlib
+
+    import kepler_jupyter
+
+    @contextlib.contextmanager
+    def block():
+        with kepler_jupyter.watch(display="none", **options) as session:
+            session.lifecycle.subscribe(recorder)
+            yield session
+
+    return block()
+
+
+def test_sklearn_runs_announce_started_ended_then_skipped(project):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _sklearn_data()
+    recorder = EventRecorder()
+    with _watched(recorder):
+        returned = LogisticRegression().fit(X, y)
+    assert isinstance(returned, LogisticRegression)
+    assert recorder.events == [("started", "running"), ("ended", "completed")]
+
+    recorder.events.clear()
+    with _watched(recorder, on_duplicate="skip") as session:
+        LogisticRegression().fit(X, y)
+    assert recorder.events == [("skipped", "skipped")]
+    assert session.last["duplicate_of"] == Journal(project).experiments()[0]["id"]
+
+
+def test_blocked_run_is_announced_and_written_to_the_events_log(project):
+    from sklearn.linear_model import LogisticRegression
+
+    import kepler_jupyter
+    from kepler_jupyter.run.events import read_events
+
+    X, y = _sklearn_data()
+    X[4, 1] = np.nan
+    recorder = EventRecorder()
+    with pytest.warns(Warning), pytest.raises(kepler_jupyter.FitBlocked), _watched(recorder):
+        LogisticRegression().fit(X, y)
+    assert recorder.events[-1] == ("blocked", "blocked")
+    assert ("finding", "K301") in recorder.events[:-1]  # findings come before the verdict
+    (record,) = Journal(project).experiments()
+    assert record["status"] == "blocked"
+    kepler_dir = Journal(project).kepler_dir
+    (blocked,) = read_events(kepler_dir, kind="blocked")
+    assert blocked.experiment_id == record["id"] and "K301" in blocked.message
+    assert any(event.experiment_id == record["id"] and event.message.startswith("K301")
+               for event in read_events(kepler_dir, kind="finding"))
+
+
+def test_keras_run_announces_each_epoch_between_started_and_ended(project):
+    X, y = _keras_data()
+    recorder = EventRecorder()
+    model = _keras_model()
+    with _watched(recorder):
+        history = model.fit(X, y, epochs=3, batch_size=32, verbose=0)
+    assert isinstance(history, keras.callbacks.History)
+    kinds = [event for event in recorder.events if event[0] != "finding"]
+    assert kinds == [("started", "running"), ("epoch", 0), ("epoch", 1), ("epoch", 2),
+                     ("ended", "completed")]
+
+
+def test_a_failing_observer_is_one_warning_and_the_run_goes_on(project):
+    from sklearn.linear_model import LogisticRegression
+
+    from kepler_jupyter.warnings import KeplerInternalWarning
+
+    class Broken(RunObserver):
+        def on_started(self, run):
+            raise RuntimeError("sink down")
+
+        def on_epoch(self, run, epoch, logs):
+            raise RuntimeError("sink down")
+
+    X, y = _keras_data()
+    recorder = EventRecorder()
+    model = _keras_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with _watched(Broken()) as session:
+            session.lifecycle.subscribe(recorder)  # after the broken one: still hears all
+            history = model.fit(X, y, epochs=3, batch_size=32, verbose=0)
+            LogisticRegression().fit(*_sklearn_data())
+    internal = [str(w.message) for w in caught if issubclass(w.category, KeplerInternalWarning)]
+    # once per hook and run: on_started twice (two runs), on_epoch once (not once per epoch)
+    assert len(internal) == 3 and all("sink down" in message for message in internal)
+    assert len(history.history["loss"]) == 3
+    assert [event for event in recorder.events if event[0] in ("started", "ended")] == [
+        ("started", "running"), ("ended", "completed")] * 2
+    assert [r["status"] for r in Journal(project).experiments()] == ["completed", "completed"]

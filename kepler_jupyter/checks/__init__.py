@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from kepler_jupyter.adapters.fit_arguments import fit_settings
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.registry import all_checks, get_check, register
 from kepler_jupyter.checks.runner import normalise_codes, run_checks
@@ -38,14 +39,6 @@ __all__ = [
 ]
 
 PREFIT_STAGES = ("data", "model", "settings")
-#: Keras' fit parameters in positional order (``x`` and ``y`` come first)
-_KERAS_FIT_PARAMETERS = (
-    "x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
-    "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
-    "steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq",
-)
-
-
 def run_prefit(ctx: Any) -> list[Finding]:
     """Data, model and settings checks for one intercepted fit (before any training)."""
     subject = subject_from_context(ctx)
@@ -106,7 +99,7 @@ def subject_from_context(ctx: Any) -> CheckSubject:
         validation=data.validation,
         validation_split=float(data.validation_split or 0.0),
         # ctx.kwargs already names every argument, positional ones included
-        fit_kwargs=named_fit_arguments(ctx.framework, (), dict(ctx.kwargs or {})),
+        fit_kwargs=fit_settings(dict(ctx.kwargs or {})),
         config=_project_config(ctx),
         record=ctx.record,
         fit_warnings=list(ctx.fit_warnings or []),
@@ -133,16 +126,6 @@ def use_stream_samples(subject: CheckSubject, samples: dict[str, Any]) -> CheckS
         x_val, y_val, _ = concatenated(validation)
         subject.validation = (x_val, y_val) if x_val is not None else None
     return subject
-
-
-def named_fit_arguments(framework: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The fit's settings by name (Keras accepts ``batch_size``, ``epochs``… positionally)."""
-    named = dict(kwargs)
-    if framework == "keras":
-        named.update(zip(_KERAS_FIT_PARAMETERS, args, strict=False))
-    for data_argument in ("x", "y", "X"):
-        named.pop(data_argument, None)
-    return named
 
 
 def run(

@@ -167,7 +167,7 @@ def make_training_callbacks(
     Parameters
     ----------
     ctx : FitContext
-        The intercepted fit; findings go to ``ctx.findings`` (and ``ctx.reporter.on_finding``),
+        The intercepted fit; findings go to ``ctx.findings`` (and ``ctx.lifecycle``'s ``finding`` event),
         a fatal one sets ``ctx.stop_reason``.
     checks : list of Check, optional
         The enabled training checks, configured with the project's thresholds; by default all

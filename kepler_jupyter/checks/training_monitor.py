@@ -15,7 +15,7 @@ import math
 import threading
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.checks.base import Check
 from kepler_jupyter.checks.measure import training_curves as curves
@@ -23,11 +23,14 @@ from kepler_jupyter.models import keras_compile as kc
 from kepler_jupyter.models import keras_graph as kg
 from kepler_jupyter.warnings import KeplerInternalWarning
 
+if TYPE_CHECKING:
+    from kepler_jupyter.run.context import FitContext
+
 
 class TrainingMonitor:
     """State and judgement of one fit; ``keras_callback`` forwards Keras' hooks to it."""
 
-    def __init__(self, ctx: Any, checks: list[Check], probe_budget: float = 0.005,
+    def __init__(self, ctx: FitContext, checks: list[Check], probe_budget: float = 0.005,
                  probe_size: int = 64) -> None:
         self.ctx = ctx
         self.checks = {check.code: check for check in checks}
@@ -69,12 +72,12 @@ class TrainingMonitor:
                 return
             self._reported.add(code)
         finding = check.finding(message, evidence, severity=severity)
-        findings = getattr(self.ctx, "findings", None)
-        if findings is not None and not any(getattr(f, "code", None) == code for f in findings):
+        findings = self.ctx.findings
+        if not any(f.code == code for f in findings):
             findings.append(finding)
         if stop and check.options.get("stop", True) and self.model is not None:
             self.model.stop_training = True
-            if getattr(self.ctx, "stop_reason", None) is None:
+            if self.ctx.stop_reason is None:
                 self.ctx.stop_reason = f"{code}: {message}"
         with self._lock:
             self._unshown.append(finding)
@@ -84,18 +87,12 @@ class TrainingMonitor:
         # the next epoch end (or the end of training) shows the finding
 
     def show_pending(self) -> None:
-        """Hand the findings not yet shown to ``ctx.reporter.on_finding`` (main thread only)."""
+        """Announce the findings not yet announced as the run's ``finding`` events (main
+        thread only: observers draw widgets). The lifecycle isolates observers' failures."""
         with self._lock:
             unshown, self._unshown = self._unshown, []
-        on_finding = getattr(getattr(self.ctx, "reporter", None), "on_finding", None)
-        if not callable(on_finding):
-            return
         for finding in unshown:
-            try:
-                on_finding(finding)
-            except Exception as error:  # the reporter's failure must not stop the monitor
-                warnings.warn(f"kepler could not show a training finding: {error!r}",
-                              KeplerInternalWarning, stacklevel=2)
+            self.ctx.lifecycle.finding(self.ctx, finding)
 
     def fail(self, error: BaseException) -> None:
         """kepler's own error: warn once and stop monitoring; the fit goes on."""
@@ -175,8 +172,8 @@ class TrainingMonitor:
     # -- judgements ---------------------------------------------------------------------------
 
     def _chance_level(self, model: Any) -> float | None:
-        fit_kwargs = getattr(self.ctx, "kwargs", None) or {}
-        data = getattr(self.ctx, "data", None)
+        fit_kwargs = self.ctx.kwargs or {}
+        data = self.ctx.data
         weighted = any(value is not None for value in (
             fit_kwargs.get("class_weight"), fit_kwargs.get("sample_weight"),
             getattr(data, "sample_weight", None)))
@@ -228,7 +225,7 @@ class TrainingMonitor:
 
     def _overfit_severity(self) -> str | None:
         """Info when an EarlyStopping on the validation loss already guards the fit."""
-        callbacks = (getattr(self.ctx, "kwargs", None) or {}).get("callbacks") or []
+        callbacks = (self.ctx.kwargs or {}).get("callbacks") or []
         guarded = any(type(cb).__name__ == "EarlyStopping"
                       and "val" in str(getattr(cb, "monitor", "")) for cb in callbacks)
         return "info" if guarded else None
@@ -263,7 +260,7 @@ class TrainingMonitor:
 
         self.probe_state = "off"
         wanted = {"K505", "K506", "K507", "K508"} & set(self.checks)
-        data = getattr(self.ctx, "data", None)
+        data = self.ctx.data
         batch = select_probe(getattr(data, "X", None), getattr(data, "y", None), self.probe_size)
         import keras
 

@@ -33,25 +33,20 @@ def run_cell_code(shell: Any, cell: str) -> Any:
 
 
 def run_fit_cell(magics: Any, args: Any, cell: str) -> Any:
-    """Run ``cell`` inside ``watch()`` with the options given on the magic line."""
+    """Run ``cell`` as one watch session with the options given on the magic line."""
     from kepler_jupyter.journal import JournalError
-    from kepler_jupyter.run.session import watch
+    from kepler_jupyter.run.options import RunOptions
+    from kepler_jupyter.run.session import open_session
 
     shell = magics.shell
     try:
-        context = watch(
-            name=args.name,
-            hypothesis=args.hypothesis,
-            tags=args.tag,
-            ignore=args.ignore,
-            force=args.force,
-            on_duplicate=args.on_duplicate or magics.on_duplicate,
-            save=args.save,
-            checks=magics.checks and not args.no_checks,
-            display=args.display or magics.display,
+        options = RunOptions.from_flags(
+            args,
+            {"on_duplicate": magics.on_duplicate, "display": magics.display, "checks": magics.checks},
             source=cell,
             notebook_path=notebook_path(shell),
         )
+        context = open_session(options)
         session = context.__enter__()
     except (ValueError, JournalError) as exc:
         raise UsageError(str(exc)) from None

@@ -3,37 +3,23 @@
 ``RunOptions`` is what the user asked for (from ``%%kepler fit`` flags or ``watch(...)``).
 ``FitData`` is the data a fit was called with, already split into X, y and validation.
 ``FitContext`` is everything one intercepted fit call needs; each stage of the pipeline in
-``kepler_jupyter.run.experiment`` is a plain function of it.
+``kepler_jupyter.run.experiment`` is a plain function of it, and it is the ``run`` that the
+lifecycle's observers (``kepler_jupyter.run.lifecycle``) receive with every event.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kepler_jupyter.run.lifecycle import RunLifecycle
+from kepler_jupyter.run.options import RunOptions
 
-@dataclass
-class RunOptions:
-    """What the user asked of one ``%%kepler fit`` cell or ``watch()`` block."""
+if TYPE_CHECKING:
+    from kepler_jupyter.checks.base import Finding
+    from kepler_jupyter.journal import Journal
 
-    name: str | None = None
-    hypothesis: str | None = None
-    tags: list[str] = field(default_factory=list)
-    #: finding codes to ignore for this cell (``--ignore K104,K303``)
-    ignore: list[str] = field(default_factory=list)
-    #: train even when pre-fit checks found errors (``--force``)
-    force: bool = False
-    #: what to do when the same experiment is already in the journal: warn, skip or ask
-    on_duplicate: str = "warn"
-    #: store the trained weights beside the journal (``--save``)
-    save: bool = False
-    #: run kepler's checks at all (``--no-checks`` turns them off)
-    checks: bool = True
-    #: the cell's source text and the notebook it came from, when known
-    source: str | None = None
-    notebook_path: str | None = None
-    #: "widget" in a notebook front end, "text" in a terminal or script
-    display_mode: str = "text"
+__all__ = ["FitContext", "FitData", "RunOptions"]
 
 
 @dataclass
@@ -70,9 +56,9 @@ class FitContext:
     options: RunOptions
     data: FitData = field(default_factory=FitData)
     record: dict[str, Any] = field(default_factory=dict)
-    #: Finding objects from kepler_jupyter.checks.base
-    findings: list[Any] = field(default_factory=list)
-    #: extra Keras callbacks kepler adds to this fit (the training monitor, live curves)
+    #: what the checks found so far (before, during and after training)
+    findings: list[Finding] = field(default_factory=list)
+    #: extra Keras callbacks kepler adds to this fit (the training monitor, the epoch recorder)
     callbacks: list[Any] = field(default_factory=list)
     #: warnings the user's fit raised (re-shown to the user unchanged; checks read them)
     fit_warnings: list[Any] = field(default_factory=list)
@@ -80,19 +66,19 @@ class FitContext:
     result: Any = None
     #: set by a training-time check that stopped the fit (NaN loss, divergence)
     stop_reason: str | None = None
-    #: the Journal the record goes to
-    journal: Any = None
-    #: the Reporter that shows things to the user (widgets or plain text)
-    reporter: Any = None
+    #: the journal this run's record goes to (read here: earlier runs, the project folder)
+    journal: Journal | None = None
+    #: where the run announces its events (started, finding, epoch, ended, blocked, skipped)
+    lifecycle: RunLifecycle = field(default_factory=RunLifecycle)
     #: "fit", "cross_validation" (scikit-learn's cross_validate / cross_val_score),
     #: "learning_curve", or "loop" (train_on_batch / partial_fit calls, see run/loops.py)
     kind: str = "fit"
     #: the method the user called: "fit", "fit_transform", "fit_predict", "train_on_batch"...
     entry: str = "fit"
-    #: the WatchSession (a %%kepler cell or a watch() block) this fit belongs to
-    session: Any = None
-    #: whether the record has been written to the journal (status running)
-    journaled: bool = False
+    #: the earlier record of this very experiment, when the journal holds one
+    previous: dict[str, Any] | None = None
+    #: what was done about that earlier run: "warn" (trained again) or "skip"
+    duplicate_action: str | None = None
     #: why the record could not be saved (read-only folder, lock, full disk); None when saved
     save_error: str | None = None
     #: the after-fit report (what changed, similar experiments, distance to the goal)

@@ -1,8 +1,9 @@
 """The project's events log: one readable line per thing that happened, in ``.kepler/events.log``.
 
 Like the original Kepler's log, it answers "what happened in this project, and when" without
-opening the journal: experiments started and ended, re-run alerts, skipped fits, check
-findings, notes and goal changes. A line reads::
+opening the journal: experiments started and ended, fits blocked by errors before training,
+re-run alerts, skipped fits, check findings, notes and goal changes. ``EventsLog`` is the run
+observer that writes the lines of each run. A line reads::
 
     2025-03-01T10:15:02Z	ended	3f2a9c1b	mlp completed	{"duration_s": 12.3, "metrics": "val_accuracy 0.951, val_loss 0.132", "status": "completed"}
 
@@ -23,10 +24,15 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from kepler_jupyter.run.lifecycle import RunObserver
+
+if TYPE_CHECKING:
+    from kepler_jupyter.run.context import FitContext
 
 EVENTS_FILE = "events.log"
-EVENT_KINDS = ("started", "ended", "alert", "skipped", "finding", "note", "goal")
+EVENT_KINDS = ("started", "ended", "blocked", "alert", "skipped", "finding", "note", "goal")
 #: a line stays well under the size Linux writes atomically to a local file
 _MAX_MESSAGE_CHARS = 2000
 
@@ -87,7 +93,7 @@ def log_event(kepler_dir: str | Path, kind: str, message: str, *,
     kepler_dir : str or Path
         The project's ``.kepler`` folder (``Journal.kepler_dir``).
     kind : str
-        One of ``EVENT_KINDS``: started, ended, alert, skipped, finding, note, goal.
+        One of ``EVENT_KINDS``: started, ended, blocked, alert, skipped, finding, note, goal.
     message : str
         What happened, in a few words; newlines are folded into spaces.
     experiment_id : str, optional
@@ -150,3 +156,54 @@ def read_events(kepler_dir: str | Path, limit: int | None = None,
     if kind is not None:
         events = [event for event in events if event.kind == kind]
     return events[-limit:] if limit else events
+
+
+class EventsLog(RunObserver):
+    """The run observer that writes each run's lines to the project's events log.
+
+    ``started`` / ``skipped`` (after an ``alert`` line when the journal already held the
+    experiment), ``blocked`` or ``ended``, then one ``finding`` line per error or warning.
+    """
+
+    what = "writing the events log"
+
+    def __init__(self, kepler_dir: str | Path) -> None:
+        self.kepler_dir = Path(kepler_dir)
+
+    def _log(self, run: FitContext, kind: str, message: str, **fields: Any) -> None:
+        if run.save_error is not None:
+            return  # the log sits beside the journal, and the user was told it is not writable
+        log_event(self.kepler_dir, kind, message, experiment_id=run.record.get("id"), **fields)
+
+    def _alert(self, run: FitContext) -> None:
+        if run.record.get("duplicate_of"):
+            self._log(run, "alert", f"same experiment as {run.record['duplicate_of']}")
+
+    def _findings(self, run: FitContext) -> None:
+        for finding in run.findings:
+            if finding.severity in ("error", "warning"):
+                self._log(run, "finding", f"{finding.code} {finding.title}", severity=finding.severity)
+
+    def on_started(self, run: FitContext) -> None:
+        self._alert(run)
+        self._log(run, "started", run.record.get("name") or "")
+
+    def on_skipped(self, run: FitContext) -> None:
+        self._alert(run)
+        self._log(run, "skipped", f"not trained: same as {run.record.get('duplicate_of')}")
+
+    def on_blocked(self, run: FitContext) -> None:
+        codes = sorted({f.code for f in run.findings if f.severity == "error"})
+        self._log(run, "blocked", f"{run.record.get('name')} not trained: error(s) {', '.join(codes)} "
+                  "before training", status="blocked")
+        self._findings(run)
+
+    def on_ended(self, run: FitContext) -> None:
+        from kepler_jupyter.display.reporter import format_metrics
+
+        record = run.record
+        status = record.get("status")
+        self._log(run, "ended", f"{record.get('name')} {status}", status=status,
+                  duration_s=record.get("duration_s"),
+                  metrics=format_metrics(record.get("metrics") or {}) or None)
+        self._findings(run)

@@ -1,5 +1,9 @@
 """Runs one intercepted fit through kepler's stages (see docs/architecture.md).
 
+This module owns the control flow of a run: the order of the stages and of the lifecycle's
+events (``kepler_jupyter.run.lifecycle``). It never calls a sink (journal, reporter, events
+log) itself: it changes the run's record and announces events; the observers do the rest.
+
 The rule every stage follows: kepler's own failures become one ``KeplerInternalWarning`` and
 the user's fit runs exactly as it would without kepler; the user's own exceptions (and
 KeyboardInterrupt) reach the user unchanged after the journal has recorded them.
@@ -12,9 +16,10 @@ import time
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kepler_jupyter.run.context import FitContext, RunOptions
+from kepler_jupyter.adapters.fit_arguments import named_fit_arguments
+from kepler_jupyter.run.context import FitContext
 from kepler_jupyter.run.stages import (
     add_training_callbacks,
     build_record,
@@ -25,6 +30,10 @@ from kepler_jupyter.run.stages import (
     run_prefit_checks,
 )
 from kepler_jupyter.warnings import KeplerInternalWarning
+
+if TYPE_CHECKING:
+    from kepler_jupyter.checks.base import Finding
+    from kepler_jupyter.run.session import WatchSession
 
 
 class FitBlocked(Exception):
@@ -61,46 +70,6 @@ def guarded(what: str, function: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def save_to_journal(ctx: FitContext, write: Callable[..., Any], *args: Any) -> bool:
-    """Write to the journal; a failure to save is said once, plainly, under the cell.
-
-    A read-only folder, a held lock or a full disk is not kepler's bug but the user's
-    situation: instead of a traceback-like warning they get one message saying the experiment
-    is not saved and why, the end-of-fit line says "not saved", and the fit goes on.
-    """
-    from kepler_jupyter.journal import JournalError
-
-    try:
-        write(*args)
-        return True
-    except (JournalError, OSError) as exc:
-        if ctx.save_error is None:
-            ctx.save_error = str(exc) if isinstance(exc, JournalError) else (
-                f"{exc.strerror or exc} ({getattr(exc, 'filename', None) or ctx.journal.kepler_dir})")
-            guarded("showing that the experiment was not saved",
-                    ctx.reporter.show_not_saved, ctx.record, ctx.save_error)
-        return False
-    except Exception as exc:
-        warn_internal("writing the journal", exc)
-        return False
-
-
-def named_fit_arguments(bound: inspect.BoundArguments) -> dict:
-    """The fit's arguments by name, as the fit's own signature bound them."""
-    named: dict[str, Any] = {}
-    for index, (name, value) in enumerate(bound.arguments.items()):
-        if index == 0:
-            continue  # self
-        parameter = bound.signature.parameters[name]
-        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            named.update(value)
-        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            named["*args"] = value
-        else:
-            named[name] = value
-    return named
-
-
 class _WarningRecorder:
     """Records the warnings a fit shows while still showing them as usual."""
 
@@ -125,7 +94,7 @@ class _WarningRecorder:
 
 
 def run_intercepted_fit(
-    session: Any,
+    session: WatchSession,
     framework: str,
     original_fit: Callable[..., Any],
     model: Any,
@@ -152,7 +121,7 @@ def run_intercepted_fit(
     if ctx is None:
         return original_fit(model, *args, **kwargs)
 
-    decision = guarded("checking before training", _decide, ctx) or "train"
+    decision = guarded("checking before training", _decide, ctx, session.reporter.ask_duplicate) or "train"
     if decision == "block":
         _block(ctx)
     if decision == "skip":
@@ -164,7 +133,7 @@ def run_intercepted_fit(
     with_callbacks = guarded("adding kepler's training callbacks", add_training_callbacks, ctx, args, kwargs)
     if with_callbacks is not None:
         fit_args, fit_kwargs = with_callbacks
-    guarded("writing the journal", _start, ctx)
+    guarded("starting the run", _start, ctx)
     started = time.perf_counter()
     with _WarningRecorder(ctx.fit_warnings):
         try:
@@ -188,7 +157,7 @@ def _sample_streams(framework: str, bound: inspect.BoundArguments) -> dict[str, 
 
 
 def _prepare(
-    session: Any,
+    session: WatchSession,
     framework: str,
     original_fit: Callable[..., Any],
     model: Any,
@@ -199,17 +168,14 @@ def _prepare(
     from kepler_jupyter.adapters.sklearn_cv import experiment_kind
     from kepler_jupyter.run.dispatch import add_preparation
 
-    options: RunOptions = session.options
-    named = named_fit_arguments(bound)
     ctx = FitContext(
         framework=framework,
         model=model,
         args=args,
-        kwargs=named,
-        options=options,
+        kwargs=named_fit_arguments(bound),
+        options=session.options,
         journal=session.journal,
-        reporter=session.reporter,
-        session=session,
+        lifecycle=session.lifecycle,
         kind=experiment_kind(original_fit),
         entry=getattr(original_fit, "__name__", "fit"),
         stream_samples=samples,
@@ -219,12 +185,15 @@ def _prepare(
     return ctx
 
 
-def _decide(ctx: FitContext) -> str:
+def _announce(ctx: FitContext, findings: list[Finding]) -> None:
+    for finding in findings:
+        ctx.lifecycle.finding(ctx, finding)
+
+
+def _decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str]) -> str:
     """'train', 'skip' (same experiment already done) or 'block' (errors before training)."""
     if ctx.options.checks:
-        findings = run_prefit_checks(ctx)
-        if findings:
-            ctx.reporter.show_findings(findings, stage="before training")
+        _announce(ctx, run_prefit_checks(ctx))
     errors = [f for f in ctx.findings if f.severity == "error"]
     if errors and not ctx.options.force:
         return "block"
@@ -237,10 +206,9 @@ def _decide(ctx: FitContext) -> str:
         # fit_transform or cross_validate would hand the user the wrong value
         action = "warn"
     if action == "ask":
-        action = ctx.reporter.ask_duplicate(previous, ctx.record)
-    ctx.reporter.show_duplicate(previous, ctx.record, action)
+        action = ask(previous, ctx.record)
+    ctx.previous, ctx.duplicate_action = previous, action
     ctx.record["duplicate_of"] = previous.get("id")
-    ctx.session.event(ctx, "alert", f"same experiment as {previous.get('id')}")
     return "skip" if action == "skip" else "train"
 
 
@@ -248,11 +216,9 @@ def _block(ctx: FitContext) -> None:
     record = ctx.record
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     record["summary"] = guarded("summarising the record", record_summary, record)
-    guarded("writing the journal", save_to_journal, ctx, ctx.journal.add, record)
-    ctx.session.record_done(record)
+    ctx.lifecycle.blocked(ctx)
     errors = [f for f in ctx.findings if f.severity == "error"]
     codes = ", ".join(sorted({f.code for f in errors}))
-    ctx.reporter.show_blocked(record, errors)
     raise FitBlocked(
         f"kepler did not train {record['name']!r}: {len(errors)} error(s) before training ({codes}). "
         "Fix them, ignore a code with --ignore CODE, or train anyway with --force."
@@ -264,50 +230,29 @@ def _skip(ctx: FitContext) -> tuple[Any]:
 
     record = ctx.record
     record.update(status="skipped", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
-    ctx.session.record_done(record)
-    ctx.session.event(ctx, "skipped", f"not trained: same as {record.get('duplicate_of')}")
-    return (skipped_fit_result(ctx),)
+    result = skipped_fit_result(ctx)
+    ctx.lifecycle.skipped(ctx)
+    return (result,)
 
 
 def _start(ctx: FitContext) -> None:
     ctx.record.update(started=now_iso(), findings=[f.to_dict() for f in ctx.findings])
-    ctx.journaled = save_to_journal(ctx, ctx.journal.add, ctx.record)
-    ctx.session.event(ctx, "started", ctx.record["name"])
-
-
-def _write_final_record(ctx: FitContext) -> None:
-    if ctx.journaled:
-        saved = save_to_journal(ctx, ctx.journal.update, ctx.record["id"], ctx.record)
-    else:
-        saved = save_to_journal(ctx, ctx.journal.add, ctx.record)
-    if saved:
-        ctx.save_error = None  # the final version is what counts: it is in the journal
+    ctx.lifecycle.started(ctx)
 
 
 def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
+    """The record's final state, then the results findings and ``ended``."""
     record = ctx.record
     record.update(status=status, ended=now_iso(), duration_s=round(time.perf_counter() - started, 3))
     if error is not None and status == "failed":
         record["error"] = {"type": type(error).__name__, "message": str(error)[:2000]}
     if ctx.stop_reason:
         record["stop_reason"] = ctx.stop_reason
+    known = len(ctx.findings)
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]
     record["summary"] = guarded("summarising the record", record_summary, record)
     if status in ("completed", "stopped"):
         guarded("comparing with earlier experiments", compare_with_earlier, ctx)
-    # a journal that cannot be written (disk full, permissions) is reported on its own, and
-    # the user still gets the end of the report below
-    guarded("writing the experiment to the journal", _write_final_record, ctx)
-    ctx.session.record_done(record)
-    if status == "completed" and ctx.framework == "sklearn" and ctx.kind == "fit":
-        ctx.session.remember_fitted(ctx.model, record)
-    from kepler_jupyter.display.reporter import format_metrics
-
-    ctx.session.event(ctx, "ended", f"{record['name']} {status}", status=status,
-                      duration_s=record.get("duration_s"),
-                      metrics=format_metrics(record.get("metrics") or {}) or None)
-    for finding in ctx.findings:
-        if finding.severity in ("error", "warning"):
-            ctx.session.event(ctx, "finding", f"{finding.code} {finding.title}", severity=finding.severity)
-    ctx.reporter.show_end(ctx)
+    _announce(ctx, ctx.findings[known:])
+    ctx.lifecycle.ended(ctx)

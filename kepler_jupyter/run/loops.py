@@ -133,7 +133,8 @@ class TrainingLoops:
             return None
         method = getattr(original, "__name__", "train_on_batch")
         experiment.guarded("describing the training loop", _describe_loop, ctx, method)
-        decision = experiment.guarded("checking before training", experiment._decide, ctx)
+        decision = experiment.guarded("checking before training", experiment._decide, ctx,
+                                      self.session.reporter.ask_duplicate)
         if decision == "block":
             experiment._block(ctx)  # raises FitBlocked: the loop stops before its first step
         experiment.guarded("writing the journal", experiment._start, ctx)
@@ -281,13 +282,14 @@ def _keras_metric_names(model: Any, count: int) -> list[str]:
 
 
 def _save_progress(loop: _Loop) -> None:
+    """Every few seconds, the loop's history so far as one ``epoch`` event of the run (its
+    number counts calls): the journal writer saves it."""
     ctx = loop.ctx
-    if not ctx.journaled or time.monotonic() - loop.last_saved < PROGRESS_SAVE_INTERVAL:
+    if time.monotonic() - loop.last_saved < PROGRESS_SAVE_INTERVAL:
         return
     loop.last_saved = time.monotonic()
-    history = loop.history.curves()
-    ctx.record["history"] = history
-    ctx.journal.update(ctx.record["id"], {"history": history})
+    ctx.record["history"] = loop.history.curves()
+    ctx.lifecycle.epoch(ctx, loop.history.calls - 1, {})
 
 
 def _finish_loop(loop: _Loop) -> None:

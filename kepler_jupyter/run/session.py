@@ -7,23 +7,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kepler_jupyter.run.context import RunOptions
+from kepler_jupyter.run.lifecycle import RunLifecycle, RunObserver
+from kepler_jupyter.run.options import DISPLAY_CHOICES, ON_DUPLICATE_CHOICES, RunOptions
 
-ON_DUPLICATE_CHOICES = ("warn", "skip", "ask")
-DISPLAY_CHOICES = ("auto", "widget", "text", "none")
+if TYPE_CHECKING:
+    from kepler_jupyter.display.reporter import Reporter
+    from kepler_jupyter.journal import Journal
+    from kepler_jupyter.run.context import FitContext
+
+__all__ = ["DISPLAY_CHOICES", "ON_DUPLICATE_CHOICES", "WatchSession", "open_session", "watch"]
 
 
-class WatchSession:
-    """One ``%%kepler fit`` cell or ``watch()`` block: its options, journal and results."""
+class WatchSession(RunObserver):
+    """One ``%%kepler fit`` cell or ``watch()`` block: its options, journal and results.
 
-    def __init__(self, options: RunOptions, journal: Any, reporter: Any) -> None:
+    It is also an observer of its own runs: it keeps the final record of each in ``records``.
+    """
+
+    what = "keeping the block's records"
+
+    def __init__(self, options: RunOptions, journal: Journal, reporter: Reporter) -> None:
         self.options = options
         self.journal = journal
+        #: shows the runs under the cell, and asks the user when a run must ask
         self.reporter = reporter
         #: the final journal record of every fit in the block, in order
         self.records: list[dict[str, Any]] = []
+        #: where the runs of this block announce their events; ``subscribe`` adds a sink
+        self.lifecycle = RunLifecycle(run_observers(self))
         self._fits = 0
         #: class names of the preparation steps (scalers, encoders) fitted so far in the block
         self.preparation: list[str] = []
@@ -46,9 +59,6 @@ class WatchSession:
         base = self.options.name or type(model).__name__
         return base if self._fits == 1 else f"{base} #{self._fits}"
 
-    def remember_fitted(self, model: Any, record: dict[str, Any]) -> None:
-        self._fitted[id(model)] = (model, record["id"])
-
     def handle_score(self, model: Any, args: tuple, kwargs: dict, result: Any) -> None:
         """A scikit-learn score() after a fit in this block: keep it as the validation score."""
         known = self._fitted.get(id(model))
@@ -64,71 +74,69 @@ class WatchSession:
             record.update(changes)
             self.journal.update(record["id"], changes)
 
-    def record_done(self, record: dict[str, Any]) -> None:
+    def handle_fit(self, framework: str, original: Any, model: Any, args: tuple, kwargs: dict) -> Any:
+        from kepler_jupyter.run.experiment import run_intercepted_fit
+
+        return run_intercepted_fit(self, framework, original, model, args, kwargs)
+
+    # -- as an observer of its runs ---------------------------------------------------------------
+    def _keep(self, record: dict[str, Any]) -> None:
         for index, known in enumerate(self.records):
             if known.get("id") == record.get("id"):
                 self.records[index] = dict(record)
                 return
         self.records.append(dict(record))
 
-    def event(self, ctx: Any, kind: str, message: str, **fields: Any) -> None:
-        """Append to the project's readable events log (when that feature is present)."""
-        if getattr(ctx, "save_error", None) is not None:
-            return  # the log sits beside the journal, and the user was told it is not writable
+    def on_ended(self, run: FitContext) -> None:
+        self._keep(run.record)
+        if run.record.get("status") == "completed" and run.framework == "sklearn" and run.kind == "fit":
+            self._fitted[id(run.model)] = (run.model, run.record["id"])
+
+    def on_blocked(self, run: FitContext) -> None:
+        self._keep(run.record)
+
+    def on_skipped(self, run: FitContext) -> None:
+        self._keep(run.record)
+
+
+def run_observers(session: WatchSession) -> list[RunObserver]:
+    """The sinks of every run, in the order they hear each event: the place to add one.
+
+    The journal first (what the others report is saved by then), the events log, the session's
+    list of records, then what the user sees under the cell.
+    """
+    from kepler_jupyter.display.reporter import LiveCurves
+    from kepler_jupyter.run.events import EventsLog
+    from kepler_jupyter.run.journal_writer import JournalWriter
+
+    return [
+        JournalWriter(session.journal),
+        EventsLog(session.journal.kepler_dir),
+        session,
+        session.reporter,
+        LiveCurves(session.reporter.mode),
+    ]
+
+
+@contextmanager
+def open_session(options: RunOptions, project_dir: str | Path | None = None) -> Iterator[WatchSession]:
+    """Intercept fits until the block ends, each one a run of a new ``WatchSession``."""
+    from kepler_jupyter.display.reporter import Reporter, detect_display_mode
+    from kepler_jupyter.journal import Journal
+    from kepler_jupyter.run.dispatch import TrainingCalls
+    from kepler_jupyter.run.intercept import Interception
+
+    mode = detect_display_mode() if options.display == "auto" else options.display
+    journal = Journal(project_dir)
+    session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
+    calls = TrainingCalls(session)
+    with Interception(calls, on_score=session.handle_score):
         try:
-            from kepler_jupyter.run.events import log_event
-        except ImportError:
-            return
-        try:
-            log_event(
-                self.journal.kepler_dir, kind, message, experiment_id=ctx.record.get("id"), **fields
-            )
-        except Exception:  # the events log is a convenience: never let it disturb a fit
-            pass
-
-    def handle_fit(self, framework: str, original: Any, model: Any, args: tuple, kwargs: dict) -> Any:
-        from kepler_jupyter.run.experiment import run_intercepted_fit
-
-        return run_intercepted_fit(self, framework, original, model, args, kwargs)
-
-
-def make_options(
-    name: str | None = None,
-    hypothesis: str | None = None,
-    tags: Iterable[str] = (),
-    *,
-    ignore: Iterable[str] = (),
-    force: bool = False,
-    on_duplicate: str = "warn",
-    save: bool = False,
-    checks: bool = True,
-    source: str | None = None,
-    notebook_path: str | None = None,
-    display: str = "text",
-) -> RunOptions:
-    """Validated run options; a wrong value raises ``ValueError`` with what is allowed."""
-    if on_duplicate not in ON_DUPLICATE_CHOICES:
-        raise ValueError(
-            f"on_duplicate must be one of {', '.join(ON_DUPLICATE_CHOICES)}, not {on_duplicate!r}"
-        )
-    if isinstance(tags, str):
-        tags = [tags]
-    if isinstance(ignore, str):
-        ignore = [ignore]
-    codes = [code.strip().upper() for item in ignore for code in str(item).split(",") if code.strip()]
-    return RunOptions(
-        name=name,
-        hypothesis=hypothesis,
-        tags=[str(tag) for tag in tags],
-        ignore=codes,
-        force=bool(force),
-        on_duplicate=on_duplicate,
-        save=bool(save),
-        checks=bool(checks),
-        source=source,
-        notebook_path=notebook_path,
-        display_mode=display,
-    )
+            yield session
+        except BaseException as exc:
+            calls.close(exc)  # training loops end with the block
+            raise
+        calls.close()
 
 
 @contextmanager
@@ -169,6 +177,8 @@ def watch(
     display
         ``"auto"`` (widgets in a notebook, text elsewhere), ``"widget"``, ``"text"`` or
         ``"none"``.
+    source, notebook_path
+        The code and the notebook the experiments come from, when known (kept in ``source``).
 
     Yields
     ------
@@ -180,35 +190,9 @@ def watch(
     >>> with kepler_jupyter.watch(name="baseline", hypothesis="a linear model is enough"):
     ...     clf.fit(X_train, y_train)  # doctest: +SKIP
     """
-    from kepler_jupyter.display.reporter import Reporter, detect_display_mode
-    from kepler_jupyter.journal import Journal
-    from kepler_jupyter.run.intercept import Interception
-
-    if display not in DISPLAY_CHOICES:
-        raise ValueError(f"display must be one of {', '.join(DISPLAY_CHOICES)}, not {display!r}")
-    mode = detect_display_mode() if display == "auto" else display
-    options = make_options(
-        name,
-        hypothesis,
-        tags,
-        ignore=ignore,
-        force=force,
-        on_duplicate=on_duplicate,
-        save=save,
-        checks=checks,
-        source=source,
-        notebook_path=notebook_path,
-        display=mode,
-    )
-    journal = Journal(project_dir)
-    session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
-    from kepler_jupyter.run.dispatch import TrainingCalls
-
-    calls = TrainingCalls(session)
-    with Interception(calls, on_score=session.handle_score):
-        try:
-            yield session
-        except BaseException as exc:
-            calls.close(exc)  # training loops end with the block
-            raise
-        calls.close()
+    # one RunOptions from the arguments above (every parameter but project_dir is a field of
+    # it: tests/test_run_options.py checks that they agree); it validates them
+    arguments = dict(locals())
+    options = RunOptions(**{name: arguments[name] for name in RunOptions.field_names()})
+    with open_session(options, project_dir) as session:
+        yield session

@@ -6,7 +6,6 @@ order and guards every call so that a failure here never reaches the user's fit.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from kepler_jupyter import adapters
@@ -14,8 +13,6 @@ from kepler_jupyter.run.context import FitContext
 
 # Keras' fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks is the 6th argument
 _KERAS_CALLBACKS_POSITION = 5
-# save the running record's partial history at most this often (seconds)
-_PROGRESS_SAVE_INTERVAL = 2.0
 
 
 def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
@@ -139,7 +136,6 @@ def add_training_callbacks(ctx: FitContext, args: tuple, kwargs: dict) -> tuple[
 
         ours.extend(checks.training_callbacks(ctx) or [])
     ctx.callbacks = ours
-    ctx.reporter.start_live(ctx)
     args = tuple(args)
     if len(args) > _KERAS_CALLBACKS_POSITION:
         users = args[_KERAS_CALLBACKS_POSITION]
@@ -152,17 +148,12 @@ def add_training_callbacks(ctx: FitContext, args: tuple, kwargs: dict) -> tuple[
 
 def _epoch_recorder(ctx: FitContext) -> Any:
     """The callback that keeps the running record's history (the recorder's own, with NaN as
-    None and gaps kept aligned) and feeds the live curves."""
+    None and gaps kept aligned) and announces each epoch to the run's observers."""
     from kepler_jupyter.adapters.keras_callbacks import make_epoch_recorder
-
-    last_saved = [time.monotonic()]
 
     def on_epoch(epoch: int, logs: dict[str, Any]) -> None:
         ctx.record["history"] = recorder.history
-        ctx.reporter.on_epoch(ctx, epoch, logs or {})
-        if ctx.journaled and time.monotonic() - last_saved[0] > _PROGRESS_SAVE_INTERVAL:
-            last_saved[0] = time.monotonic()
-            ctx.journal.update(ctx.record["id"], {"history": recorder.history, "epochs_done": epoch + 1})
+        ctx.lifecycle.epoch(ctx, epoch, logs or {})
 
     recorder = make_epoch_recorder(on_epoch)
     return recorder
@@ -210,7 +201,7 @@ def skipped_fit_result(ctx: FitContext) -> Any:
         import keras
 
         history = keras.callbacks.History()
-        previous = ctx.journal.get(ctx.record["duplicate_of"])
+        previous = ctx.previous or ctx.journal.get(ctx.record["duplicate_of"])
         history.history = dict(previous.get("history") or {})
         history.params = {"epochs": len(next(iter(history.history.values()), []))}
         history.set_model(ctx.model)

@@ -86,8 +86,12 @@ def test_unshuffled_sorted_labels(blobs):
 
 
 def test_positional_fit_arguments_are_named():
-    named = checks.named_fit_arguments("keras", ("X", "y", 7, 3), {"shuffle": False})
-    assert named == {"batch_size": 7, "epochs": 3, "shuffle": False}
+    import inspect
+
+    from kepler_jupyter.adapters.fit_arguments import fit_settings, named_fit_arguments
+
+    bound = inspect.signature(keras.Model.fit).bind(make_mlp(), "X", "y", 7, 3, shuffle=False)
+    assert fit_settings(named_fit_arguments(bound)) == {"batch_size": 7, "epochs": 3, "shuffle": False}
 
 
 def test_well_made_keras_settings_are_silent(blobs):

@@ -16,6 +16,7 @@ from kepler_jupyter.checks.measure import training_curves as curves  # noqa: E40
 from kepler_jupyter.checks.training import make_training_callbacks  # noqa: E402
 from kepler_jupyter.display.widgets.live_curves import LiveCurves  # noqa: E402
 from kepler_jupyter.run.context import FitContext, FitData, RunOptions  # noqa: E402
+from kepler_jupyter.run.lifecycle import RunLifecycle, RunObserver  # noqa: E402
 from kepler_jupyter.warnings import KeplerInternalWarning  # noqa: E402
 
 
@@ -26,11 +27,13 @@ def digits():
     return (X[:400] / 16).astype("float32"), y[:400]
 
 
-class Reporter:
+class FindingsHeard(RunObserver):
+    """Records the codes of the ``finding`` events the run announces."""
+
     def __init__(self):
         self.shown = []
 
-    def on_finding(self, finding):
+    def on_finding(self, run, finding):
         self.shown.append(finding.code)
 
 
@@ -41,7 +44,7 @@ def monitored_fit(model, X, y, epochs=3, ignore=(), optimizer="adam", loss="spar
     model.compile(optimizer=optimizer, loss=loss)
     kwargs = {"epochs": epochs, "batch_size": 32, "verbose": 0, **fit_kwargs}
     ctx = FitContext("keras", model, (X, y), dict(kwargs), RunOptions(ignore=list(ignore)),
-                     data=FitData(X, y), reporter=Reporter())
+                     data=FitData(X, y), lifecycle=RunLifecycle([FindingsHeard()]))
     callbacks = [*kwargs.pop("callbacks", []), *training_callbacks(ctx)]
     history = model.fit(X, y, callbacks=callbacks, **kwargs)
     return ctx, history
@@ -72,7 +75,7 @@ def test_nan_loss_stops_the_fit_at_once_and_is_reported_once(digits):
     assert codes(ctx) == ["K501"] and ctx.findings[0].severity == "error"
     assert ctx.stop_reason.startswith("K501")
     assert len(history.history["loss"]) == 1  # stopped inside the first epoch
-    assert ctx.reporter.shown == ["K501"]
+    assert ctx.lifecycle.observers[0].shown == ["K501"]
 
 
 def test_divergence_stops_the_fit(digits):

@@ -1,0 +1,80 @@
+"""``JournalWriter``: the observer that keeps each run's record in the journal.
+
+A run is written when it starts (status ``running``, so that a killed kernel still leaves a
+trace), its partial history is saved every few seconds while a Keras fit runs, and the final
+record replaces it when the run ends. Blocked runs are journaled too (nothing trained, but the
+attempt and its findings are part of the project's history); skipped runs are not (the earlier
+record is the experiment).
+
+A journal that cannot be written (read-only folder, lock held, full disk) is the user's
+situation, not kepler's bug: the writer keeps the reason in ``run.save_error`` (the reporter
+says it once, plainly, and the end line says "not saved") and the fit goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kepler_jupyter.run.lifecycle import RunObserver
+
+if TYPE_CHECKING:
+    from kepler_jupyter.journal import Journal
+    from kepler_jupyter.run.context import FitContext
+
+# save the running record's partial history at most this often (seconds)
+PROGRESS_SAVE_INTERVAL = 2.0
+
+
+class JournalWriter(RunObserver):
+    """Writes the record of every run of a session to ``journal``."""
+
+    what = "writing the experiment to the journal"
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        # ids of the records written with status "running", which the end updates in place
+        self._running: set[str] = set()
+        self._last_saved = 0.0
+
+    def _save(self, run: FitContext, write: Callable[..., Any], *args: Any) -> bool:
+        """``write(*args)``; a journal that cannot be written sets ``run.save_error``."""
+        from kepler_jupyter.journal import JournalError
+
+        try:
+            write(*args)
+        except (JournalError, OSError) as exc:
+            if run.save_error is None:
+                run.save_error = str(exc) if isinstance(exc, JournalError) else (
+                    f"{exc.strerror or exc} ({exc.filename or self.journal.kepler_dir})")
+            return False
+        return True
+
+    def on_started(self, run: FitContext) -> None:
+        if self._save(run, self.journal.add, run.record):
+            self._running.add(run.record["id"])
+        self._last_saved = time.monotonic()
+
+    def on_epoch(self, run: FitContext, epoch: int, logs: Mapping[str, float | None]) -> None:
+        exp_id = run.record["id"]
+        if exp_id in self._running and time.monotonic() - self._last_saved > PROGRESS_SAVE_INTERVAL:
+            self._last_saved = time.monotonic()
+            progress = {"history": run.record.get("history") or {}}
+            if run.kind != "loop":  # a training loop's steps are calls, not epochs
+                progress["epochs_done"] = epoch + 1
+            self._save(run, self.journal.update, exp_id, progress)
+
+    def on_ended(self, run: FitContext) -> None:
+        exp_id = run.record["id"]
+        if exp_id in self._running:
+            saved = self._save(run, self.journal.update, exp_id, run.record)
+            self._running.discard(exp_id)
+        else:  # the start could not be written (disk full a moment ago): try the whole record
+            saved = self._save(run, self.journal.add, run.record)
+        if saved:
+            run.save_error = None  # the final version is what counts: it is in the journal
+
+    def on_blocked(self, run: FitContext) -> None:
+        self._save(run, self.journal.add, run.record)
