@@ -9,6 +9,7 @@ lifecycle's observers (``kepler_jupyter.run.lifecycle``) receive with every even
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from kepler_jupyter.run.options import RunOptions
 
 if TYPE_CHECKING:
     from kepler_jupyter.checks.base import Finding
+    from kepler_jupyter.history.repeats import AfterFit
     from kepler_jupyter.journal import Journal
 
 __all__ = ["FitContext", "FitData", "RunOptions"]
@@ -61,7 +63,7 @@ class FitContext:
     #: extra Keras callbacks kepler adds to this fit (the training monitor, the epoch recorder)
     callbacks: list[Any] = field(default_factory=list)
     #: warnings the user's fit raised (re-shown to the user unchanged; checks read them)
-    fit_warnings: list[Any] = field(default_factory=list)
+    fit_warnings: list[warnings.WarningMessage] = field(default_factory=list)
     #: what the original fit returned, once it has
     result: Any = None
     #: set by a training-time check that stopped the fit (NaN loss, divergence)
@@ -82,6 +84,6 @@ class FitContext:
     #: why the record could not be saved (read-only folder, lock, full disk); None when saved
     save_error: str | None = None
     #: the after-fit report (what changed, similar experiments, distance to the goal)
-    after_fit_report: Any = None
+    after_fit_report: AfterFit | None = None
     #: stream samples taken before anything else (``adapters.streams.sample_fit_streams``)
     stream_samples: dict[str, Any] = field(default_factory=dict)

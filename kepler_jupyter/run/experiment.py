@@ -73,7 +73,7 @@ def guarded(what: str, function: Callable[..., Any], *args: Any) -> Any:
 class _WarningRecorder:
     """Records the warnings a fit shows while still showing them as usual."""
 
-    def __init__(self, sink: list[Any]) -> None:
+    def __init__(self, sink: list[warnings.WarningMessage]) -> None:
         self.sink = sink
         self._previous: Any = None
 

@@ -14,8 +14,7 @@ says it once, plainly, and the end line says "not saved") and the fit goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.run.lifecycle import RunObserver
