@@ -2,7 +2,10 @@
 
 For each check: the detection rate is the share of the buggy cases labelled with its code on
 which it fired; the false-alarm rate the share of the well-made cases it judged (its stage ran)
-on which it fired as a warning or an error. Info findings on well-made cases are not alarms.
+on which it fired as a warning or an error; its precision the share of its firings that were
+expected (detections / (detections + false alarms)). Info findings on well-made cases are not
+alarms. The same rates follow per input form (arrays, DataFrame, sparse, tf.data, PyDataset:
+the kind of the case's X) and per family (K1 settings … K6 results).
 
 Run: ``python benchmarks/corpus_benchmark.py [--only NAME_SUBSTRING]``
 """
@@ -21,6 +24,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
+#: data kinds (``adapters.data_kinds``) as the report names them
+FORMS = {"array": "arrays", "values": "arrays", "sequence": "arrays", "mapping": "arrays",
+         "dataframe": "DataFrame", "sparse": "sparse", "tf.data": "tf.data",
+         "pydataset": "PyDataset", "generator": "generator"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="run only the cases whose name contains this")
@@ -29,6 +38,7 @@ def main() -> None:
     from corpus import CASES
     from corpus.evaluate import evaluate
 
+    from kepler_jupyter.adapters.data_kinds import data_kind
     from kepler_jupyter.checks import all_checks, framework_of
 
     catalogue = {check.code: check for check in all_checks()}
@@ -39,11 +49,21 @@ def main() -> None:
     crashes: list[str] = []
     started = time.perf_counter()
     cases = [case for case in CASES if args.only in case.name]
+    by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # cases, exp, det, judged, alarms
+    by_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # expected, det, judged, alarms
     for case in cases:
+        form = FORMS.get(data_kind(case.build()[1]), "other")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             findings = evaluate(case)
         codes = {f.code for f in findings}
+        tally = by_form[form]
+        tally[0] += 1
+        for code in case.expect_codes:
+            tally[1] += 1
+            tally[2] += code in codes
+            by_family[code[:2]][0] += 1
+            by_family[code[:2]][1] += code in codes
         crashes += [f"{case.name}: {f.message}" for f in findings if f.code == "K000"]
         for code in case.expect_codes:
             expected[code] += 1
@@ -53,23 +73,39 @@ def main() -> None:
             for code, check in catalogue.items():
                 if check.stage in case.stages and framework in check.frameworks:
                     judged_good[code] += 1
+                    tally[3] += 1
+                    by_family[code[:2]][2] += 1
             for finding in findings:
                 if finding.severity in ("error", "warning"):
                     false_alarms[finding.code].append(case.name)
+                    tally[4] += 1
+                    by_family[finding.code[:2]][3] += 1
     elapsed = time.perf_counter() - started
 
     n_buggy = sum(1 for case in cases if not case.good)
     print(f"corpus: {n_buggy} buggy and {len(cases) - n_buggy} well-made cases, "
           f"evaluated in {elapsed:.1f} s\n")
-    print(f"{'code':6} {'stage':9} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>6}  title")
+    print(f"{'code':6} {'stage':9} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>6} "
+          f"{'precision':>9}  title")
     for code in sorted(set(catalogue) | set(expected)):
         check = catalogue.get(code)
         hits, total = detected[code], expected[code]
         alarms, judged = len(false_alarms.get(code, [])), judged_good[code]
         detection = f"{hits / total:6.0%}" if total else "     –"
         false_rate = f"{alarms / judged:6.0%}" if judged else "     –"
+        precision = f"{hits / (hits + alarms):9.0%}" if hits + alarms else "        –"
         print(f"{code:6} {getattr(check, 'stage', '?'):9} {hits:>4} / {total:<3} {detection}   "
-              f"{alarms:>5} / {judged:<5} {false_rate}  {getattr(check, 'title', '')}")
+              f"{alarms:>5} / {judged:<5} {false_rate} {precision}  {getattr(check, 'title', '')}")
+    print(f"\n{'input form':11} {'cases':>5} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>7}")
+    for form, (n, total, hits, judged, alarms) in sorted(by_form.items()):
+        detection = f"{hits / total:6.0%}" if total else "     –"
+        print(f"{form:11} {n:>5} {hits:>4} / {total:<3} {detection}   {alarms:>5} / {judged:<5} "
+              f"{alarms / max(judged, 1):7.2%}")
+    print(f"\n{'family':7} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>7}")
+    for family, (total, hits, judged, alarms) in sorted(by_family.items()):
+        detection = f"{hits / total:6.0%}" if total else "     –"
+        print(f"{family:7} {hits:>4} / {total:<3} {detection}   {alarms:>5} / {judged:<5} "
+              f"{alarms / max(judged, 1):7.2%}")
     total_expected = sum(expected.values())
     total_detected = sum(detected.values())
     total_judged = sum(judged_good.values())

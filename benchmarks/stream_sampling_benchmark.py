@@ -52,7 +52,10 @@ def make_streams(X: np.ndarray, y: np.ndarray, batch: int) -> dict[str, Callable
 def kepler_cost(model: Any, stream: Any) -> tuple[float, int]:
     """Seconds kepler spends on the stream before training, and the batches it read."""
     from kepler_jupyter import checks
-    from kepler_jupyter.adapters.stream_description import describe_stream_sample, stream_fingerprint
+    from kepler_jupyter.adapters.stream_description import (
+        describe_stream_sample,
+        stream_fingerprint,
+    )
     from kepler_jupyter.adapters.streams import sample_stream
     from kepler_jupyter.checks.base import CheckSubject
 

@@ -42,6 +42,7 @@ BUILTIN_MODULES = (
     "kepler_jupyter.checks.settings",
     "kepler_jupyter.checks.sklearn",
     "kepler_jupyter.checks.streams",
+    "kepler_jupyter.checks.data_relations",
     "kepler_jupyter.checks.results",
     "kepler_jupyter.checks.model",
     "kepler_jupyter.checks.training",

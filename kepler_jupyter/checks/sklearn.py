@@ -32,7 +32,37 @@ SCALE_SENSITIVE = frozenset({
     "KMeans", "MiniBatchKMeans", "BisectingKMeans", "DBSCAN", "HDBSCAN", "OPTICS", "MeanShift",
     "AgglomerativeClustering", "SpectralClustering", "Birch", "TSNE", "Isomap",
     "LocallyLinearEmbedding", "SpectralEmbedding", "MDS", "Nystroem", "RBFSampler",
+    # penalised or prior-on-weights linear models
+    "BayesianRidge", "ARDRegression", "GammaRegressor", "PoissonRegressor", "TweedieRegressor",
+    "MultiTaskElasticNetCV", "MultiTaskLassoCV", "OrthogonalMatchingPursuit",
+    "OrthogonalMatchingPursuitCV",
+    # distances and kernels
+    "AffinityPropagation", "FeatureAgglomeration", "SpectralBiclustering", "SpectralCoclustering",
+    "KNeighborsTransformer", "RadiusNeighborsTransformer", "KernelDensity", "LocalOutlierFactor",
+    "NeighborhoodComponentsAnalysis", "LabelPropagation", "LabelSpreading", "ClassicalMDS",
+    "AdditiveChi2Sampler", "SkewedChi2Sampler", "PolynomialCountSketch", "BernoulliRBM",
+    # variance-driven decompositions and shrunk covariances
+    "TruncatedSVD", "SparsePCA", "MiniBatchSparsePCA", "DictionaryLearning",
+    "MiniBatchDictionaryLearning", "SparseCoder", "GraphicalLasso", "GraphicalLassoCV",
+    "LedoitWolf", "OAS", "ShrunkCovariance",
 })
+#: estimators of the families above whose result does not depend on each feature's unit: they
+#: scale or whiten the data themselves, are affine-equivariant, unpenalised, or meant for counts.
+#: ``tests/checks/test_sklearn_scale_families.py`` fails when scikit-learn adds an estimator to
+#: one of these families that neither list names: that is how the lists are kept.
+SCALE_INVARIANT = frozenset({
+    "LinearRegression", "Lars", "LarsCV", "RANSACRegressor", "TheilSenRegressor",
+    "LinearDiscriminantAnalysis", "QuadraticDiscriminantAnalysis", "GaussianMixture",
+    "BayesianGaussianMixture", "EmpiricalCovariance", "EllipticEnvelope", "MinCovDet",
+    "FastICA", "FactorAnalysis", "CCA", "PLSCanonical", "PLSRegression", "PLSSVD",
+    "SelfTrainingClassifier", "LatentDirichletAllocation", "NMF", "MiniBatchNMF",
+})
+#: the scikit-learn modules whose estimators are sorted into the two lists above
+SCALE_FAMILIES = (
+    "svm", "neighbors", "neural_network", "kernel_ridge", "gaussian_process", "manifold",
+    "kernel_approximation", "cluster", "decomposition", "linear_model", "discriminant_analysis",
+    "semi_supervised", "cross_decomposition", "covariance", "mixture",
+)
 #: steps whose output is on a common scale
 SCALERS = frozenset({
     "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer",
