@@ -45,7 +45,6 @@ class ValidationSplitTail(Check):
            "y[idx]`) or split with `train_test_split(..., stratify=y)` and pass "
            "`validation_data=(X_val, y_val)`.")
     defaults = {"max_distance": 0.1, "min_p_value": 0.001}
-    works_on_sample = False  # the first batches of two streams say little about their labels
 
     def applies(self, subject: CheckSubject) -> bool:
         return super().applies(subject) and bool(subject.validation_split) and not subject.validation

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.column_stats import ColumnStats, _summarise, column_stats
-from kepler_jupyter.checks.data_stats import is_dataframe, labels, split_inputs
+from kepler_jupyter.checks.measure.column_stats import ColumnStats, _summarise, column_stats
+from kepler_jupyter.checks.measure.data_stats import is_dataframe, labels, split_inputs
 
 
 class TargetLeakage(Check):
