@@ -13,6 +13,7 @@ import { Comparison, ExperimentDetail, ExperimentRecord } from '../tokens';
 import { ComparisonView } from '../widgets/CompareView';
 import { ErrorBoundary } from '../widgets/ErrorBoundary';
 import { ExperimentDetailView } from '../widgets/ExperimentView';
+import { ExperimentRow } from '../widgets/JournalPanel';
 
 const metric = { name: 'val_loss', mode: 'min', target: null, source: 'default' } as const;
 const project = { name: 'p', path: '.', has_journal: true };
@@ -169,5 +170,26 @@ describe('views of hostile records', () => {
     const tree = render(<ExperimentDetailView detail={detail} />);
     expect(tree.root.findAll(node => node.type === 'a')).toHaveLength(0);
     expect(textOf(tree)).toContain(name);
+  });
+});
+
+describe('list rows', () => {
+  const row = {
+    id: 'r1', name: 'row one', created: null, status: 'completed', framework: 'keras',
+    model_class: null, n_params: null, settings: {}, metric_value: null, n_errors: 0,
+    n_warnings: 0, tags: [], duration_s: null, hypothesis: null
+  };
+  const noop = () => undefined;
+
+  it('marks a damaged record and says why on hover', () => {
+    const damaged = { ...row, damaged: ['metrics was a str, not an object'] };
+    const tree = render(<ExperimentRow row={damaged} selected={false} onOpen={noop} onToggle={noop} />);
+    const marker = tree.root.find(node => node.props.className === 'jp-kepler-count jp-kepler-count-damaged');
+    expect(marker.props.title).toContain('metrics was a str');
+  });
+
+  it('shows no marker on a well-formed record', () => {
+    const tree = render(<ExperimentRow row={row} selected={false} onOpen={noop} onToggle={noop} />);
+    expect(textOf(tree)).not.toContain('damaged');
   });
 });

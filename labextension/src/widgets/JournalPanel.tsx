@@ -36,7 +36,13 @@ export function StatusBadge(props: { status: string }): JSX.Element {
   );
 }
 
-function ExperimentRow(props: {
+/** The reasons the server gave for a damaged record (fields dropped when it was read). */
+export function damagedReasons(row: ExperimentSummary): string[] {
+  const reasons = (row as { damaged?: unknown }).damaged;
+  return Array.isArray(reasons) ? reasons.filter((reason): reason is string => typeof reason === 'string') : [];
+}
+
+export function ExperimentRow(props: {
   row: ExperimentSummary | undefined;
   selected: boolean;
   onOpen: (id: string) => void;
@@ -87,6 +93,14 @@ function ExperimentRow(props: {
           {row.n_warnings > 0 && (
             <span className="jp-kepler-count jp-kepler-count-warning" title={`${row.n_warnings} warning finding(s)`}>
               {row.n_warnings} warn
+            </span>
+          )}
+          {damagedReasons(row).length > 0 && (
+            <span
+              className="jp-kepler-count jp-kepler-count-damaged"
+              title={`Damaged record: some fields could not be read.\n${damagedReasons(row).join('\n')}`}
+            >
+              damaged
             </span>
           )}
           <span className="jp-kepler-row-model">{row.model_class ?? row.framework ?? ''}</span>
