@@ -13,12 +13,15 @@ through their attributes.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.adapters.fit_arguments import fit_settings
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.registry import all_checks, get_check, register
 from kepler_jupyter.checks.runner import normalise_codes, run_checks
+
+if TYPE_CHECKING:
+    from kepler_jupyter.run.context import FitContext
 
 __all__ = [
     "PREFIT_STAGES",
@@ -39,19 +42,19 @@ __all__ = [
 ]
 
 PREFIT_STAGES = ("data", "model", "settings")
-def run_prefit(ctx: Any) -> list[Finding]:
+def run_prefit(ctx: FitContext) -> list[Finding]:
     """Data, model and settings checks for one intercepted fit (before any training)."""
     subject = subject_from_context(ctx)
     return run_checks(subject, PREFIT_STAGES, ignore=normalise_codes(ctx.options.ignore))
 
 
-def run_results(ctx: Any) -> list[Finding]:
+def run_results(ctx: FitContext) -> list[Finding]:
     """Results checks after the fit, plus the fit's own warnings (convergence) as findings."""
     subject = subject_from_context(ctx)
     return run_checks(subject, ("results",), ignore=normalise_codes(ctx.options.ignore))
 
 
-def training_callbacks(ctx: Any) -> list[Any]:
+def training_callbacks(ctx: FitContext) -> list[Any]:
     """The Keras callbacks of the training monitor (``checks.training``), or ``[]``.
 
     The monitor gets the training checks the project and the cell select, each configured with
@@ -81,14 +84,13 @@ def training_callbacks(ctx: Any) -> list[Any]:
         return []
 
 
-def _project_config(ctx: Any) -> dict[str, Any]:
+def _project_config(ctx: FitContext) -> dict[str, Any]:
     from kepler_jupyter.config import load_project_config
 
-    journal = getattr(ctx, "journal", None)
-    return load_project_config(getattr(journal, "project_dir", None) if journal is not None else None)
+    return load_project_config(ctx.journal.project_dir if ctx.journal is not None else None)
 
 
-def subject_from_context(ctx: Any) -> CheckSubject:
+def subject_from_context(ctx: FitContext) -> CheckSubject:
     """A ``CheckSubject`` for a ``FitContext``, with the project configuration loaded."""
     data = ctx.data
     subject = CheckSubject(
@@ -105,7 +107,7 @@ def subject_from_context(ctx: Any) -> CheckSubject:
         fit_warnings=list(ctx.fit_warnings or []),
         sample_weight=data.sample_weight,
     )
-    return use_stream_samples(subject, getattr(data, "samples", None) or {})
+    return use_stream_samples(subject, data.samples or {})
 
 
 def use_stream_samples(subject: CheckSubject, samples: dict[str, Any]) -> CheckSubject:

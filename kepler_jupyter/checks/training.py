@@ -9,9 +9,12 @@ the callback is built, i.e. when the user's fit already runs Keras.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.checks.base import Check
+
+if TYPE_CHECKING:
+    from kepler_jupyter.run.context import FitContext
 
 
 class TrainingCheck(Check):
@@ -157,7 +160,7 @@ def default_training_checks(ignore: list[str] | tuple[str, ...] = ()) -> list[Ch
 
 
 def make_training_callbacks(
-    ctx: Any,
+    ctx: FitContext,
     checks: list[Check] | None = None,
     probe_budget: float = 0.005,
     probe_size: int = 64,
@@ -178,11 +181,10 @@ def make_training_callbacks(
     probe_size : int
         Samples in the stored probe batch.
     """
-    if getattr(ctx, "framework", "keras") != "keras" or "keras" not in sys.modules:
+    if ctx.framework != "keras" or "keras" not in sys.modules:
         return []
     if checks is None:
-        options = getattr(ctx, "options", None)
-        checks = default_training_checks(getattr(options, "ignore", None) or ())
+        checks = default_training_checks(ctx.options.ignore)
     if not checks:
         return []
     from kepler_jupyter.checks.training_monitor import TrainingMonitor, keras_callback
