@@ -126,7 +126,11 @@ def test_cross_validate_imported_by_a_module_before_watch(project):
     assert not hasattr(sys.modules[__name__].cross_validate, "__kepler_original__")
 
 
-def test_a_partial_fit_loop_is_one_experiment_with_its_history(shell, project):
+def test_a_partial_fit_loop_is_one_experiment_with_its_history(shell, project, monkeypatch):
+    from kepler_jupyter.run import loops
+
+    # the score's time budget would let a loaded machine score fewer calls: no limit here
+    monkeypatch.setattr(loops, "SCORE_GRACE_S", 60.0)
     run_cell(shell, SETUP + (
         "from sklearn.linear_model import SGDClassifier\n"
         "from sklearn.neural_network import MLPClassifier\n"
@@ -151,3 +155,22 @@ def test_a_partial_fit_loop_is_one_experiment_with_its_history(shell, project):
     assert sgd["fingerprint"]["experiment"] is None  # a first batch does not identify a loop
     assert mlp["history"]["loss"] == pytest.approx(list(shell.user_ns["mlp"].loss_curve_))
     assert mlp["metrics"]["loss"] == pytest.approx(shell.user_ns["mlp"].loss_curve_[-1])
+
+
+def test_the_batch_score_stays_within_its_time_budget(project, monkeypatch):
+    from sklearn.linear_model import SGDClassifier
+
+    from kepler_jupyter.run import loops
+
+    monkeypatch.setattr(loops, "SCORE_GRACE_S", 0.0)
+    monkeypatch.setattr(loops, "SCORE_BUDGET", 0.0)  # no time at all for scoring
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with kepler_jupyter.watch(display="none") as run:
+        model = SGDClassifier(random_state=0)
+        for start in range(0, 100, 10):
+            model.partial_fit(X[start:start + 10], y[start:start + 10], classes=[0, 1])
+    record = run.last
+    assert record["params"]["loop"]["calls"] == 10
+    assert record["history"].get("batch_score", []) == []

@@ -112,7 +112,8 @@ def _new_wrapper(original: Callable[..., Any], framework: str, method: str) -> C
         interception = _current_interception()
         if interception is None or _depth() > 0:
             return original(self, *args, **kwargs)
-        if _inside_a_fold():
+        # (Keras has no folds: its per-batch calls skip the stack walk)
+        if framework == "sklearn" and _inside_a_fold():
             if not interception.fold_warned:
                 interception.fold_warned = True
                 _warn_fold_not_journaled()

@@ -210,7 +210,7 @@ def _score_before(loop: _Loop, x: Any, y: Any) -> float | None:
 
     if loop.history.calls == 0 or x is None:
         return None  # not fitted yet
-    if loop.score_seconds > SCORE_BUDGET * loop.train_seconds + SCORE_GRACE_S:
+    if loop.score_seconds >= SCORE_BUDGET * loop.train_seconds + SCORE_GRACE_S:
         return None
     score = getattr(loop.ctx.model, "score", None)
     if not callable(score):
