@@ -11,6 +11,9 @@ prints:
   with ``fields=`` (a listing), a ``search`` and a ``get``, the json.loads floor for full
   records, and open + list in a process that has the journal open already (another process
   appended meanwhile);
+* the cost of the record's normalising step that every read goes through
+  (``journal.record.normalize``, and the nesting-depth check on each parsed line), on the
+  full records and on listing rows, against the cold open + list it is part of;
 * for comparison, TinyDB's stock ``JSONStorage`` insert time at 2,000 records, as a ratio to
   the journal's insert time at the same size.
 
@@ -199,6 +202,34 @@ def time_tinydb_json_insert(folder: Path, n_records: int, n_inserts: int = 10) -
     return statistics.median(times)
 
 
+def time_normalising(project: Path) -> None:
+    """What the read path's normalising step costs (median of five passes, in this process)."""
+    from kepler_jupyter.journal.lines import _too_deep
+    from kepler_jupyter.journal.record import MAX_NESTING, normalize
+
+    journal = Journal(project)
+    full = journal.experiments()
+    rows = journal.experiments(fields=("name", "status", "created", "metrics", "tags"))
+    latest = {line[8:18]: line for line in journal.path.read_bytes().splitlines()}
+    parsed = [__import__("json").loads(line) for line in latest.values()]
+
+    def median_of_five(work: Any) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    full_s = median_of_five(lambda: [normalize(record) for record in full])
+    rows_s = median_of_five(lambda: [normalize(record) for record in rows])
+    pairs = list(zip(latest.values(), parsed, strict=True))
+    depth_s = median_of_five(lambda: [_too_deep(line, value, MAX_NESTING) for line, value in pairs])
+    print(f"normalize(): {full_s * 1e3:.1f} ms for {len(full)} full records "
+          f"({full_s / len(full) * 1e6:.2f} us each), {rows_s * 1e3:.1f} ms for {len(rows)} "
+          f"listing rows; nesting-depth check of every latest line: {depth_s * 1e3:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
@@ -244,6 +275,8 @@ def main() -> None:
         count = len(Journal(project).experiments())
         print(f"open + experiments() in a process that read the journal before: "
               f"{(time.perf_counter() - started) * 1e3:.1f} ms for {count} records")
+
+        time_normalising(project)
 
         started = time.perf_counter()
         Journal(project).to_dataframe()

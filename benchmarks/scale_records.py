@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kepler_jupyter.journal.lines import HEAD_MEMBER_MAX_CHARS, encode_line
-from kepler_jupyter.journal.schema import normalize_record
+from kepler_jupyter.journal.record import to_stored
 
 _START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 _ENV = {"python": "3.11.9", "platform": "Linux-6.1-x86_64", "cpu": "2 cores",
@@ -157,7 +157,7 @@ def write_journal(project: Path, count: int, seed: int = 0) -> Path:
     templates = []
     for index in range(_TEMPLATES):
         make = sklearn_record if index % 3 == 2 else keras_record
-        templates.append(_split(normalize_record(make(index, rng))))
+        templates.append(_split(to_stored(make(index, rng))))
     kepler_dir = project / ".kepler"
     kepler_dir.mkdir(parents=True, exist_ok=True)
     path = kepler_dir / "journal.jsonl"

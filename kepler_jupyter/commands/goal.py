@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError
-from kepler_jupyter.history.filters import experiment_label
 from kepler_jupyter.history.goal import GoalError, best_experiment, get_goal, parse_goal, set_goal
+from kepler_jupyter.journal.record import experiment_label
 
 USAGE = ("%kepler goal val_accuracy >= 0.97 | %kepler goal val_loss <= 0.1 | "
          "%kepler goal minimize val_loss | %kepler goal (show it)")

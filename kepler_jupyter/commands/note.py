@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
-from kepler_jupyter.history.filters import experiment_label
+from kepler_jupyter.journal.record import experiment_label
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,9 +13,10 @@ from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, CommandError, command_parser, parse_arguments
 from kepler_jupyter.display.widgets.compare import format_value, html_table, text_table
-from kepler_jupyter.history.filters import filter_records, get_path, notes_text, parse_filters
+from kepler_jupyter.history.filters import filter_records, parse_filters
 from kepler_jupyter.history.goal import Goal, default_goal, get_goal, sort_by_goal
 from kepler_jupyter.history.indexed_filters import search_index
+from kepler_jupyter.journal.record import get_path, notes_text
 
 
 def _parser() -> Any:

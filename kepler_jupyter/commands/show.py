@@ -10,7 +10,7 @@ from kepler_jupyter.commands import CommandEnv, command_parser, parse_arguments
 from kepler_jupyter.display.reporter import format_metrics
 
 # the order sections are shown in; anything else in the record follows
-SECTIONS = ("notes", "params", "metrics", "data", "model", "findings", "env", "source", "history")
+SECTIONS = ("damaged", "notes", "params", "metrics", "data", "model", "findings", "env", "source", "history")
 
 
 class ExperimentView:
@@ -53,7 +53,7 @@ class ExperimentView:
         parts = [f"<h4>{html.escape(self.headline())}</h4>"]
         for key, value in self.sections():
             text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
-            is_open = " open" if key in ("notes", "params", "metrics") else ""
+            is_open = " open" if key in ("damaged", "notes", "params", "metrics") else ""
             parts.append(
                 f"<details{is_open}><summary>{html.escape(key)}</summary>"
                 f"<pre>{html.escape(text)}</pre></details>"

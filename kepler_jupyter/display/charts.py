@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from kepler_jupyter.history.filters import experiment_label, get_path
 from kepler_jupyter.history.goal import Goal, best_experiment, default_goal
+from kepler_jupyter.journal.record import experiment_label, get_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from kepler_jupyter.display.reporter import format_metrics
+from kepler_jupyter.journal.record import summary as record_summary
 
 COLUMNS = ("id", "name", "when", "model", "settings", "metrics", "status", "findings")
 
@@ -21,55 +22,41 @@ def _when(timestamp: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _model(record: dict[str, Any]) -> str:
-    summary = record.get("summary") or {}
-    model = record.get("model") or {}
-    name = summary.get("model_class") or model.get("class") or "?"
-    n_params = summary.get("n_params", model.get("n_params"))
+def _model(summary: dict[str, Any]) -> str:
+    name = summary.get("model_class") or "?"
+    n_params = summary.get("n_params")
     return f"{name} ({n_params:,} params)" if isinstance(n_params, int) else name
 
 
 def _loss_name(loss: Any) -> str:
     if isinstance(loss, dict):
-        return str(loss.get("name") or loss.get("class_name") or loss)
+        return str(loss.get("name") or loss.get("class_name") or loss.get("class") or loss)
     return str(loss)
 
 
-def _settings(record: dict[str, Any]) -> str:
-    summary = record.get("summary")
-    params = record.get("params") or {}
-    settings = summary.get("settings") if summary else params
-    if record.get("framework") == "keras":
-        parts = []
-        if settings.get("optimizer"):
-            learning_rate = settings.get("learning_rate")
-            lr = f" lr={learning_rate:.3g}" if isinstance(learning_rate, (int, float)) else ""
-            parts.append(f"{settings['optimizer']}{lr}")
-        for key in ("epochs", "batch_size"):
-            if settings.get(key) is not None:
-                parts.append(f"{key}={settings[key]}")
-        if settings.get("loss"):
-            parts.append(f"loss={_loss_name(settings['loss'])}")
-        return " ".join(parts)
-    estimator = (summary or {}).get("estimator_params") or params.get("estimator_params") or {}
-    shown = []
-    for key, value in estimator.items():
-        if "__" in key or isinstance(value, (dict, list)) or value is None:
-            continue
-        shown.append(f"{key}={value}")
-        if len(shown) >= 4:
-            break
-    return " ".join(shown)
+def _settings(framework: Any, summary: dict[str, Any]) -> str:
+    """The summary's settings as text: training settings for Keras, estimator parameters for
+    scikit-learn."""
+    if framework != "keras":
+        estimator = summary.get("estimator_params") or {}
+        shown = [f"{key}={value}" for key, value in estimator.items() if value is not None]
+        return " ".join(shown[:4])
+    settings = summary.get("settings") or {}
+    parts = []
+    if settings.get("optimizer"):
+        learning_rate = settings.get("learning_rate")
+        lr = f" lr={learning_rate:.3g}" if isinstance(learning_rate, (int, float)) else ""
+        parts.append(f"{settings['optimizer']}{lr}")
+    for key in ("epochs", "batch_size"):
+        if settings.get(key) is not None:
+            parts.append(f"{key}={settings[key]}")
+    if settings.get("loss"):
+        parts.append(f"loss={_loss_name(settings['loss'])}")
+    return " ".join(parts)
 
 
-def _findings(record: dict[str, Any]) -> str:
-    summary = record.get("summary")
-    if summary and "n_errors" in summary:
-        errors, warns = summary["n_errors"], summary["n_warnings"]
-    else:
-        findings = record.get("findings") or []
-        errors = sum(1 for f in findings if f.get("severity") == "error")
-        warns = sum(1 for f in findings if f.get("severity") == "warning")
+def _findings(summary: dict[str, Any]) -> str:
+    errors, warns = summary.get("n_errors") or 0, summary.get("n_warnings") or 0
     parts = []
     if errors:
         parts.append(f"{errors} error{'s' if errors > 1 else ''}")
@@ -79,16 +66,20 @@ def _findings(record: dict[str, Any]) -> str:
 
 
 def experiment_row(record: dict[str, Any]) -> dict[str, str]:
-    """The columns shown for one experiment."""
+    """The columns shown for one (normalised) experiment, from its stored summary."""
+    summary = record_summary(record)
+    status = str(record.get("status") or "")
+    if record.get("damaged"):
+        status += " (damaged)"  # `kepler show ID` says which fields and why
     return {
         "id": str(record.get("id", "")),
         "name": str(record.get("name") or ""),
         "when": _when(record.get("created")),
-        "model": _model(record),
-        "settings": _settings(record),
+        "model": _model(summary),
+        "settings": _settings(record.get("framework"), summary),
         "metrics": format_metrics(record.get("metrics") or {}),
-        "status": str(record.get("status") or ""),
-        "findings": _findings(record),
+        "status": status,
+        "findings": _findings(summary),
     }
 
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # stages of the findings found before training (shown together, as one panel)
 _PREFIT_STAGES = ("data", "model", "settings")
 
+from kepler_jupyter.journal.record import is_metric
+
 
 def detect_display_mode() -> str:
     """'widget' inside a Jupyter kernel with ipywidgets available, else 'text'."""
@@ -41,22 +43,15 @@ def detect_display_mode() -> str:
     return "widget"
 
 
-def format_metrics(metrics: dict[str, Any], limit: int = 4) -> str:
-    """``val_accuracy 0.951, loss 0.132`` — the few final metrics worth a glance."""
-    if not metrics:
+def format_metrics(metrics: Any, limit: int = 4) -> str:
+    """``val_accuracy 0.951, loss 0.132`` — the few final metrics worth a glance (scores only,
+    not bookkeeping such as ``train_score_n``; see ``journal.record.is_metric``)."""
+    if not isinstance(metrics, dict):
         return ""
     preferred = ["val_accuracy", "val_loss", "accuracy", "loss", "cv_score", "val_score", "train_score"]
     keys = [k for k in preferred if k in metrics] + [k for k in metrics if k not in preferred]
-    shown = []
-    for key in keys:
-        value = metrics[key]
-        if key.endswith("_n") or key in ("n_iter", "n_splits"):
-            continue  # counts behind a score, not a metric
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            shown.append(f"{key} {value:.4g}")
-        if len(shown) >= limit:
-            break
-    return ", ".join(shown)
+    shown = [f"{key} {metrics[key]:.4g}" for key in keys if is_metric(key, metrics[key])]
+    return ", ".join(shown[:limit])
 
 
 def not_saved_message(reason: str) -> str:
@@ -68,7 +63,7 @@ def end_summary(record: dict[str, Any], save_error: str | None = None) -> str:
     """One line saying how an experiment ended (and "not saved" when it could not be saved)."""
     duration = record.get("duration_s")
     took = f" in {duration:.1f} s" if isinstance(duration, (int, float)) else ""
-    metrics = format_metrics(record.get("metrics") or {})
+    metrics = format_metrics(record.get("metrics"))
     line = f"kepler: experiment {record.get('id')} {record.get('name')!r} {record.get('status')}{took}"
     if metrics:
         line += f" — {metrics}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kepler_jupyter.commands import CommandError
+from kepler_jupyter.journal.record import get_path, notes_text
 
 #: operators, longest first so ``>=`` is not read as ``>`` followed by ``=3``
 OPERATORS = ("!=", "==", ">=", "<=", "!~", "=", ">", "<", "~")
@@ -51,48 +52,6 @@ FIELD_ALIASES: dict[str, str] = {
 TOP_LEVEL_FIELDS = ("id", "name", "status", "framework", "created", "started", "ended",
                     "duration_s", "project", "stop_reason", "changes")
 _MISSING = object()
-
-
-def get_path(record: dict[str, Any], path: str, default: Any = None) -> Any:
-    """The value at a dotted ``path`` in ``record`` (``"params.learning_rate"``), or ``default``."""
-    value: Any = record
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return default
-    return value
-
-
-def flatten(mapping: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as one level of dotted keys; lists and scalars are kept as values."""
-    flat: dict[str, Any] = {}
-    if not isinstance(mapping, dict):
-        return {prefix: mapping} if prefix else {}
-    for key, value in mapping.items():
-        dotted = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, dotted))
-        else:
-            flat[dotted] = value
-    return flat
-
-
-def experiment_label(record: dict[str, Any]) -> str:
-    """A short label for an experiment in tables and legends: its name and short id."""
-    short_id = str(record.get("id", "?"))[:8]
-    name = record.get("name")
-    return f"{name} ({short_id})" if name and name != short_id else short_id
-
-
-def notes_text(record: dict[str, Any]) -> str:
-    """All lab-notes text of a record in one string (hypothesis, conclusion, anything else)."""
-    notes = record.get("notes") or {}
-    if isinstance(notes, dict):
-        return " ".join(str(value) for value in notes.values() if value)
-    return str(notes)
 
 
 def resolve_field(record: dict[str, Any], field: str) -> Any:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kepler_jupyter.journal.record import metric_items
+
 #: statuses whose metrics describe a finished model
 FINISHED_STATUSES = ("completed", "stopped")
 #: words in a metric's name that mean lower is better
@@ -198,7 +200,7 @@ def default_goal(records: Iterable[dict[str, Any]]) -> Goal | None:
     """A stand-in goal when the project has none: the first of ``DEFAULT_METRICS`` present."""
     present: set[str] = set()
     for record in records:
-        present.update((record.get("metrics") or {}).keys())
+        present.update(metric_items(record))
     for metric in DEFAULT_METRICS:
         if metric in present:
             return Goal(metric, "min" if lower_is_better(metric) else "max", None)

@@ -13,9 +13,9 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from kepler_jupyter.history.filters import experiment_label, flatten, get_path
 from kepler_jupyter.history.goal import Goal, default_goal
 from kepler_jupyter.journal.indexed import per_fit_reads
+from kepler_jupyter.journal.record import experiment_label, flatten, get_path, score_meaning
 
 DONE_STATUSES = ("completed", "stopped")
 #: settings that describe the run, not the experiment (or repeat other fields)
@@ -229,7 +229,12 @@ def _metric_change(record: dict[str, Any], earlier: dict[str, Any],
     before, after = goal.value(earlier), goal.value(record)
     change: dict[str, Any] = {"metric": goal.metric, "mode": goal.mode, "before": before,
                               "after": after, "delta": None, "better": None}
-    if before is not None and after is not None:
+    # a score only compares with a score of the same meaning: PCA's log-likelihood is no
+    # better or worse than a classifier's accuracy, though both are called train_score
+    comparable = score_meaning(record, goal.metric) == score_meaning(earlier, goal.metric)
+    if not comparable:
+        change["comparable"] = False
+    elif before is not None and after is not None:
         change["delta"] = after - before
         change["better"] = goal.is_better(after, before)
     if goal.target is not None:

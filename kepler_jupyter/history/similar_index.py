@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from kepler_jupyter.history.filters import get_path
 from kepler_jupyter.history.similarity import _SCORE_SCALE, Similar, _unit, record_features
+from kepler_jupyter.journal.record import get_path
 
 
 @dataclass

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.artifacts import model_artifact
-from kepler_jupyter.history.filters import experiment_label, get_path
+from kepler_jupyter.journal.record import experiment_label, get_path
 
 #: statuses of experiments worth showing as similar: they trained (or tried to)
 DEFAULT_STATUSES = ("completed", "stopped", "failed", "interrupted")

@@ -11,17 +11,18 @@ from kepler_jupyter.journal.errors import JournalDamageWarning, JournalError
 from kepler_jupyter.journal.ids import new_experiment_id
 from kepler_jupyter.journal.journal import Journal
 from kepler_jupyter.journal.project import init_project, resolve_project_dir, set_project_dir
-from kepler_jupyter.journal.schema import RECORD_FIELDS, RECORD_FORMAT, make_json_safe
+from kepler_jupyter.journal.record import FIELDS, RECORD_FORMAT, json_safe, normalize
 
 __all__ = [
-    "RECORD_FIELDS",
+    "FIELDS",
     "RECORD_FORMAT",
     "Journal",
     "JournalDamageWarning",
     "JournalError",
     "init_project",
-    "make_json_safe",
+    "json_safe",
     "new_experiment_id",
+    "normalize",
     "resolve_project_dir",
     "set_project_dir",
 ]

@@ -27,6 +27,7 @@ SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
 TRAILING_COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "hypothesis": ("notes", "hypothesis"),
+    "conclusion": ("notes", "conclusion"),
 }
 
 
@@ -48,7 +49,7 @@ def lookup(record: Mapping[str, Any], path: Iterable[str]) -> Any:
 
 def records_to_dataframe(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per record: summary columns, ``metrics.<name>`` for each final metric, tags
-    (comma-separated) and hypothesis."""
+    (comma-separated), hypothesis and conclusion."""
     import pandas as pd  # imported here: pandas is slow to import and only this needs it
 
     metric_names: dict[str, None] = {}
@@ -70,6 +71,7 @@ def records_to_dataframe(records: list[dict[str, Any]]) -> pd.DataFrame:
         tags = record.get("tags")
         row.append(", ".join(map(str, tags)) if isinstance(tags, list) else tags)
         row.append(lookup(record, TRAILING_COLUMNS["hypothesis"]))
+        row.append(lookup(record, TRAILING_COLUMNS["conclusion"]))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for column in columns:

@@ -37,7 +37,7 @@ from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: listings carry the record's damage reasons
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kepler_jupyter.journal.record import normalize
+
 #: top-level fields copied whole into the index: ``experiments(fields=...)`` asking only for
 #: these is answered from the index without reading the journal
 LISTING_FIELDS: tuple[str, ...] = (
@@ -156,6 +158,10 @@ def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, An
             {"code": _text(_mapping(f).get("code")), "severity": _text(_mapping(f).get("severity"))}
             for f in findings[:1000]
         ]
+    # what reading the whole record would say is damaged, also for fields a listing omits
+    damaged = normalize(record).get("damaged")
+    if damaged:
+        slim["damaged"] = damaged
     return slim
 
 

@@ -20,6 +20,7 @@ from kepler_jupyter.journal.index import ORDER, IndexUnavailable, JournalIndex
 from kepler_jupyter.journal.index_rows import LISTING_FIELDS, OMITTED_KEY, storable
 from kepler_jupyter.journal.index_scan import read_record
 from kepler_jupyter.journal.lines import parse_head, parse_record_line, parse_tail_fields
+from kepler_jupyter.journal.record import normalize
 
 #: record paths (as tuples) that map to an index column with the same meaning for strings
 INDEXED_PATHS: dict[tuple[str, ...], str] = {
@@ -75,10 +76,10 @@ class RecordList(Sequence[dict[str, Any]]):
             if fd is not None:
                 record = read_record(fd, entry[1], entry[2], entry[0])
                 if record is not None:
-                    return record
-            return _read_at(self._path, entry)
+                    return normalize(record)
+            return normalize(_read_at(self._path, entry))
         except (StaleIndex, OSError):
-            return dict(self._fallback(entry[0]))
+            return dict(self._fallback(entry[0]))  # Journal.get: normalised already
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         try:
@@ -171,7 +172,12 @@ class IndexedReads:
         return [row[0] for row in rows]
 
     def read(self, entry: Entry) -> dict[str, Any]:
-        """The record at ``entry``; ``StaleIndex`` if the line is not that record."""
+        """The record at ``entry``, normalised (``record.normalize``); ``StaleIndex`` if the
+        line is not that record."""
+        return normalize(_read_at(self.path, entry))
+
+    def read_as_stored(self, entry: Entry) -> dict[str, Any]:
+        """The record at ``entry`` exactly as stored (for ``update``, which writes it back)."""
         return _read_at(self.path, entry)
 
     def entries(self, where: str = "", parameters: Iterable[Any] = ()) -> list[Entry]:
@@ -188,7 +194,7 @@ class IndexedReads:
             record = json.loads(listing)
             if wanted.intersection(record.get(OMITTED_KEY, ())):
                 record = self.read((record_id, offset, length))
-            shaped.append({name: record[name] for name in wanted if name in record})
+            shaped.append(normalize({name: record[name] for name in wanted if name in record}))
         return shaped
 
     def filter_listing(self, where: str, parameters: Iterable[Any],
@@ -202,7 +208,7 @@ class IndexedReads:
                     f"SELECT listing FROM experiments {where} {ORDER}", tuple(parameters))
                 while batch := cursor.fetchmany(2000):
                     for (listing,) in batch:
-                        record = json.loads(listing)
+                        record = normalize(json.loads(listing))
                         if keep(record):
                             kept.append(record)
             except sqlite3.Error as error:
@@ -221,7 +227,7 @@ class IndexedReads:
                     record = parse_record_line(line)
                     if record is None or record["id"] != record_id:
                         raise StaleIndex(record_id)
-                    found.append({name: record[name] for name in wanted if name in record})
+                    found.append(normalize({name: record[name] for name in wanted if name in record}))
                     continue
                 shaped = {name: head[name] for name in wanted if name in head}
                 missing = wanted - head.keys()
@@ -231,7 +237,7 @@ class IndexedReads:
                         record = parse_record_line(line) or {}
                         tail = {name: record[name] for name in missing if name in record}
                     shaped.update(tail)
-                found.append(shaped)
+                found.append(normalize(shaped))
         return found
 
     def page(self, *, status: str | None = None, tag: str | None = None,
@@ -259,7 +265,7 @@ class IndexedReads:
         limit_sql = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = self.index.query(f"SELECT e.listing FROM experiments e {join} {where} {order} {limit_sql}",
                                 [*join_parameters, *parameters])
-        return ListingPage([json.loads(listing) for (listing,) in rows], total)
+        return ListingPage([normalize(json.loads(listing)) for (listing,) in rows], total)
 
 
 def indexed_condition(path: tuple[str, ...], expected: Any) -> tuple[str, Any] | None:

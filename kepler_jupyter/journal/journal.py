@@ -22,7 +22,7 @@ from kepler_jupyter.journal.indexed import (
 )
 from kepler_jupyter.journal.logfile import AUTO_COMPACT_MIN_LINES, journal_file_for
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
-from kepler_jupyter.journal.schema import make_json_safe, normalize_record
+from kepler_jupyter.journal.record import json_safe, normalize, to_stored
 from kepler_jupyter.warnings import KeplerInternalWarning
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -176,7 +176,7 @@ class Journal:
         """
         if not isinstance(changes, Mapping):
             raise JournalError(f"update() takes a dict of changes, not {type(changes).__name__}")
-        safe_changes = make_json_safe(changes)
+        safe_changes = json_safe(changes)
         journal_file = self._file
         # The current version is read and the new one appended under one lock, so two
         # kernels updating the same record at once each merge into the other's version
@@ -191,7 +191,7 @@ class Journal:
                 try:
                     entry = self._resolve_indexed(exp_id)
                     record_id = entry[0]
-                    current = self._reads.read(entry)
+                    current = self._reads.read_as_stored(entry)
                 except (StaleIndex, IndexUnavailable):
                     self._index.invalidate()
                     journal_file.refresh()
@@ -253,7 +253,7 @@ class Journal:
         journal_file = self._file
         with journal_file.mutex:
             record_id = self._resolve_id(exp_id)
-            return dict(journal_file.record(record_id) or {})
+            return normalize(dict(journal_file.record(record_id) or {}))
 
     def experiments(
         self, status: str | None = None, fields: Iterable[str] | None = None
@@ -304,7 +304,7 @@ class Journal:
         nothing. Only the fields searched are parsed until a record matches.
         """
         conditions = [
-            (tuple(key.replace("__", ".").split(".")), make_json_safe(value))
+            (tuple(key.replace("__", ".").split(".")), json_safe(value))
             for key, value in fields.items()
         ]
         if self._reads.ready():
@@ -414,7 +414,8 @@ class Journal:
                         if condition(record)]
             except (StaleIndex, IndexUnavailable):
                 self._index.invalidate()
-        return [dict(record) for record in self._records_oldest_first() if condition(record)]
+        normalized = (normalize(dict(record)) for record in self._records_oldest_first())
+        return [record for record in normalized if condition(record)]
 
     @property
     def table(self) -> Table:
@@ -434,7 +435,7 @@ class Journal:
 
         Columns: id, name, status, created, duration_s, framework, model_class, n_params,
         epochs, batch_size, optimizer, learning_rate, loss, ``metrics.<name>`` for each final
-        metric, tags (comma-separated) and hypothesis.
+        metric, tags (comma-separated), hypothesis and conclusion.
         """
         if self._reads.ready():
             try:
@@ -463,10 +464,11 @@ class Journal:
             return [record for record in shaped if record]  # gone if found unreadable just now
 
     def _shaped(self, record_id: str, wanted: set[str] | None) -> dict[str, Any]:
-        """A fresh top-level dict: the whole record, or only the ``wanted`` fields."""
+        """A fresh top-level dict: the whole record, or only the ``wanted`` fields; normalised
+        (every reader gets fields of the declared types, see ``record.normalize``)."""
         if wanted is None:
-            return dict(self._file.record(record_id) or {})
-        return self._file.fields(record_id, wanted)
+            return normalize(dict(self._file.record(record_id) or {}))
+        return normalize(self._file.fields(record_id, wanted))
 
     def _matching(self, conditions: list[tuple[tuple[str, ...], Any]]) -> list[str]:
         """Ids, oldest first, of records where every (path, value) condition holds."""
@@ -502,7 +504,7 @@ class Journal:
     @staticmethod
     def _normalized(record: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return normalize_record(record)
+            return to_stored(record)
         except (TypeError, ValueError) as error:
             raise JournalError(str(error)) from None
 

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from kepler_jupyter.journal.record_fields import MAX_NESTING, nesting_depth_exceeds
+
 TOMBSTONE_KEY = "$deleted"
 
 # Every line kepler writes starts like this, so the id can be sliced out without parsing the
@@ -77,7 +79,7 @@ def parse_record_line(line: bytes) -> dict[str, Any] | None:
         record = json.loads(line)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or _too_deep(line, record, MAX_NESTING):
         return None
     record_id = record.get("id")
     if not isinstance(record_id, str) or not record_id:
@@ -109,11 +111,48 @@ def parse_tail_fields(line: bytes, names: set[str]) -> dict[str, Any] | None:
         except UnicodeDecodeError:
             return None
         if key in names:
+            # as an object of its own the field sits at level 2, as in its record
+            raw = b"{" + member + b"}"
             try:
-                found.update(json.loads(b"{" + member + b"}"))
+                parsed = json.loads(raw)
             except (ValueError, RecursionError):
                 return None
+            if _too_deep(raw, parsed, MAX_NESTING):
+                return None
+            found.update(parsed)
     return found
+
+
+def _too_deep(raw: bytes, parsed: Any, limit: int) -> bool:
+    """Whether a parsed line nests deeper than ``limit``: a damaged line, since kepler never
+    writes one and readers (and the panel) would fail on it.
+
+    Measured on the bytes, in C: a line with few brackets cannot nest deeply. Otherwise the
+    brackets outside strings (escaped quotes removed, then every other piece between quotes)
+    are reduced to ``(`` and ``)``, and each removal of every innermost ``()`` pair takes
+    away one level. Only a shape that does not reduce that way falls back to walking
+    ``parsed``.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    kept = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # most strings hold none
+    if b'"' in kept:
+        kept = b"".join(kept.split(b'"')[0::2])
+    shape = kept.translate(_BRACKET_SHAPE)
+    for _ in range(limit):
+        shorter = shape.replace(b"()", b"")
+        if not shorter:
+            return False
+        if len(shorter) == len(shape):
+            break  # not the shape of JSON: let the walk decide
+        shape = shorter
+    return nesting_depth_exceeds(parsed, limit)
+
+
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+_BRACKET_SHAPE = bytes.maketrans(b"[{]}", b"(())")
 
 
 # Below this many bytes a parse allocates too little for the collector to matter.

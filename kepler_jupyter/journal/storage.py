@@ -19,7 +19,7 @@ from kepler_jupyter.journal.errors import JournalError
 from kepler_jupyter.journal.ids import new_experiment_id
 from kepler_jupyter.journal.lines import tombstone
 from kepler_jupyter.journal.logfile import JournalFile
-from kepler_jupyter.journal.schema import normalize_record
+from kepler_jupyter.journal.record import to_stored
 
 TABLE_NAME = TinyDB.default_table_name
 
@@ -105,7 +105,7 @@ class JournalStorage(Storage):
                     f"(to {document.get('id')!r})"
                 )
             try:
-                versions.append(normalize_record({**document, "id": record_id}))
+                versions.append(to_stored({**document, "id": record_id}))
             except ValueError as error:
                 raise JournalError(str(error)) from error
         return versions

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.adapters.fit_arguments import named_fit_arguments
+from kepler_jupyter.journal.record import summarize
 from kepler_jupyter.run.context import FitContext
 from kepler_jupyter.run.stages import (
     add_training_callbacks,
@@ -26,7 +27,6 @@ from kepler_jupyter.run.stages import (
     collect_outcome,
     compare_with_earlier,
     find_previous_run,
-    record_summary,
     run_prefit_checks,
 )
 from kepler_jupyter.warnings import KeplerInternalWarning
@@ -215,7 +215,7 @@ def _decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str
 def _block(ctx: FitContext) -> None:
     record = ctx.record
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
-    record["summary"] = guarded("summarising the record", record_summary, record)
+    record["summary"] = guarded("summarising the record", summarize, record)
     ctx.lifecycle.blocked(ctx)
     errors = [f for f in ctx.findings if f.severity == "error"]
     codes = ", ".join(sorted({f.code for f in errors}))
@@ -251,7 +251,7 @@ def _finish(ctx: FitContext, status: str, error: BaseException | None, started: 
     known = len(ctx.findings)
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]
-    record["summary"] = guarded("summarising the record", record_summary, record)
+    record["summary"] = guarded("summarising the record", summarize, record)
     if status in ("completed", "stopped"):
         guarded("comparing with earlier experiments", compare_with_earlier, ctx)
     _announce(ctx, ctx.findings[known:])

@@ -16,94 +16,40 @@ _KERAS_CALLBACKS_POSITION = 5
 
 
 def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
-    """The journal record of this fit as far as it is known before training."""
-    from kepler_jupyter.journal import RECORD_FORMAT, new_experiment_id
+    """The journal record of this fit as far as it is known before training: the adapter
+    describes the model, settings and data, ``journal.record.new_record`` assembles them."""
+    from kepler_jupyter.adapters import sklearn_cv
+    from kepler_jupyter.journal import new_experiment_id
+    from kepler_jupyter.journal.record import new_record
     from kepler_jupyter.run.environment import capture_environment
 
     adapter = adapters.get(ctx.framework)
-    from kepler_jupyter.adapters import sklearn_cv
-
     fit_arguments = ctx.kwargs
-    if ctx.kind in sklearn_cv.KINDS:
+    cross_validation = ctx.kind in sklearn_cv.KINDS
+    if cross_validation:
         fit_arguments = sklearn_cv.fit_arguments(ctx.kwargs)
         if ctx.options.name is None:
             name = f"{name} ({sklearn_cv.KINDS[ctx.kind]})"
     ctx.data = adapter.split_fit_arguments(ctx.model, (), fit_arguments)
     ctx.data.samples = dict(ctx.stream_samples)
     options = ctx.options
-    record: dict[str, Any] = {
-        "format": RECORD_FORMAT,
-        "id": new_experiment_id(),
-        "project": ctx.journal.project_dir.name,
-        "name": name,
-        "status": "running",
-        "created": created,
-        "started": None,
-        "ended": None,
-        "duration_s": None,
-        "framework": ctx.framework,
-        "model": adapter.describe_model(ctx.model),
-        "params": adapter.describe_settings(ctx.model, fit_arguments, ctx.data),
-        "data": adapter.describe_data(ctx.data),
-        "history": {},
-        "metrics": {},
-        "findings": [],
-        "env": capture_environment(ctx.framework),
-        "source": {"cell": options.source, "notebook": options.notebook_path},
-        "notes": {"hypothesis": options.hypothesis, "conclusion": None},
-        "tags": list(options.tags),
-        "error": None,
-        "stop_reason": None,
-    }
-    if ctx.kind in sklearn_cv.KINDS:
-        record["kind"] = ctx.kind
-        record["params"]["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
-    record["fingerprint"] = _fingerprint(record)
-    record["summary"] = record_summary(record)
-    return record
-
-
-# settings a listing shows; kept in the record's small `summary` field so that listing a large
-# journal does not have to parse every model configuration
-_SUMMARY_SETTINGS = ("optimizer", "learning_rate", "epochs", "batch_size", "loss")
-
-
-def record_summary(record: dict[str, Any]) -> dict[str, Any]:
-    """The few facts a list of experiments shows, copied from the big fields of ``record``."""
-    model = record.get("model") or {}
-    params = record.get("params") or {}
-    findings = record.get("findings") or []
-    summary: dict[str, Any] = {
-        "model_class": model.get("class"),
-        "n_params": model.get("n_params"),
-        "n_layers": len(model.get("layers") or []) or None,
-        "settings": {key: params[key] for key in _SUMMARY_SETTINGS if params.get(key) is not None},
-        "n_errors": sum(1 for f in findings if f.get("severity") == "error"),
-        "n_warnings": sum(1 for f in findings if f.get("severity") == "warning"),
-    }
-    estimator = params.get("estimator_params") or {}
-    plain = {
-        key: value
-        for key, value in estimator.items()
-        if "__" not in key and isinstance(value, (str, int, float, bool))
-    }
-    if plain:
-        summary["estimator_params"] = dict(list(plain.items())[:6])
-    return summary
-
-
-def _fingerprint(record: dict[str, Any]) -> dict[str, Any]:
-    from kepler_jupyter.fingerprint import (
-        experiment_fingerprint,
-        fingerprint_model,
-        fingerprint_settings,
-    )
-
-    data_prints = (record.get("data") or {}).get("fingerprints") or {}
-    return experiment_fingerprint(
-        fingerprint_model(record["model"]),
-        data_prints,
-        fingerprint_settings(record["params"]),
+    params = adapter.describe_settings(ctx.model, fit_arguments, ctx.data)
+    if cross_validation:
+        params["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
+    return new_record(
+        record_id=new_experiment_id(),
+        project=ctx.journal.project_dir.name,
+        name=name,
+        created=created,
+        framework=ctx.framework,
+        model=adapter.describe_model(ctx.model),
+        params=params,
+        data=adapter.describe_data(ctx.data),
+        env=capture_environment(ctx.framework),
+        source={"cell": options.source, "notebook": options.notebook_path},
+        hypothesis=options.hypothesis,
+        tags=list(options.tags),
+        kind=ctx.kind if cross_validation else None,
     )
 
 

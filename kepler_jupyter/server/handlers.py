@@ -17,13 +17,14 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from kepler_jupyter import __version__
+from kepler_jupyter.journal.record import json_safe
 from kepler_jupyter.schema import API_SCHEMA_VERSION
 from kepler_jupyter.server.indexed_listing import indexed_query, indexed_record
 from kepler_jupyter.server.listing import JournalCache, JournalSnapshot
 from kepler_jupyter.server.metric import MetricChoice
 from kepler_jupyter.server.project import ProjectLocation, ProjectPathError, locate_project
 from kepler_jupyter.server.query import ListQuery, QueryError, run_query
-from kepler_jupyter.server.summaries import compare_rows, json_safe
+from kepler_jupyter.server.summaries import compare_rows
 
 SCHEMA_HEADER = "X-Kepler-Schema-Version"
 MAX_COMPARED = 20
@@ -139,6 +140,15 @@ def _find(snapshot: JournalSnapshot, experiment_id: str) -> dict[str, Any] | Non
     return matches[0] if len(matches) == 1 else None
 
 
+def record_payload(record: dict[str, Any]) -> dict[str, Any]:
+    """A (normalised) record as the schema's ``ExperimentRecord``: strict JSON, and a status
+    even when the stored one was missing or unreadable."""
+    payload = json_safe(record)
+    if not isinstance(payload.get("status"), str):
+        payload["status"] = "unknown"
+    return payload
+
+
 class ExperimentHandler(KeplerHandler):
     @web.authenticated
     async def get(self, experiment_id: str) -> None:
@@ -148,7 +158,7 @@ class ExperimentHandler(KeplerHandler):
         if record is None:
             raise web.HTTPError(404, f"No experiment with id {experiment_id!r} in this project.",
                                 reason="unknown-experiment")
-        self.send_json({"experiment": json_safe(record), "metric": metric.to_payload(),
+        self.send_json({"experiment": record_payload(record), "metric": metric.to_payload(),
                         "project": self.project_payload(location)})
 
 
@@ -170,7 +180,7 @@ class CompareHandler(KeplerHandler):
             if record is None:
                 unknown.append(experiment_id)
             else:
-                records.append(json_safe(record))
+                records.append(record_payload(record))
         if unknown:
             raise web.HTTPError(404, f"No experiment with id {', '.join(map(repr, unknown))} "
                                 "in this project.", reason="unknown-experiment")

@@ -15,10 +15,11 @@ from typing import Any
 
 from kepler_jupyter.history.goal import DEFAULT_METRICS
 from kepler_jupyter.journal.index_rows import OMITTED_KEY
+from kepler_jupyter.journal.record import normalize
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
 from kepler_jupyter.server.query import _DEFAULT_ORDER, ListQuery
-from kepler_jupyter.server.summaries import summarize
+from kepler_jupyter.server.summaries import list_row
 
 # sort key -> SQL expression over experiments ``e`` (and the metric join ``m``)
 _SORT_SQL = {"created": "e.created", "name": "lower(e.name)", "status": "lower(e.status)",
@@ -95,10 +96,10 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         f"{order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])
     items = []
     for record_id, offset, length, listing, value in rows:
-        record = json.loads(listing)
+        record = normalize(json.loads(listing))
         if OMITTED_KEY in record:  # a field too large for the index: summarise the record
             record = reads.read((record_id, offset, length))
-        item = summarize(record, metric.name)
+        item = list_row(record, metric.name)
         item["metric_value"] = value
         items.append(item)
     state = reads.index.state()

@@ -21,7 +21,7 @@ from typing import Any
 from kepler_jupyter.server.bounded import LruDict
 from kepler_jupyter.server.metric import MetricChoice, default_metric, metric_value, read_goal
 from kepler_jupyter.server.project import ProjectLocation
-from kepler_jupyter.server.summaries import search_text, summarize
+from kepler_jupyter.server.summaries import list_row, search_text
 
 Signature = tuple[tuple[str, int, int], ...]
 
@@ -109,7 +109,7 @@ def build_snapshot(location: ProjectLocation, signature: Signature,
         if earlier is not None and earlier[0] == record:
             summary, text = earlier[1], earlier[2]
         else:
-            summary = summarize(record, metric.name)
+            summary = list_row(record, metric.name)
             text = search_text(summary)
         summaries.append(summary)
         search_texts.append(text)

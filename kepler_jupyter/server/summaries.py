@@ -1,7 +1,7 @@
 """Turn full journal records into what the routes send: light list rows and comparison tables.
 
-Records are read defensively: the journal's format may grow and an old or half-written record
-may lack fields, and one odd record must never make the whole list fail.
+Records come normalised from the journal (``journal.record.normalize``): every field has its
+declared type or is absent, and a damaged record says why in its ``damaged`` list.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kepler_jupyter.journal.record import SUMMARY_SETTINGS
+from kepler_jupyter.journal.record import summary as record_summary
 from kepler_jupyter.server.bounded import ROW_TAG_LIMIT, cut_text
 from kepler_jupyter.server.metric import metric_value
 
-# The settings a list row carries; the detail view shows all of them.
-KEY_SETTINGS = ("epochs", "batch_size", "optimizer", "learning_rate", "loss")
 _MAX_SCALAR_TEXT = 200
 
 
@@ -48,41 +48,31 @@ def scalar(value: Any) -> str | int | float | bool | None:
     return text if len(text) <= _MAX_SCALAR_TEXT else text[: _MAX_SCALAR_TEXT - 1] + "…"
 
 
-def _finding_counts(findings: Any) -> tuple[int, int]:
-    errors = warnings = 0
-    if isinstance(findings, list):
-        for finding in findings:
-            severity = _mapping(finding).get("severity")
-            if severity == "error":
-                errors += 1
-            elif severity == "warning":
-                warnings += 1
-    return errors, warnings
-
-
-def summarize(record: Mapping[str, Any], metric_name: str | None) -> dict[str, Any]:
-    """The schema's ``ExperimentSummary`` for one record."""
-    model = _mapping(record.get("model"))
-    params = _mapping(record.get("params"))
-    errors, warnings = _finding_counts(record.get("findings"))
-    tags = record.get("tags")
-    return {
+def list_row(record: Mapping[str, Any], metric_name: str | None) -> dict[str, Any]:
+    """The schema's ``ExperimentSummary`` for one (normalised) record: its stored summary
+    (``journal.record.summary``) plus the fields a row shows."""
+    summary = record_summary(record)
+    settings = _mapping(summary.get("settings"))
+    row = {
         "id": str(record.get("id", "")),
         "name": _text(record.get("name")),
         "created": _text(record.get("created")),
         "status": _text(record.get("status")) or "unknown",
         "framework": _text(record.get("framework")),
-        "model_class": _text(model.get("class")),
-        "n_params": _int(model.get("n_params")),
-        "settings": {key: scalar(params[key]) for key in KEY_SETTINGS if key in params},
+        "model_class": _text(summary.get("model_class")),
+        "n_params": _int(summary.get("n_params")),
+        "settings": {key: scalar(settings[key]) for key in SUMMARY_SETTINGS if key in settings},
         "metric_value": metric_value(record, metric_name),
-        "n_errors": errors,
-        "n_warnings": warnings,
-        "tags": [cut_text(tag) for tag in tags if isinstance(tag, str)][:ROW_TAG_LIMIT]
-                if isinstance(tags, list) else [],
+        "n_errors": _int(summary.get("n_errors")) or 0,
+        "n_warnings": _int(summary.get("n_warnings")) or 0,
+        "tags": [cut_text(tag) for tag in record.get("tags") or []][:ROW_TAG_LIMIT],
         "duration_s": _finite(record.get("duration_s")),
         "hypothesis": _text(_mapping(record.get("notes")).get("hypothesis")),
     }
+    damaged = record.get("damaged")
+    if damaged:
+        row["damaged"] = [cut_text(reason) for reason in damaged]
+    return row
 
 
 def search_text(summary: Mapping[str, Any]) -> str:
@@ -146,14 +136,3 @@ def compare_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         canonical = {json.dumps(value, sort_keys=True) for value in values}
         rows.append({"key": key, "values": values, "differs": len(canonical) > 1})
     return rows
-
-
-def json_safe(value: Any) -> Any:
-    """A copy of a record with NaN / inf floats as ``null``, so the reply is strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(key): json_safe(inner) for key, inner in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(inner) for inner in value]
-    return value

@@ -98,6 +98,10 @@ export interface ExperimentSummary {
   tags: string[];
   duration_s: number | null;
   hypothesis: string | null;
+  /**
+   * Present only when fields of the record had the wrong type and were left out: what and why (journal.record.normalize).
+   */
+  damaged?: string[];
 }
 /**
  * GET /kepler/api/experiments: one page of summaries after filtering and sorting.
@@ -137,53 +141,213 @@ export interface Finding {
   evidence?: unknown;
 }
 /**
- * A full journal record (format 1, see docs/architecture.md). Only the fields the panel reads are typed; the rest pass through.
+ * A full journal record (format 1), as journal.record.FIELDS declares it (generated: edit journal/record_fields.py, then run python -m kepler_jupyter.schema.generate). Every field may be absent or null except the required ones; fields not listed pass through.
  *
  * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
  * via the `definition` "ExperimentRecord".
  */
 export interface ExperimentRecord {
+  /**
+   * version of the record layout
+   */
   format?: number | null;
+  /**
+   * the experiment's id (10 characters, lower case)
+   */
   id: string;
+  /**
+   * the project folder's name
+   */
+  project?: string | null;
+  /**
+   * the experiment's name
+   */
   name?: string | null;
+  /**
+   * running, completed, failed, interrupted, stopped, blocked or skipped
+   */
   status: string;
+  /**
+   * 'cross_validation' for cross-validation runs; absent for plain fits
+   */
+  kind?: string | null;
+  /**
+   * ISO 8601 UTC time the fit was called
+   */
   created?: string | null;
+  /**
+   * ISO 8601 UTC time training started
+   */
   started?: string | null;
+  /**
+   * ISO 8601 UTC time the run ended
+   */
   ended?: string | null;
+  /**
+   * seconds from start to end
+   */
   duration_s?: number | null;
+  /**
+   * 'keras' or 'sklearn'
+   */
   framework?: string | null;
+  /**
+   * class, module, config, layers, n_params, n_trainable_params
+   */
   model?: {
+    class?: string | null;
+    module?: string | null;
+    n_params?: number | null;
+    n_trainable_params?: number | null;
+    layers?:
+      | {
+          [k: string]: unknown | undefined;
+        }[]
+      | null;
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * training settings: epochs, batch_size, optimizer, learning_rate, loss, ...
+   */
   params?: {
+    learning_rate?: number | null;
+    estimator_params?: {
+      [k: string]: unknown | undefined;
+    } | null;
+    fit_kwargs?: {
+      [k: string]: unknown | undefined;
+    } | null;
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * statistics and fingerprints of the training and validation data
+   */
   data?: {
+    fingerprints?: {
+      [k: string]: unknown | undefined;
+    } | null;
+    validation?: {
+      [k: string]: unknown | undefined;
+    } | null;
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * per-epoch values of each metric
+   */
   history?: {
-    [k: string]: (number | null)[] | undefined;
+    [k: string]: ((number | null)[] | null) | undefined;
   } | null;
+  /**
+   * final metrics (numbers), with bookkeeping: score_name, train_score_n, n_iter, ...
+   */
   metrics?: {
+    score_name?: string | null;
+    train_score_n?: number | null;
+    n_iter?: number | null;
+    n_splits?: number | null;
+    cv_fold_scores?: (number | null)[] | null;
+    best_params?: {
+      [k: string]: unknown | undefined;
+    } | null;
+    cv_results?: {
+      [k: string]: unknown | undefined;
+    } | null;
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * what the checks found
+   */
   findings?: Finding[] | null;
+  /**
+   * python, packages, platform, cpu, gpus, git, seeds
+   */
   env?: {
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * the cell's text and the notebook
+   */
   source?: {
     cell?: string | null;
     notebook?: string | null;
+    [k: string]: unknown | undefined;
   } | null;
+  /**
+   * the lab notes
+   */
   notes?: {
     hypothesis?: string | null;
     conclusion?: string | null;
-  } | null;
-  tags?: string[] | null;
-  error?: {
     [k: string]: unknown | undefined;
   } | null;
+  /**
+   * the user's tags
+   */
+  tags?: string[] | null;
+  /**
+   * content hashes: the experiment key and its parts
+   */
+  fingerprint?: {
+    experiment?: string | null;
+    model?: string | null;
+    data?: string | null;
+    settings?: string | null;
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * why a failed run failed
+   */
+  error?: {
+    type?: string | null;
+    message?: string | null;
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * why a stopped run stopped
+   */
   stop_reason?: string | null;
+  /**
+   * a small copy of what listings show (journal.record.summarize)
+   */
+  summary?: {
+    model_class?: string | null;
+    n_params?: number | null;
+    n_layers?: number | null;
+    settings?: {
+      [k: string]: unknown | undefined;
+    } | null;
+    n_errors?: number | null;
+    n_warnings?: number | null;
+    estimator_params?: {
+      [k: string]: unknown | undefined;
+    } | null;
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * what differs from the nearest earlier experiment
+   */
+  changes?: {
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * id of the earlier run of the same experiment
+   */
+  duplicate_of?: string | null;
+  /**
+   * saved files
+   */
+  artifacts?: {
+    model?: string | null;
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * epochs finished so far
+   */
+  epochs_done?: number | null;
+  /**
+   * why fields were dropped when the record was read (set by normalize, never written by kepler)
+   */
+  damaged?: string[] | null;
   [k: string]: unknown | undefined;
 }
 /**

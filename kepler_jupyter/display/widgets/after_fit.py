@@ -21,8 +21,8 @@ from kepler_jupyter.display.widgets.compare import (
     text_table,
 )
 from kepler_jupyter.display.widgets.text_fallback import TextFallback
-from kepler_jupyter.history.filters import experiment_label
 from kepler_jupyter.history.repeats import AfterFit
+from kepler_jupyter.journal.record import experiment_label, metric_items
 
 
 def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:
@@ -88,7 +88,7 @@ class AfterFitText:
         for item in self.report.similar:
             record = item.record
             value = format_value(goal.value(record)) if goal else format_value(
-                ", ".join(f"{k} {format_value(v)}" for k, v in list((record.get("metrics") or {}).items())[:3]))
+                ", ".join(f"{k} {format_value(v)}" for k, v in list(metric_items(record).items())[:3]))
             rows.append([experiment_label(record), str(record.get("status")), value,
                          f"{item.score:.2f}", "same" if item.same_data else "other"])
         return header, rows

@@ -18,9 +18,9 @@ import ipywidgets as widgets
 
 from kepler_jupyter.display.charts import curves_figure, parallel_coordinates_figure
 from kepler_jupyter.display.widgets.text_fallback import TextFallback
-from kepler_jupyter.history.filters import experiment_label, flatten, get_path
 from kepler_jupyter.history.goal import Goal, best_experiment, default_goal, lower_is_better
 from kepler_jupyter.history.repeats import is_noise_setting
+from kepler_jupyter.journal.record import experiment_label, flatten, get_path, metric_items
 
 DIFF_STYLE = "background: var(--jp-warn-color3, #fff3cd);"
 _CELL = "padding: 2px 8px; border-bottom: 1px solid var(--jp-border-color2, #ddd); text-align: left;"
@@ -171,7 +171,7 @@ class ComparisonView(TextFallback, widgets.VBox):
         self.rows = comparison_rows(self.records)
         self.order = list(range(len(self.records)))
         metric_names = list(dict.fromkeys(name for record in self.records
-                                          for name in record.get("metrics") or {}))
+                                          for name in metric_items(record)))
         options = ["journal order", *metric_names]
         first = self.goal.metric if self.goal and self.goal.metric in options else "journal order"
         self.sort_by = widgets.Dropdown(options=options, value=first, description="sort by")

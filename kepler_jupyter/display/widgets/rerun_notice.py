@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from kepler_jupyter.display.charts import curves_figure
 from kepler_jupyter.display.widgets.compare import figure_widget, format_value
 from kepler_jupyter.display.widgets.text_fallback import TextFallback
-from kepler_jupyter.history.filters import experiment_label, get_path
+from kepler_jupyter.journal.record import experiment_label, get_path, metric_items
 
 ACTION_TEXT = {
     "warn": "Training again, as `--on-duplicate warn` asks. Use `--on-duplicate skip` to keep "
@@ -57,8 +57,8 @@ def outcome_text(record: dict[str, Any]) -> str:
 
 
 def metrics_text(record: dict[str, Any]) -> str:
-    """The final metrics as ``name value`` pairs."""
-    metrics = record.get("metrics") or {}
+    """The final metrics as ``name value`` pairs (scores only, not their bookkeeping)."""
+    metrics = metric_items(record)
     return ", ".join(f"{name} {format_value(value)}" for name, value in metrics.items()) or "no metrics"
 
 

@@ -1,4 +1,4 @@
-"""Records become plain JSON; ids are short, unique and typeable."""
+"""Records become plain JSON (journal.record.json_safe / to_stored); ids are short, unique and typeable."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kepler_jupyter.journal import RECORD_FIELDS, RECORD_FORMAT, make_json_safe, new_experiment_id
-from kepler_jupyter.journal.schema import normalize_record
+from kepler_jupyter.journal import FIELDS, RECORD_FORMAT, json_safe, new_experiment_id
+from kepler_jupyter.journal.record import to_stored
 
 
 def test_numpy_values_become_python_values():
-    safe = make_json_safe({
+    safe = json_safe({
         "f32": np.float32(0.25), "i64": np.int64(7), "b": np.bool_(True),
         "arr": np.arange(4).reshape(2, 2), "farr": np.array([1.5, np.nan, np.inf]),
         "labels": {np.int64(0): 10, np.int64(1): 12},
@@ -29,12 +29,12 @@ def test_numpy_values_become_python_values():
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), np.float64("nan")])
 def test_non_finite_floats_become_none(value):
-    assert make_json_safe({"x": value}) == {"x": None}
+    assert json_safe({"x": value}) == {"x": None}
 
 
 def test_other_values():
     stamp = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
-    safe = make_json_safe({"t": (1, 2), "s": {3}, "when": stamp, "p": Path("/a/b"),
+    safe = json_safe({"t": (1, 2), "s": {3}, "when": stamp, "p": Path("/a/b"),
                            "raw": b"abc", 2: "int key", None: "none key", True: "bool key",
                            "obj": object})
     assert safe["t"] == [1, 2] and safe["s"] == [3]
@@ -46,27 +46,27 @@ def test_other_values():
 
 def test_result_shares_nothing_with_input():
     nested = {"a": [1, {"b": 2}]}
-    safe = make_json_safe(nested)
+    safe = json_safe(nested)
     nested["a"][1]["b"] = 99
     assert safe == {"a": [1, {"b": 2}]}
 
 
 def test_normalize_puts_id_first_and_adds_format():
-    stored = normalize_record({"name": "x", "id": "abc"})
+    stored = to_stored({"name": "x", "id": "abc"})
     assert list(stored)[0] == "id" and stored["format"] == RECORD_FORMAT
-    assert normalize_record({"id": "abc", "format": 0})["format"] == 0
+    assert to_stored({"id": "abc", "format": 0})["format"] == 0
 
 
 @pytest.mark.parametrize("bad", [{}, {"id": ""}, {"id": 5}, ["id"]])
 def test_normalize_rejects_records_without_id(bad):
     with pytest.raises((ValueError, TypeError)):
-        normalize_record(bad)
+        to_stored(bad)
 
 
 def test_record_fields_follow_the_contract():
     for field in ("format", "id", "status", "created", "model", "params", "metrics", "env",
                   "fingerprint", "error", "stop_reason"):
-        assert field in RECORD_FIELDS
+        assert field in FIELDS
 
 
 def test_ids_are_short_lowercase_and_unique():
