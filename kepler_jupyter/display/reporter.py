@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from kepler_jupyter.journal.record import is_metric
 from kepler_jupyter.run.lifecycle import RunObserver
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 # stages of the findings found before training (shown together, as one panel)
 _PREFIT_STAGES = ("data", "model", "settings")
-
-from kepler_jupyter.journal.record import is_metric
 
 
 def detect_display_mode() -> str:
