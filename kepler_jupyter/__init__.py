@@ -18,6 +18,8 @@ __all__ = [
     "load_ipython_extension",
     "unload_ipython_extension",
     "grid",
+    "importance",
+    "next_step",
     "watch",
 ]
 
@@ -33,6 +35,8 @@ _LAZY = {
     "watch": ("kepler_jupyter.run.session", "watch"),
     "KeplerWarning": ("kepler_jupyter.warnings", "KeplerWarning"),
     "grid": ("kepler_jupyter.search.grid", "grid"),
+    "importance": ("kepler_jupyter.history.importance", "project_importance"),
+    "next_step": ("kepler_jupyter.history.advice", "project_next_step"),
 }
 
 

@@ -22,7 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "search": ("search", "%kepler search FILTER ... | --like ID  — find experiments"),
     "goal": ("goal", "%kepler goal [METRIC >= TARGET | minimize METRIC]  — the project's metric"),
     "note": ("note", '%kepler note ID "conclusion"  — add a conclusion to an experiment'),
-    "grid": ("grid", "%kepler grid BUILD_FN --space JSON --data X y  — a grid that skips done points"),
+    "grid": ("grid", "%kepler grid BUILD_FN --space JSON --data X y [--strategy tpe --n-iter N]  — a search that skips done points"),
+    "importance": ("importance", "%kepler importance [--metric M] [--tag T] [--task]  — which settings explain the metric"),
 }
 
 _USAGE = "\n".join(f"  {usage}" for _, usage in SUBCOMMANDS.values())

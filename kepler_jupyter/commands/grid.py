@@ -29,8 +29,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="Names of validation data X_val y_val (Keras: validation_data; "
                         "scikit-learn: scored after each fit).")
     parser.add_argument("--fit", help="Other fit arguments for every point: JSON, or a variable's name.")
-    parser.add_argument("--n-iter", type=int, help="Random search: how many points to draw.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of random search (default 0).")
+    parser.add_argument("--n-iter", type=int, help="How many points (model-based: in all, those "
+                        "already in the journal included).")
+    parser.add_argument("--strategy", help="grid, random, or a model-based Optuna sampler: tpe, cmaes, "
+                        "qmc, gp, nsga2 (default: grid, or random with --n-iter).")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of random draws and samplers (default 0).")
     parser.add_argument("--name", help="Name of the search (default: the build function's name).")
     parser.add_argument("--tag", action="append", default=[], help="A tag for every point; repeatable.")
     parser.add_argument("--backend", choices=["local", "dask"], default="local",
@@ -120,7 +123,7 @@ def run(argv: list[str], env: CommandEnv) -> Any:
         client = namespace[args.scheduler] if args.scheduler in namespace else args.scheduler
     try:
         return grid(build, read_space(args.space, env), X, y, fit_kwargs=_read_fit(args.fit, env),
-                    validation_data=validation, n_iter=args.n_iter, backend=args.backend, client=client, name=args.name,
+                    validation_data=validation, n_iter=args.n_iter, strategy=args.strategy, backend=args.backend, client=client, name=args.name,
                     tags=args.tag, project_dir=env.journal.project_dir, seed=args.seed,
                     display=env.display_mode)
     except GridError as error:

@@ -229,3 +229,17 @@ def metric_bar_figure(records: list[dict[str, Any]], goal: Goal | None) -> go.Fi
     figure.update_layout(yaxis_title=plot_text(goal.metric), title=plot_text(goal.describe()), height=360,
                          margin={"t": 50, "b": 80, "l": 50, "r": 20})
     return figure
+
+
+def importance_figure(features: list[str], shares: list[float], metric: str, n_experiments: int) -> go.Figure:
+    """Horizontal bars: each feature's share of the importance for ``metric``, largest on top."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Bar(x=list(reversed(shares)), y=list(reversed(features)), orientation="h",
+                              marker_color=PALETTE[0], text=[f"{share:.0%}" for share in reversed(shares)],
+                              textposition="outside"))
+    figure.update_layout(title=f"What explains {metric} ({n_experiments} experiments)",
+                         xaxis_title="share of importance", xaxis_tickformat=".0%",
+                         height=max(220, 60 + 28 * len(features)),
+                         margin={"t": 50, "b": 40, "l": 140, "r": 40})
+    return figure

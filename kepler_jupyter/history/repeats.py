@@ -354,6 +354,8 @@ class AfterFit:
     changes: dict[str, Any] | None = None
     similar: list[Any] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    #: at most one next step drawn from the journal (``history.advice``), with its evidence
+    next_step: Any = None
 
     @property
     def summary(self) -> dict[str, Any] | None:
@@ -393,4 +395,19 @@ def after_fit_report(journal: Any, record: dict[str, Any], goal: Goal | None = N
         report.earlier = similar[0].record
         report.changes = describe_changes(record, report.earlier, goal)
     report.hints = [hint for hint in map(transfer_hint, report.similar) if hint]
+    report.next_step = _next_step(records, record, goal)
     return report
+
+
+def _next_step(records: list[dict[str, Any]], record: dict[str, Any], goal: Goal | None) -> Any:
+    from kepler_jupyter.history.advice import suggest_next_step
+
+    try:
+        return suggest_next_step(records, record, goal)
+    except Exception as error:  # advice is optional: it must never cost the user the report
+        import warnings
+
+        from kepler_jupyter.warnings import KeplerInternalWarning
+
+        warnings.warn(f"kepler could not work out a next step: {error}", KeplerInternalWarning, stacklevel=2)
+        return None

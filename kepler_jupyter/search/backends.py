@@ -15,7 +15,11 @@ import inspect
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
+
+#: ``on_epoch(epoch, logs)`` after each Keras epoch: a reason to stop the point, or None
+EpochHook = Callable[[int, dict[str, Any]], "str | None"]
 
 #: fit arguments that a space may set without the ``fit__`` prefix
 FIT_PARAMETERS = ("epochs", "batch_size", "validation_split", "shuffle", "class_weight",
@@ -64,12 +68,21 @@ def point_name(base: str, params: Mapping[str, Any]) -> str:
     return f"{base} {params_text(dict(params))}"
 
 
-def _fit(model: Any, X: Any, y: Any, fit_kwargs: dict[str, Any], validation: Any, session: Any) -> None:
+def _fit(model: Any, X: Any, y: Any, fit_kwargs: dict[str, Any], validation: Any, session: Any,
+         on_epoch: EpochHook | None) -> str | None:
+    """Fit (and score) one point; the reason a pruner stopped it, if one did."""
     from kepler_jupyter.adapters import framework_of
 
     framework = framework_of(model)
-    if validation is not None and framework == "keras" and "validation_data" not in fit_kwargs:
-        fit_kwargs = {**fit_kwargs, "validation_data": tuple(validation)}
+    pruned: list[str] = []
+    if framework == "keras":
+        if validation is not None and "validation_data" not in fit_kwargs:
+            fit_kwargs = {**fit_kwargs, "validation_data": tuple(validation)}
+        if on_epoch is not None:
+            from kepler_jupyter.search.pruning import pruning_callback
+
+            callbacks = list(fit_kwargs.get("callbacks") or [])
+            fit_kwargs = {**fit_kwargs, "callbacks": [*callbacks, pruning_callback(on_epoch, pruned)]}
     model.fit(X, y, **fit_kwargs)
     last = session.last
     if validation is not None and framework == "sklearn" and last and last.get("status") == "completed":
@@ -78,6 +91,7 @@ def _fit(model: Any, X: Any, y: Any, fit_kwargs: dict[str, Any], validation: Any
         # class (recording the same value twice is harmless).
         score = model.score(*validation)
         session.handle_score(model, tuple(validation), {}, score)
+    return pruned[0] if pruned else None
 
 
 @contextmanager
@@ -93,31 +107,50 @@ def _quiet_findings() -> Iterator[None]:
         yield
 
 
+def _session(name: str, tags: list[str], project_dir: str, display: str,
+             detached_records: list[dict[str, Any]] | None) -> Any:
+    if detached_records is not None:
+        from kepler_jupyter.search.detached import detached_watch
+
+        return detached_watch(name=name, tags=tags, project_dir=project_dir, records=detached_records)
+    from kepler_jupyter.run.session import watch
+
+    return watch(name=name, tags=tags, on_duplicate="skip", project_dir=project_dir, display=display)
+
+
 def run_point(build: Callable[..., Any], params: dict[str, Any], X: Any, y: Any,
               fit_kwargs: Mapping[str, Any], *, name: str, tags: list[str],
-              project_dir: str, validation: Any = None, display: str = "none") -> dict[str, Any]:
+              project_dir: str, validation: Any = None, display: str = "none",
+              search: Mapping[str, Any] | None = None,
+              detached_records: list[dict[str, Any]] | None = None,
+              on_epoch: EpochHook | None = None) -> dict[str, Any]:
     """Build and fit one point inside ``watch``; the outcome as plain data.
 
     ``validation`` is ``(X_val, y_val)``: Keras gets it as ``validation_data``, a
     scikit-learn estimator is scored on it after its fit (journaled as ``val_score``).
-    This is what runs on a Dask worker too, so it returns only picklable values: ``status``,
-    ``record`` (the journal record; for a skipped point the earlier one), ``error`` and
-    ``interrupted``.
+    ``search`` (the search's name and strategy) is stored in the record with the point's
+    parameters, so a later search recognises the point. With ``detached_records`` (a list of
+    the client's finished experiments on this data) the point runs detached: nothing is written
+    here, and the outcome carries the record and its ``events`` for the client to journal.
+    ``on_epoch(epoch, logs)`` is asked after each Keras epoch and returns a reason to stop
+    (a pruner's verdict) or None. This is what runs on a Dask worker too, so it returns only
+    picklable values: ``status``, ``record`` (for a skipped point the earlier one), ``error``,
+    ``interrupted`` and ``events``.
     """
-    from kepler_jupyter.run.session import watch
-
     build_params, fit_params = split_parameters(build, params)
     session = None
-    outcome: dict[str, Any] = {"status": "failed", "record": None, "error": None, "interrupted": False}
+    pruned = None
+    outcome: dict[str, Any] = {"status": "failed", "record": None, "error": None,
+                               "interrupted": False, "events": []}
     try:
-        with _quiet_findings(), watch(name=name, tags=tags, on_duplicate="skip",
-                                      project_dir=project_dir, display=display) as session:
+        with _quiet_findings(), _session(name, tags, project_dir, display, detached_records) as session:
             model = build(**build_params)
-            _fit(model, X, y, {**dict(fit_kwargs), **fit_params}, validation, session)
+            pruned = _fit(model, X, y, {**dict(fit_kwargs), **fit_params}, validation, session, on_epoch)
     except KeyboardInterrupt:
         outcome.update(status="interrupted", interrupted=True)
     except Exception as error:  # the user's build or fit failed: the journal already says so
         outcome["error"] = f"{type(error).__name__}: {error}"
+    outcome["events"] = list(getattr(session, "events", []))
     last = session.last if session is not None else None
     if last is None:
         if outcome["error"] is None and not outcome["interrupted"]:
@@ -125,17 +158,33 @@ def run_point(build: Callable[..., Any], params: dict[str, Any], X: Any, y: Any,
         return outcome
     outcome["record"] = last
     status = last.get("status")
+    journal = session.journal
     if status == "skipped":
         outcome["status"] = "skipped"
-        outcome["record"] = _earlier_record(session.journal, last) or last
-    elif status == "running":
+        outcome["record"] = _earlier_record(journal, last) or last
+        return outcome
+    changes: dict[str, Any] = {}
+    if status == "running":
         # The interruption came between kepler's own steps: never leave a point "running",
         # where the next sweep would neither skip it nor know it had stopped.
-        outcome["status"] = "interrupted" if outcome["interrupted"] else "failed"
-        outcome["record"] = session.journal.update(last["id"], {"status": outcome["status"]})
-    else:
-        outcome["status"] = status or "failed"
+        status = changes["status"] = "interrupted" if outcome["interrupted"] else "failed"
+    elif pruned and status == "completed":
+        status = changes["status"] = "stopped"
+        changes["stop_reason"] = pruned
+    if search is not None:
+        changes["search"] = {**dict(search), "params": dict(params)}
+    if changes:
+        outcome["record"] = _guarded_update(journal, last, changes)
+    outcome["status"] = status or "failed"
     return outcome
+
+
+def _guarded_update(journal: Any, record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return journal.update(record["id"], changes)
+    except Exception as error:  # an unwritable journal must not lose the outcome itself
+        warnings.warn(f"kepler could not update experiment {record.get('id')}: {error}", stacklevel=2)
+        return {**record, **changes}
 
 
 def _earlier_record(journal: Any, skipped: dict[str, Any]) -> dict[str, Any] | None:
@@ -149,6 +198,41 @@ def _earlier_record(journal: Any, skipped: dict[str, Any]) -> dict[str, Any] | N
         return None
 
 
+@dataclass
+class SearchJob:
+    """Everything the points of one search share."""
+
+    build: Callable[..., Any]
+    X: Any
+    y: Any
+    fit_kwargs: dict[str, Any]
+    validation: Any
+    base: str
+    tags: list[str]
+    project: str
+    progress: Any
+    journal: Any
+    #: stored in each point's record as ``search`` (with the point's parameters)
+    search: dict[str, Any] = field(default_factory=dict)
+    client: Any = None
+    #: the journal's finished experiments on this data, for detached (Dask) points
+    done_records: list[dict[str, Any]] = field(default_factory=list)
+
+    def run_here(self, point: Any, on_epoch: EpochHook | None = None) -> dict[str, Any]:
+        """Run one point in this process, journaling into the project."""
+        return run_point(self.build, point.params, self.X, self.y, self.fit_kwargs,
+                         name=point_name(self.base, point.params), tags=self.tags,
+                         project_dir=self.project, validation=self.validation,
+                         search=self.search, on_epoch=on_epoch)
+
+    def submit(self, client: Any, point: Any, data: list[Any], records: Any) -> Any:
+        """Run one point detached on a Dask worker; ``data`` and ``records`` are scattered."""
+        return client.submit(run_point, self.build, point.params, data[0], data[1], data[2],
+                             name=point_name(self.base, point.params), tags=self.tags,
+                             project_dir=self.project, validation=data[3], search=self.search,
+                             detached_records=records, pure=False)
+
+
 def as_client(client: Any) -> Any:
     from distributed import Client
 
@@ -157,65 +241,87 @@ def as_client(client: Any) -> Any:
     return Client(client) if isinstance(client, str) else client
 
 
-def _apply(point: Any, outcome: dict[str, Any]) -> None:
+def apply_outcome(point: Any, outcome: dict[str, Any]) -> None:
     point.status = outcome["status"]
     point.record = outcome["record"]
     point.error = outcome["error"]
 
 
-def run_local(points: list[Any], build: Callable[..., Any], X: Any, y: Any,
-              fit_kwargs: dict[str, Any], validation: Any, base: str, tags: list[str],
-              project: str, progress: Any, client: Any) -> None:
-    """Run the points one after another in this process."""
-    failures = 0
-    for point in points:
-        outcome = run_point(build, point.params, X, y, fit_kwargs, name=point_name(base, point.params),
-                            tags=tags, project_dir=project, validation=validation)
-        _apply(point, outcome)
-        progress.update(point)
-        if outcome["interrupted"]:
-            raise KeyboardInterrupt(f"grid {base!r} interrupted at point {point.index + 1} of "
-                                    f"{len(points)}; run it again to continue (done points are skipped)")
-        failures = failures + 1 if point.status in ("failed", "blocked") else 0
-        if failures >= MAX_CONSECUTIVE_FAILURES:
-            raise GridError(f"{failures} points in a row failed, the last with {point.error}; "
+class FailureGuard:
+    """Stops a search after ``MAX_CONSECUTIVE_FAILURES`` failed points in a row."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+
+    def check(self, point: Any) -> None:
+        self.failures = self.failures + 1 if point.status in ("failed", "blocked") else 0
+        if self.failures >= MAX_CONSECUTIVE_FAILURES:
+            raise GridError(f"{self.failures} points in a row failed, the last with {point.error}; "
                             "stopping the search (fix build() or the space and run it again).")
 
 
-def run_dask(points: list[Any], build: Callable[..., Any], X: Any, y: Any,
-             fit_kwargs: dict[str, Any], validation: Any, base: str, tags: list[str],
-             project: str, progress: Any, client: Any) -> None:
-    """Run each point as a task on a Dask cluster, updating progress as they finish."""
-    owned = isinstance(client, str)  # a Client made here from an address is closed here
-    client = as_client(client)
+def interrupted(base: str, point: Any, total: int) -> KeyboardInterrupt:
+    return KeyboardInterrupt(f"search {base!r} interrupted at point {point.index + 1} of {total}; "
+                             "run it again to continue (done points are skipped)")
+
+
+def run_local(points: list[Any], job: SearchJob) -> None:
+    """Run the points one after another in this process."""
+    guard = FailureGuard()
+    for point in points:
+        outcome = job.run_here(point)
+        apply_outcome(point, outcome)
+        job.progress.update(point)
+        if outcome["interrupted"]:
+            raise interrupted(job.base, point, len(points))
+        guard.check(point)
+
+
+@contextmanager
+def dask_client(job: SearchJob) -> Iterator[Any]:
+    """The job's Dask client; one made here from an address is closed here."""
+    owned = isinstance(job.client, str)
+    client = as_client(job.client)
     try:
-        _gather_points(client, points, build, X, y, fit_kwargs, validation, base, tags, project, progress)
+        yield client
     finally:
         if owned:
             client.close()
 
 
-def _gather_points(client: Any, points: list[Any], build: Callable[..., Any], X: Any, y: Any,
-                   fit_kwargs: dict[str, Any], validation: Any, base: str, tags: list[str],
-                   project: str, progress: Any) -> None:
+def scatter(client: Any, job: SearchJob) -> tuple[list[Any], Any]:
+    """The data and the done records go to the cluster once, not once per point: to every
+    worker, so that a worker that dies takes no search's only copy with it. Fresh keys
+    (``hash=False``): with content keys, a second search on the same data could reuse keys that
+    the first one's futures are releasing, and lose them."""
+    data = client.scatter([job.X, job.y, job.fit_kwargs, job.validation], broadcast=True, hash=False)
+    [records] = client.scatter([job.done_records], broadcast=True, hash=False)
+    return data, records
+
+
+def finished(job: SearchJob, future: Any) -> dict[str, Any]:
+    """A detached point's outcome, journaled here; a task that died counts as failed."""
+    from kepler_jupyter.search.detached import receive
+
+    try:
+        return receive(job.journal, future.result())
+    except Exception as error:  # the task itself died (worker lost too often, unpicklable build)
+        return {"status": "failed", "record": None, "error": f"{type(error).__name__}: {error}",
+                "interrupted": False, "events": []}
+
+
+def run_dask(points: list[Any], job: SearchJob) -> None:
+    """Run each point as a detached task on a Dask cluster; only this process journals."""
     from distributed import as_completed
 
-    # The data goes to the cluster once, not once per point.
-    data = client.scatter([X, y, fit_kwargs, validation])
-    futures = {
-        client.submit(run_point, build, point.params, data[0], data[1], data[2],
-                      name=point_name(base, point.params), tags=tags, project_dir=project,
-                      validation=data[3], pure=False): point
-        for point in points
-    }
-    try:
-        for future in as_completed(futures):
-            point = futures[future]
-            try:
-                _apply(point, future.result())
-            except Exception as error:  # the task itself died (worker lost, unpicklable build)
-                point.status, point.error = "failed", f"{type(error).__name__}: {error}"
-            progress.update(point)
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-        raise
+    with dask_client(job) as client:
+        data, records = scatter(client, job)
+        futures = {job.submit(client, point, data, records): point for point in points}
+        try:
+            for future in as_completed(futures):
+                point = futures[future]
+                apply_outcome(point, finished(job, future))
+                job.progress.update(point)
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
+            raise

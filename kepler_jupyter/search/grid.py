@@ -1,4 +1,5 @@
-"""Grid and random search that journal every point and skip the points already done.
+"""Grid, random and model-based (Optuna) searches that journal every point and never train a
+done point again.
 
 Each point builds a model with ``build(**params)`` and fits it inside
 ``kepler_jupyter.watch(on_duplicate="skip")``: the same interception, checks and journal as
@@ -8,10 +9,15 @@ a crash, or in a later sweep. A point interrupted with Ctrl-C is journaled as ``
 and trained again next time. How parameters are split between ``build`` and ``fit`` is
 described in ``kepler_jupyter.search.backends``.
 
+Model-based strategies (``"tpe"``, ``"cmaes"``, ...) are described in
+``kepler_jupyter.search.adaptive``: the journal's finished points of the search are the study's
+first trials, and ``n_iter`` counts them.
+
 With ``backend="dask"`` each point runs as a task on a Dask worker (``client`` is a
-``distributed.Client`` or a scheduler address). Workers import kepler_jupyter and journal into
-the same project folder, which every worker must be able to reach (one machine, or a shared
-file system); run workers with one thread each, since interception patches ``fit`` per process.
+``distributed.Client`` or a scheduler address). Workers need no access to the project folder:
+each returns its record and events and only this process writes the journal
+(``kepler_jupyter.search.detached``). Run workers with one thread each, since interception
+patches ``fit`` per process.
 """
 
 from __future__ import annotations
@@ -26,17 +32,22 @@ from kepler_jupyter.history.goal import Goal, default_goal, get_goal
 from kepler_jupyter.search.backends import (
     FIT_PARAMETERS,
     GridError,
+    SearchJob,
     run_dask,
     run_local,
     split_parameters,
 )
+from kepler_jupyter.search.known import DONE, DataPrints, known_points
 from kepler_jupyter.search.space import (
     SpaceError,
     choice,
     grid_points,
+    is_grid,
     loguniform,
     randint,
+    to_distributions,
     uniform,
+    validate_space,
 )
 
 __all__ = ["FIT_PARAMETERS", "GridError", "GridPoint", "GridResult", "choice", "grid",
@@ -176,21 +187,21 @@ class _Progress:
 
 def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = None, *,
          fit_kwargs: Mapping[str, Any] | None = None, validation_data: Any = None,
-         n_iter: int | None = None,
+         n_iter: int | None = None, strategy: Any = None, pruner: Any = None,
          backend: str = "local", client: Any = None, name: str | None = None,
          tags: Iterable[str] = (), project_dir: str | Path | None = None, seed: int = 0,
          display: str = "auto") -> GridResult:
-    """Try every point of a parameter space, journaling each and skipping those done before.
+    """Search a parameter space, journaling each point and never training a done one again.
 
     Parameters
     ----------
     build : callable
         ``build(**params)`` returns a compiled Keras model or a scikit-learn estimator.
     space : dict
-        Parameter names to lists (a grid) or distributions from ``kepler_jupyter.search.space``
-        (``loguniform``, ``uniform``, ``randint``, ``choice``) for random search. Names
-        prefixed ``fit__``, and ``epochs`` / ``batch_size`` when ``build`` does not take them,
-        go to ``fit``.
+        Parameter names to lists (a grid) or Optuna distributions (``loguniform``,
+        ``uniform``, ``randint``, ``choice`` from ``kepler_jupyter.search.space``, or
+        ``optuna.distributions`` objects). Names prefixed ``fit__``, and ``epochs`` /
+        ``batch_size`` when ``build`` does not take them, go to ``fit``.
     X, y
         The training data, passed to every ``fit``.
     fit_kwargs : dict, optional
@@ -200,20 +211,33 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
         estimators are scored on it after their fit (journaled as ``val_score``), so every
         point has a validation metric to rank by.
     n_iter : int, optional
-        Random search: how many points to draw (needed when ``space`` has distributions).
+        How many points: for ``"random"`` the points drawn; for a model-based strategy the
+        search's total, counting the points the journal already holds, so the same call run
+        again trains only what is missing.
+    strategy : str or optuna sampler, optional
+        ``"grid"`` (every combination of lists; the default without ``n_iter``),
+        ``"random"`` (the default with ``n_iter``: seeded draws), or a model-based Optuna
+        sampler: ``"tpe"``, ``"cmaes"``, ``"qmc"``, ``"gp"``, ``"nsga2"``, or any
+        ``optuna.samplers`` instance. Model-based strategies need the ``[search]`` extra.
+    pruner : optuna pruner, optional
+        With a model-based strategy and Keras models on the local backend: stops a point whose
+        validation curve falls behind (``optuna.pruners.MedianPruner()``); it is journaled as
+        ``stopped`` with the pruner's reason.
     backend : {"local", "dask"}
-        Run points one after another here, or as tasks on a Dask cluster.
+        Run points one after another here, or as tasks on a Dask cluster. Dask workers write
+        nothing: each returns its record and events, and this process journals them.
     client : distributed.Client or str, optional
         The Dask client or scheduler address, for ``backend="dask"``.
     name : str, optional
-        The search's name; experiments are named ``<name> <params>`` and tagged
-        ``grid:<name>`` (default: the build function's name).
+        The search's name; experiments are named ``<name> <params>``, tagged ``grid:<name>``
+        and carry ``search`` {``name``, ``strategy``, ``params``} (default: the build function's
+        name).
     tags : iterable of str
         More tags for every experiment.
     project_dir : str or Path, optional
         The project whose journal is used (default: resolved as for ``%%kepler fit``).
     seed : int
-        Seed of random search: the same seed draws the same points, so they can be skipped.
+        Seed of random draws and of Optuna's samplers.
     display : {"auto", "widget", "text", "none"}
         How progress is shown.
 
@@ -226,7 +250,8 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     Raises
     ------
     GridError
-        A bad space, a parameter ``build`` cannot take, or three failed points in a row.
+        A bad space or strategy, a parameter ``build`` cannot take, Optuna missing for a
+        model-based strategy, or three failed points in a row.
     KeyboardInterrupt
         When interrupted; the point that was running is journaled as interrupted and the
         next call trains it and the points after it, skipping those done.
@@ -239,21 +264,93 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     if display not in ("auto", "widget", "text", "none"):
         raise GridError(f"display must be auto, widget, text or none, not {display!r}.")
     try:
-        points = [GridPoint(index, params) for index, params in enumerate(grid_points(space, n_iter, seed))]
+        checked = validate_space(space)
     except SpaceError as error:
         raise GridError(str(error)) from None
-    for point in points:  # parameter mistakes surface before anything trains
-        split_parameters(build, point.params)
+    kind = _strategy_kind(strategy, checked, n_iter)
     journal = Journal(project_dir)
     project = str(journal.project_dir.resolve())
     base = name or getattr(build, "__name__", "grid")
     goal = get_goal(project)
     mode = detect_display_mode() if display == "auto" else display
-    progress = _Progress(len(points), goal, base, mode)
-    result = GridResult(points, goal, points_printed=progress.mode == "text")
-    runner = run_dask if backend == "dask" else run_local
-    runner(points, build, X, y, dict(fit_kwargs or {}), validation_data, base,
-           [*tags, f"grid:{base}"], project, progress, client)
+    job = SearchJob(build, X, y, dict(fit_kwargs or {}), validation_data, base,
+                    [*tags, f"grid:{base}"], project, None, journal,
+                    search={"name": base, "strategy": kind if isinstance(strategy, (str, type(None)))
+                            else type(strategy).__name__},
+                    client=client if backend == "dask" else None)
+    prints = DataPrints.of(X, y, validation_data)
+    if backend == "dask":
+        if client is None:
+            raise GridError('backend="dask" needs client= (a distributed.Client or a scheduler address).')
+        job.done_records = [r for r in journal.experiments() if r.get("status") in DONE and prints.match(r)]
+    if kind in ("grid", "random"):
+        points = _precomputed_points(build, checked, n_iter, seed, kind)
+        job.progress = _Progress(len(points), goal, base, mode)
+        (run_dask if backend == "dask" else run_local)(points, job)
+    else:
+        points = _search(job, checked, n_iter, seed, strategy, pruner, prints, goal, mode)
+    result = GridResult(points, goal, points_printed=mode == "text")
     if result.goal is None:
         result.goal = default_goal(result.records)
     return result
+
+
+def _strategy_kind(strategy: Any, space: dict[str, Any], n_iter: int | None) -> str:
+    """"grid", "random" or "model" (an Optuna sampler), after checking what each needs."""
+    if strategy is None:
+        return "grid" if n_iter is None else "random"
+    if isinstance(strategy, str) and strategy.lower() in ("grid", "random"):
+        if strategy.lower() == "grid" and (not is_grid(space) or n_iter is not None):
+            raise GridError('strategy="grid" takes a space of lists and no n_iter; use '
+                            'strategy="random" or a model-based one for distributions.')
+        if strategy.lower() == "random" and n_iter is None:
+            raise GridError('strategy="random" needs n_iter: how many points to draw.')
+        return strategy.lower()
+    if n_iter is None or n_iter < 1:
+        raise GridError(f"strategy={strategy!r} needs n_iter >= 1: the search's total number of "
+                        "points, those already in the journal included.")
+    return "model"
+
+
+def _precomputed_points(build: Callable[..., Any], space: dict[str, Any], n_iter: int | None,
+                        seed: int, kind: str) -> list[GridPoint]:
+    try:
+        points = [GridPoint(i, params) for i, params in enumerate(grid_points(space, n_iter, seed))]
+    except SpaceError as error:
+        raise GridError(str(error)) from None
+    for point in points:  # parameter mistakes surface before anything trains
+        split_parameters(build, point.params)
+    return points
+
+
+def _search(job: SearchJob, space: dict[str, Any], n_iter: int | None, seed: int, strategy: Any,
+            pruner: Any, prints: DataPrints, goal: Goal | None, mode: str) -> list[GridPoint]:
+    from kepler_jupyter.search.adaptive import Study, make_sampler, run_adaptive
+
+    sampler = make_sampler(strategy, seed)
+    try:
+        distributions = to_distributions(space)
+    except SpaceError as error:
+        raise GridError(str(error)) from None
+
+    def model_class(params: dict[str, Any]) -> str | None:
+        try:
+            return type(job.build(**split_parameters(job.build, params)[0])).__name__
+        except Exception:  # a build that fails here fails visibly on its first point
+            return None
+
+    known = known_points(job.journal.experiments(), space, search_name=job.base, prints=prints,
+                         model_class=model_class)
+    if goal is None:
+        goal = default_goal([point.record for point in known])
+    points: list[GridPoint] = []
+
+    def make_point(params: dict[str, Any]) -> GridPoint:
+        split_parameters(job.build, params)
+        points.append(GridPoint(len(points), params))
+        return points[-1]
+
+    job.progress = _Progress(max(n_iter or 0, len(known)), goal, job.base, mode)
+    study = Study(sampler, pruner, distributions, goal)
+    run_adaptive(points, job, study, known, n_iter or 0, make_point, pruning=pruner is not None)
+    return points

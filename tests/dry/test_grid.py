@@ -1,5 +1,5 @@
 """``kepler_jupyter.grid`` through the real interception and journal: skipping done points,
-resuming after an interruption or a restart, Keras points, a real Dask cluster, the magic."""
+resuming after an interruption or a restart, Keras points, the magic (Dask: test_search_dask.py)."""
 
 from __future__ import annotations
 
@@ -180,34 +180,6 @@ def test_keras_points_get_epochs_and_batch_size_at_fit(project):
         assert point.record["params"]["epochs"] == 2 and point.record["params"]["batch_size"] == 16
         assert len(point.record["history"]["val_loss"]) == 2
     assert result.goal.metric == "val_loss" and result.best is not None
-
-
-def test_dask_cluster_journals_every_point_exactly_once(project):
-    distributed = pytest.importorskip("distributed")
-    X, y, X_val, y_val = _data()
-
-    def build(C, fit_intercept):  # a closure: shipped to the workers by value
-        return LogisticRegression(C=C, fit_intercept=fit_intercept, max_iter=200)
-
-    space = {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
-        result = grid(build, space, X, y, validation_data=(X_val, y_val), backend="dask",
-                      client=client, name="dask-lr", project_dir=project, display="none")
-        assert sorted(p.status for p in result.points) == ["completed"] * 6
-        workers = {p.record["env"].get("hostname") for p in result.points}
-        assert workers  # the records came back from the workers, complete
-        again = grid(build, space, X, y, validation_data=(X_val, y_val), backend="dask",
-                     client=cluster.scheduler_address, name="dask-lr", project_dir=project, display="none")
-        assert [p.status for p in again.points] == ["skipped"] * 6
-
-    records = Journal(project).experiments()
-    assert len(records) == 6  # each point exactly once, nothing lost between the processes
-    assert len({r["fingerprint"]["experiment"] for r in records}) == 6
-    points = {(r["params"]["estimator_params"]["C"], r["params"]["estimator_params"]["fit_intercept"])
-              for r in records}
-    assert points == {(c, f) for c in space["C"] for f in space["fit_intercept"]}
-    assert all(r["status"] == "completed" and "val_score" in r["metrics"] for r in records)
 
 
 def test_grid_magic_resolves_names_from_the_notebook(shell):

@@ -44,11 +44,26 @@ def test_sampling_a_list_grid_takes_distinct_points():
     assert len(grid_points({"a": [1, 2]}, n_iter=10)) == 2
 
 
-def test_scipy_distributions_are_accepted():
+def test_distributions_are_optunas_and_scipy_ones_get_a_clear_message():
+    import optuna
     from scipy import stats
 
-    points = grid_points({"alpha": stats.loguniform(1e-3, 1.0)}, n_iter=5, seed=1)
-    assert all(1e-3 <= p["alpha"] <= 1.0 for p in points)
+    assert loguniform(1e-3, 1.0) == optuna.distributions.FloatDistribution(1e-3, 1.0, log=True)
+    assert randint(1, 4) == optuna.distributions.IntDistribution(1, 3)  # high excluded
+    points = grid_points({"alpha": optuna.distributions.FloatDistribution(0.1, 0.2)}, n_iter=5, seed=1)
+    assert len(points) == 5 and all(0.1 <= p["alpha"] <= 0.2 for p in points)
+    with pytest.raises(SpaceError, match="scipy distribution.*loguniform"):
+        grid_points({"alpha": stats.loguniform(1e-3, 1.0)}, n_iter=5, seed=1)
+
+
+def test_without_optuna_a_grid_works_and_a_distribution_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    monkeypatch.setitem(sys.modules, "optuna.distributions", None)
+    assert len(grid_points({"C": [1, 2], "k": ["a", "b"]}, n_iter=3)) == 3
+    with pytest.raises(SpaceError, match=r"pip install 'kepler_jupyter\[search\]'"):
+        loguniform(1e-3, 1.0)
 
 
 @pytest.mark.parametrize(("space", "n_iter", "message"), [

@@ -104,6 +104,8 @@ class AfterFitText:
             header, rows = self._similar_rows()
             lines += ["Most similar earlier experiments (same data first):", text_table(header, rows)]
         lines += [f"Hint: {hint}" for hint in self.report.hints]
+        if self.report.next_step is not None:
+            lines.append(f"Next step: {self.report.next_step}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -125,6 +127,8 @@ class AfterFitText:
             parts.append(html_table([html.escape(c) for c in header],
                                     [([html.escape(c) for c in row], False) for row in rows]))
         parts += [f"<p>💡 {html.escape(hint)}</p>" for hint in self.report.hints]
+        if self.report.next_step is not None:
+            parts.append(f"<p><b>Next step:</b> {html.escape(str(self.report.next_step))}</p>")
         figure = getattr(self, "figure", None)
         if figures and figure is not None:
             parts.append(figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
