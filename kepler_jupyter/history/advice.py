@@ -30,6 +30,8 @@ CAPACITY = {"units (total)": 1, "n_params": 1, "n_layers": 1, "epochs": 1, "C": 
             "n_estimators": 1, "max_iter": 1, "hidden_layer_sizes": 1, "alpha": -1, "dropout": -1,
             "l2": -1, "min_samples_leaf": -1, "min_samples_split": -1, "weight_decay": -1}
 
+#: the most recent experiments on the same data a suggestion reads (bounds its per-fit cost)
+MAX_RECORDS = 300
 #: features that summarise an architecture rather than set it
 DERIVED = ("n_params", "n_layers")
 
@@ -143,6 +145,31 @@ def _importance_shares(records: list[dict[str, Any]], record: dict[str, Any], go
         return {}
     found = importance(records, goal.metric, reference=record, fast=True)
     return {name: share for name, share, _, _ in found.rows}
+
+
+def same_data_records(journal: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The finished experiments on ``record``'s data, oldest first, at most ``MAX_RECORDS``:
+    from the journal's index when it is current, so a fit's cost does not grow with the
+    journal; else from every record (a list, or a journal without index)."""
+    from kepler_jupyter.journal.indexed import per_fit_reads
+
+    data = (record.get("fingerprint") or {}).get("data") if isinstance(record.get("fingerprint"), dict) else None
+    if not data:
+        return []
+    reads, read_all = per_fit_reads(journal)
+    if reads is None:
+        if not read_all:
+            return []  # the index is being rebuilt: no suggestion rather than a slow fit
+        records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
+        return comparable(records, record)[-MAX_RECORDS:]
+    entries = reads.entries("WHERE fp_data = ? AND status IN ('completed', 'stopped')", (data,))
+    found = []
+    for entry in entries[-MAX_RECORDS:]:
+        try:
+            found.append(reads.read(entry))
+        except Exception:  # moved by a compaction meanwhile: left out this time
+            continue
+    return found
 
 
 def project_next_step(experiment_id: str | None = None, *, project_dir: Any = None) -> Suggestion | None:

@@ -395,15 +395,15 @@ def after_fit_report(journal: Any, record: dict[str, Any], goal: Goal | None = N
         report.earlier = similar[0].record
         report.changes = describe_changes(record, report.earlier, goal)
     report.hints = [hint for hint in map(transfer_hint, report.similar) if hint]
-    report.next_step = _next_step(records, record, goal)
+    report.next_step = _next_step(journal, record, goal)
     return report
 
 
-def _next_step(records: list[dict[str, Any]], record: dict[str, Any], goal: Goal | None) -> Any:
-    from kepler_jupyter.history.advice import suggest_next_step
+def _next_step(journal: Any, record: dict[str, Any], goal: Goal | None) -> Any:
+    from kepler_jupyter.history.advice import same_data_records, suggest_next_step
 
     try:
-        return suggest_next_step(records, record, goal)
+        return suggest_next_step(same_data_records(journal, record), record, goal)
     except Exception as error:  # advice is optional: it must never cost the user the report
         import warnings
 

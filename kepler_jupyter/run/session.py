@@ -123,12 +123,21 @@ def open_session(options: RunOptions, project_dir: str | Path | None = None) -> 
     """Intercept fits until the block ends, each one a run of a new ``WatchSession``."""
     from kepler_jupyter.display.reporter import Reporter, detect_display_mode
     from kepler_jupyter.journal import Journal
-    from kepler_jupyter.run.dispatch import TrainingCalls
-    from kepler_jupyter.run.intercept import Interception
 
     mode = detect_display_mode() if options.display == "auto" else options.display
     journal = Journal(project_dir)
     session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
+    with intercepting(session):
+        yield session
+
+
+@contextmanager
+def intercepting(session: WatchSession) -> Iterator[WatchSession]:
+    """Route every training call in the block to ``session``: ``open_session`` once it has made
+    its session (a search's detached points make theirs over an in-memory journal)."""
+    from kepler_jupyter.run.dispatch import TrainingCalls
+    from kepler_jupyter.run.intercept import Interception
+
     calls = TrainingCalls(session)
     with Interception(calls, on_score=session.handle_score):
         try:

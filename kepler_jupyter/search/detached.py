@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kepler_jupyter.run.events import EventsLog
 from kepler_jupyter.run.session import WatchSession
 
 
@@ -94,16 +95,30 @@ class MemoryJournal:
         return found[0]
 
 
+class CollectedEvents(EventsLog):
+    """The events log observer, keeping each line for the client instead of writing it."""
+
+    def __init__(self) -> None:
+        super().__init__(".")
+        self.lines: list[dict[str, Any]] = []
+
+    def _log(self, run: Any, kind: str, message: str, **fields: Any) -> None:
+        self.lines.append({"kind": kind, "message": message,
+                           "experiment_id": run.record.get("id"), **fields})
+
+
 class CollectingSession(WatchSession):
     """A ``WatchSession`` whose events are kept for the client instead of written to disk."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.events: list[dict[str, Any]] = []
+        self.collected = CollectedEvents()
+        self.lifecycle.observers = [self.collected if isinstance(observer, EventsLog) else observer
+                                    for observer in self.lifecycle.observers]
 
-    def event(self, ctx: Any, kind: str, message: str, **fields: Any) -> None:
-        self.events.append({"kind": kind, "message": message,
-                            "experiment_id": ctx.record.get("id"), **fields})
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.collected.lines
 
 
 @contextmanager
@@ -111,13 +126,13 @@ def detached_watch(*, name: str, tags: list[str], project_dir: str,
                    records: list[dict[str, Any]]) -> Iterator[CollectingSession]:
     """``watch(on_duplicate="skip", display="none")`` over a ``MemoryJournal``."""
     from kepler_jupyter.display.reporter import Reporter
-    from kepler_jupyter.run.intercept import Interception
-    from kepler_jupyter.run.session import make_options
+    from kepler_jupyter.run.options import RunOptions
+    from kepler_jupyter.run.session import intercepting
 
-    options = make_options(name, tags=tags, on_duplicate="skip", display="none")
+    options = RunOptions(name=name, tags=tags, on_duplicate="skip", display="none")
     journal = MemoryJournal(project_dir, records)
     session = CollectingSession(options, journal, Reporter("none", project_dir=None))
-    with Interception(session.handle_fit, on_score=session.handle_score):
+    with intercepting(session):
         yield session
 
 
