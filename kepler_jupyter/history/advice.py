@@ -124,8 +124,8 @@ def suggest_next_step(records: list[dict[str, Any]], record: dict[str, Any],
     wanted = 1 if finding == "K601" else -1 if finding == "K602" else 0
     shares = _importance_shares(records, record, goal) if len(moves) > 1 else {}
     # a setting the user changes directly comes before a summary of the architecture
-    moves.sort(key=lambda m: (-(m.capacity * wanted > 0), -shares.get(m.feature, 0.0),
-                              m.feature in DERIVED, m.feature))
+    moves.sort(key=lambda m: (-(m.capacity * wanted > 0), m.feature in DERIVED,
+                              -shares.get(m.feature, 0.0), m.feature))
     move = moves[0]
     values = [goal.value(r) for r in best]
     ids = [str(r.get("id")) for r in best]

@@ -55,9 +55,12 @@ def record_features(record: dict[str, Any]) -> dict[str, float | str]:
                 features[str(name)] = scalar
     if isinstance(model.get("class"), str):
         features["model class"] = model["class"]
-    if isinstance(model.get("n_params"), (int, float)) and not isinstance(model.get("n_params"), bool):
-        features["n_params"] = float(model["n_params"])
     layers = [layer for layer in model.get("layers") or [] if isinstance(layer, dict)]
+    # a scikit-learn model's parameter count follows from its fit (support vectors, tree
+    # nodes): an outcome, not something the user sets
+    if record.get("framework") == "keras" and isinstance(model.get("n_params"), (int, float)) \
+            and not isinstance(model.get("n_params"), bool):
+        features["n_params"] = float(model["n_params"])
     if layers and record.get("framework") == "keras":
         features["n_layers"] = float(len(layers))
         units = [layer["units"] for layer in layers if isinstance(layer.get("units"), (int, float))]
