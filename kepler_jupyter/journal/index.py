@@ -384,6 +384,43 @@ class JournalIndex:
                 connection.execute("ROLLBACK")
             raise
 
+    def adopt_compaction(self, old_identity: tuple[int, int], old_size: int,
+                         identity: tuple[int, int], offsets: dict[str, tuple[int, int]],
+                         size: int, lines: int) -> None:
+        """Follow a compaction (the caller holds the journal's write lock): the same records
+        at new offsets. Only an index that described the old file exactly is moved; any other
+        is left to be rebuilt."""
+        with self.mutex:
+            connection = self.connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                state = _read_state(connection)
+                if state is None or state.identity != old_identity or state.size != old_size:
+                    connection.execute("ROLLBACK")
+                    self.invalidate()
+                    return
+                known = {row[0] for row in connection.execute("SELECT id FROM experiments")}
+                connection.executemany("UPDATE experiments SET offset = ?, length = ? WHERE id = ?",
+                                       [(offset, length, record_id)
+                                        for record_id, (offset, length) in offsets.items()
+                                        if record_id in known])
+                gone = [(record_id,) for record_id in known - offsets.keys()]
+                connection.executemany("DELETE FROM experiments WHERE id = ?", gone)
+                connection.executemany("DELETE FROM metric_values WHERE id = ?", gone)
+                connection.execute("DELETE FROM damaged")  # set aside by the compaction
+                with open(self.journal_path, "rb") as handle:
+                    tail = tail_checksum(handle.fileno(), size)
+                connection.execute(
+                    # a new generation: caches of offsets (similar_index) start afresh
+                    "UPDATE state SET dev = ?, ino = ?, size = ?, tail = ?, lines = ?, "
+                    "generation = ?", (*identity, size, tail, lines, secrets.token_hex(8)))
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            self._checked = None
+
     def invalidate(self) -> None:
         """Forget what the index describes (it proved wrong): the next sync rebuilds it."""
         with self.mutex:

@@ -20,6 +20,7 @@ from kepler_jupyter.journal.index import ORDER, IndexUnavailable, JournalIndex
 from kepler_jupyter.journal.index_rows import LISTING_FIELDS, OMITTED_KEY, storable
 from kepler_jupyter.journal.index_scan import read_record
 from kepler_jupyter.journal.lines import parse_head, parse_record_line, parse_tail_fields
+from kepler_jupyter.journal.progress import with_progress
 from kepler_jupyter.journal.record import normalize
 
 #: record paths (as tuples) that map to an index column with the same meaning for strings
@@ -41,7 +42,7 @@ def _read_at(path: Path, entry: Entry) -> dict[str, Any]:
         record = read_record(handle.fileno(), entry[1], entry[2], entry[0])
     if record is None:
         raise StaleIndex(entry[0])
-    return record
+    return with_progress(path.parent, record)
 
 
 class RecordList(Sequence[dict[str, Any]]):
@@ -76,7 +77,7 @@ class RecordList(Sequence[dict[str, Any]]):
             if fd is not None:
                 record = read_record(fd, entry[1], entry[2], entry[0])
                 if record is not None:
-                    return normalize(record)
+                    return normalize(with_progress(self._path.parent, record))
             return normalize(_read_at(self._path, entry))
         except (StaleIndex, OSError):
             return dict(self._fallback(entry[0]))  # Journal.get: normalised already

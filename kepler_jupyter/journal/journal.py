@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kepler_jupyter.journal import logfile
 from kepler_jupyter.journal.errors import JournalError
 from kepler_jupyter.journal.frame import FRAME_FIELDS, records_to_dataframe
 from kepler_jupyter.journal.index import IndexUnavailable, index_for
@@ -20,7 +21,8 @@ from kepler_jupyter.journal.indexed import (
     indexed_condition,
     only_listing_fields,
 )
-from kepler_jupyter.journal.logfile import AUTO_COMPACT_MIN_LINES, journal_file_for
+from kepler_jupyter.journal.logfile import journal_file_for
+from kepler_jupyter.journal.progress import drop_progress, save_progress, with_progress
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
 from kepler_jupyter.journal.record import json_safe, normalize, to_stored
 from kepler_jupyter.warnings import KeplerInternalWarning
@@ -205,10 +207,28 @@ class Journal:
                 )
             if current is None:  # its only version turned out unreadable just now
                 raise JournalError(f"experiment {record_id!r} could not be read from {self.path}")
-            merged = {**current, **safe_changes}
+            merged = {**with_progress(self.kepler_dir, current), **safe_changes}
             journal_file.append([merged])
+        drop_progress(self.kepler_dir, record_id)  # this version holds the progress now
         self._maybe_compact()
         return dict(merged)
+
+    def save_progress(self, exp_id: str, changes: Mapping[str, Any]) -> None:
+        """Save a running experiment's progress (its curves so far) without a journal line.
+
+        Kept in ``.kepler/progress/`` and merged into the record by every read while it is
+        ``running``; the record's next ``update`` takes it in. Saving every few seconds during
+        a long fit therefore costs one small file write and never grows the journal.
+
+        Raises
+        ------
+        JournalError
+            If the progress cannot be written.
+        """
+        try:
+            save_progress(self.kepler_dir, exp_id, make_json_safe(changes))
+        except (OSError, TypeError, ValueError) as error:
+            raise JournalError(f"kepler could not save the progress of {exp_id!r}: {error}") from error
 
     def compact(self) -> CompactionReport:
         """Rewrite the journal keeping only the latest version of each record.
@@ -229,7 +249,7 @@ class Journal:
         """
         from kepler_jupyter.journal.compaction import compact
 
-        return compact(self._file)
+        return compact(self._file, self._index)
 
     # ----------------------------------------------------------------- reading
     def get(self, exp_id: str) -> dict[str, Any]:
@@ -253,7 +273,7 @@ class Journal:
         journal_file = self._file
         with journal_file.mutex:
             record_id = self._resolve_id(exp_id)
-            return normalize(dict(journal_file.record(record_id) or {}))
+            return normalize(with_progress(self.kepler_dir, dict(journal_file.record(record_id) or {})))
 
     def experiments(
         self, status: str | None = None, fields: Iterable[str] | None = None
@@ -525,7 +545,7 @@ class Journal:
         """Many superseded lines (over 1000 lines and over twice the records), per the index."""
         try:
             state = self._index.state() if self._index.path.exists() else None
-            if state is None or state.lines <= AUTO_COMPACT_MIN_LINES:
+            if state is None or state.lines <= logfile.AUTO_COMPACT_MIN_LINES:
                 return False
             return state.lines > 2 * self._reads.count()
         except Exception:  # the index is an optimisation: never fail a write for it

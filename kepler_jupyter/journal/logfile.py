@@ -363,18 +363,23 @@ class JournalFile:
             and self.n_lines > 2 * len(self._entries)
         )
 
-    def adopt_compacted(
-        self, records: dict[str, dict[str, Any]], identity: tuple[int, int], content: bytes
-    ) -> None:
-        """Take over the state of a file this process just compacted (under the lock)."""
-        self._start_over()
-        for record_id, record in records.items():
-            self._set_entry(record_id, record)
+    def adopt_compacted(self, old: tuple[tuple[int, int], int], identity: tuple[int, int],
+                        size: int, tail: bytes, n_lines: int) -> None:
+        """Follow a compaction this process just did (under the lock): ``old`` is the
+        (identity, size) of the file it replaced. A view that had read all of that file keeps
+        its records (the compacted file holds the same latest versions) and only moves to
+        the new file; any other view reads the new file afresh when next needed."""
+        caught_up = (self._identity, self._offset) == old and self._seen_size == old[1]
+        if not caught_up:
+            self._start_over()
+            self.version += 1
+            return
         self._identity = identity
-        self._offset = self._seen_size = len(content)
+        self._offset = self._seen_size = size
         self._seen_mtime = os.stat(self.path).st_mtime_ns
-        self._tail = content[-_TAIL_SIGNATURE_BYTES:]
-        self.n_lines = len(records)
+        self._tail = tail[-_TAIL_SIGNATURE_BYTES:]
+        self.n_lines = n_lines
+        self._raw_line_numbers = {}  # line numbers of the old file
         self.version += 1
 
 

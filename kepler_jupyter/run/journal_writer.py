@@ -63,7 +63,8 @@ class JournalWriter(RunObserver):
             progress = {"history": run.record.get("history") or {}}
             if run.kind != "loop":  # a training loop's steps are calls, not epochs
                 progress["epochs_done"] = epoch + 1
-            self._save(run, self.journal.update, exp_id, progress)
+            # beside the journal (journal/progress.py): not one more journal line every 2 s
+            self._save(run, self.journal.save_progress, exp_id, progress)
 
     def on_ended(self, run: FitContext) -> None:
         exp_id = run.record["id"]

@@ -216,3 +216,47 @@ def test_several_processes_share_the_index(project_dir, tmp_path, monkeypatch):
     assert len(listed) == 45
     assert listed == [{"id": r["id"], "status": r["status"], "metrics": r["metrics"]} for r in full]
     assert journal._index.rebuilds == 0
+
+
+def test_compaction_moves_the_index_and_keeps_lines_appended_meanwhile(journal, monkeypatch):
+    from kepler_jupyter.journal import compaction
+
+    for index in range(6):
+        journal.add(make_record(f"m{index}", status="running"))
+        journal.update(f"m{index}", {"status": "completed", "step": index})
+    other = other_process_view(journal.project_dir)
+    planned = compaction._plan
+
+    def plan_while_another_kernel_writes(content):
+        # the write lock is free while the compaction plans: another kernel appends now
+        other.add(make_record("late"))
+        other.update("m1", {"status": "failed"})
+        return planned(content)
+
+    monkeypatch.setattr(compaction, "_plan", plan_while_another_kernel_writes)
+    report = journal.compact()
+    assert report.lines_before == 14 and report.lines_after == 8 and report.records == 7
+    reader = other_process_view(journal.project_dir)
+    assert reader.get("m1")["status"] == "failed" and reader.get("late")["id"] == "late"
+    assert [r["id"] for r in reader.listing().records] == [f"m{i}" for i in range(6)] + ["late"]
+    assert reader._index.rebuilds == 0 and journal._index.rebuilds == 0  # moved, not rebuilt
+    content = journal.path.read_bytes()
+    for record_id, (offset, length) in _index_rows(journal).items():
+        assert content[offset : offset + length].startswith(b'{"id": "%s"' % record_id.encode())
+
+
+def test_progress_of_a_running_fit_stays_beside_the_journal(journal):
+    journal.add(make_record("live", status="running"))
+    size = journal.path.stat().st_size
+    for epoch in range(1, 30):
+        journal.save_progress("live", {"history": {"loss": [1 / e for e in range(1, epoch + 1)]},
+                                       "epochs_done": epoch})
+    assert journal.path.stat().st_size == size  # the journal did not grow
+    reader = other_process_view(journal.project_dir)  # another kernel, or the panel
+    assert reader.get("live")["epochs_done"] == 29 and len(reader.get("live")["history"]["loss"]) == 29
+    assert next(iter(reader.experiments()))["epochs_done"] == 29
+    # a killed kernel leaves the progress: still read; the end of the fit takes it in
+    final = journal.update("live", {"status": "completed"})
+    assert final["epochs_done"] == 29 and len(final["history"]["loss"]) == 29
+    assert not any((journal.kepler_dir / "progress").iterdir())
+    assert other_process_view(journal.project_dir).get("live")["epochs_done"] == 29
