@@ -15,3 +15,5 @@ export TF_CPP_MIN_LOG_LEVEL=2
 # the sidebar's TypeScript unit tests (jest); node_modules come from the build in setup.sh
 (cd labextension && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent)
 .venv/bin/python -m pytest "$@"
+# benchmarks as a smoke test: small sizes, figures printed, no timing assertions
+.venv/bin/python -m benchmarks --quick
