@@ -226,7 +226,7 @@ class Journal:
             If the progress cannot be written.
         """
         try:
-            save_progress(self.kepler_dir, exp_id, make_json_safe(changes))
+            save_progress(self.kepler_dir, exp_id, json_safe(changes))
         except (OSError, TypeError, ValueError) as error:
             raise JournalError(f"kepler could not save the progress of {exp_id!r}: {error}") from error
 
