@@ -30,8 +30,10 @@ CAPACITY = {"units (total)": 1, "n_params": 1, "n_layers": 1, "epochs": 1, "C": 
             "n_estimators": 1, "max_iter": 1, "hidden_layer_sizes": 1, "alpha": -1, "dropout": -1,
             "l2": -1, "min_samples_leaf": -1, "min_samples_split": -1, "weight_decay": -1}
 
-#: the most recent experiments on the same data a suggestion reads (bounds its per-fit cost)
-MAX_RECORDS = 300
+#: the best and the most recent experiments on the same data a suggestion reads from the
+#: index (bounds its per-fit cost)
+TOP_RECORDS = 10
+RECENT_RECORDS = 20
 #: features that summarise an architecture rather than set it
 DERIVED = ("n_params", "n_layers")
 
@@ -91,7 +93,7 @@ def _move(feature: str, mine: Any, theirs: list[Any]) -> _Move | None:
 
 
 def suggest_next_step(records: list[dict[str, Any]], record: dict[str, Any],
-                      goal: Goal | None = None) -> Suggestion | None:
+                      goal: Goal | None = None, *, rank_by_importance: bool = True) -> Suggestion | None:
     """At most one next step for ``record``, from the experiments on its data that did better.
 
     Parameters
@@ -102,6 +104,9 @@ def suggest_next_step(records: list[dict[str, Any]], record: dict[str, Any],
         The finished experiment.
     goal
         The project goal; without one the default metric of these experiments.
+    rank_by_importance
+        Rank several consistent moves by their importance (a small forest, some 0.1 s); the
+        report after each fit leaves it out to stay cheap.
     """
     own_id = record.get("id")
     others = [r for r in comparable(records, record) if r.get("id") != own_id]
@@ -122,7 +127,7 @@ def suggest_next_step(records: list[dict[str, Any]], record: dict[str, Any],
     codes = {f.get("code") for f in record.get("findings") or [] if isinstance(f, dict)}
     finding = "K601" if "K601" in codes else "K602" if "K602" in codes else None
     wanted = 1 if finding == "K601" else -1 if finding == "K602" else 0
-    shares = _importance_shares(records, record, goal) if len(moves) > 1 else {}
+    shares = _importance_shares(records, record, goal) if len(moves) > 1 and rank_by_importance else {}
     # a setting the user changes directly comes before a summary of the architecture
     moves.sort(key=lambda m: (-(m.capacity * wanted > 0), m.feature in DERIVED,
                               -shares.get(m.feature, 0.0), m.feature))
@@ -147,10 +152,13 @@ def _importance_shares(records: list[dict[str, Any]], record: dict[str, Any], go
     return {name: share for name, share, _, _ in found.rows}
 
 
-def same_data_records(journal: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The finished experiments on ``record``'s data, oldest first, at most ``MAX_RECORDS``:
-    from the journal's index when it is current, so a fit's cost does not grow with the
-    journal; else from every record (a list, or a journal without index)."""
+def same_data_records(journal: Any, record: dict[str, Any], goal: Goal | None = None) -> list[dict[str, Any]]:
+    """Finished experiments on ``record``'s data, enough for a suggestion.
+
+    From the journal's index when it is current: the ``TOP_RECORDS`` best by the goal's metric
+    and the ``RECENT_RECORDS`` most recent, so a fit's cost stays small and does not grow with
+    the journal. Without an index (a list of records), every record on the same data.
+    """
     from kepler_jupyter.journal.indexed import per_fit_reads
 
     data = (record.get("fingerprint") or {}).get("data") if isinstance(record.get("fingerprint"), dict) else None
@@ -161,15 +169,26 @@ def same_data_records(journal: Any, record: dict[str, Any]) -> list[dict[str, An
         if not read_all:
             return []  # the index is being rebuilt: no suggestion rather than a slow fit
         records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
-        return comparable(records, record)[-MAX_RECORDS:]
-    entries = reads.entries("WHERE fp_data = ? AND status IN ('completed', 'stopped')", (data,))
-    found = []
-    for entry in entries[-MAX_RECORDS:]:
+        return comparable(records, record)
+    done = "e.fp_data = ? AND e.status IN ('completed', 'stopped')"
+    entries = reads.index.query(
+        f"SELECT e.id, e.offset, e.length FROM experiments e WHERE {done} "
+        "ORDER BY e.created DESC, e.first_seq DESC LIMIT ?", (data, RECENT_RECORDS))
+    goal = goal or default_goal([record])
+    if goal is not None:
+        order = "DESC" if goal.mode == "max" else "ASC"
+        entries += reads.index.query(
+            f"SELECT e.id, e.offset, e.length FROM experiments e JOIN metric_values m ON m.id = e.id "
+            f"WHERE {done} AND m.name = ? ORDER BY m.value {order} LIMIT ?", (data, goal.metric, TOP_RECORDS))
+    found: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry[0] in found:
+            continue
         try:
-            found.append(reads.read(entry))
+            found[entry[0]] = reads.read(tuple(entry))
         except Exception:  # moved by a compaction meanwhile: left out this time
             continue
-    return found
+    return list(found.values())
 
 
 def project_next_step(experiment_id: str | None = None, *, project_dir: Any = None) -> Suggestion | None:

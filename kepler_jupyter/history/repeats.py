@@ -403,7 +403,8 @@ def _next_step(journal: Any, record: dict[str, Any], goal: Goal | None) -> Any:
     from kepler_jupyter.history.advice import same_data_records, suggest_next_step
 
     try:
-        return suggest_next_step(same_data_records(journal, record), record, goal)
+        return suggest_next_step(same_data_records(journal, record, goal), record, goal,
+                                 rank_by_importance=False)
     except Exception as error:  # advice is optional: it must never cost the user the report
         import warnings
 

@@ -122,3 +122,20 @@ def test_importance_magic_and_the_suggestion_after_a_real_fit(shell, project, ca
     assert sorted(step.evidence) == sorted(r["id"] for r in journal.experiments()[12:15])
     assert "underfits (K601)" in step.text
     assert session.last["status"] == "completed"
+
+
+def test_the_per_fit_read_is_bounded_and_still_finds_the_oldest_best_runs(journal):
+    from kepler_jupyter.history.advice import RECENT_RECORDS, TOP_RECORDS, same_data_records
+
+    goal = Goal("val_accuracy", "max")
+    best = [keras_record(learning_rate=lr, final_accuracy=acc)
+            for lr, acc in ((1e-3, 0.95), (2e-3, 0.94), (3e-3, 0.93))]
+    later = [keras_record(learning_rate=1e-2, batch_size=16 + i, final_accuracy=0.6) for i in range(40)]
+    this = keras_record(learning_rate=1e-2, final_accuracy=0.8)
+    for record in [*best, *later, this]:
+        journal.add(record)
+    read = same_data_records(journal, this, goal)
+    assert len(read) <= TOP_RECORDS + RECENT_RECORDS
+    assert {r["id"] for r in best} <= {r["id"] for r in read}  # the best, however old
+    step = suggest_next_step(read, this, goal, rank_by_importance=False)
+    assert step.evidence == [r["id"] for r in best] and step.feature == "learning_rate"
