@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kepler_jupyter.journal.record import normalize
+from kepler_jupyter.journal.record import SUMMARY_SETTINGS, normalize
 
 #: top-level fields copied whole into the index: ``experiments(fields=...)`` asking only for
 #: these is answered from the index without reading the journal
@@ -23,8 +23,7 @@ LISTING_FIELDS: tuple[str, ...] = (
 #: key of a slim record listing the listing fields left out for their size
 OMITTED_KEY = "$omitted"
 #: settings a slim listing record keeps from ``params`` (what list rows and tables show)
-SLIM_PARAMS: tuple[str, ...] = ("epochs", "batch_size", "optimizer", "learning_rate", "loss",
-                                 "estimator_params")
+SLIM_PARAMS: tuple[str, ...] = (*SUMMARY_SETTINGS, "estimator_params")
 _SLIM_MODEL: tuple[str, ...] = ("class", "n_params")
 # A listed value longer than this (a hostile journal) is left out of the index row; the
 # record itself still has it and ``get`` returns it.

@@ -304,7 +304,8 @@ def _schema_of(spec: FieldSpec, nullable: bool = True) -> dict[str, Any]:
     if spec.type == "object":
         # keys of other types beside ``values`` (metrics' bookkeeping) cannot be typed as one
         typed = spec.values is not None and not spec.properties
-        schema["additionalProperties"] = _schema_of(spec.values) if typed else True
+        schema["additionalProperties"] = (
+            _schema_of(spec.values) if spec.values is not None and typed else True)
     if spec.items is not None:
         item: dict[str, Any] = {"$ref": f"#/$defs/{spec.ref}"} if spec.ref else _schema_of(
             spec.items, nullable=spec.items.type == "number")
