@@ -174,3 +174,22 @@ def test_the_batch_score_stays_within_its_time_budget(project, monkeypatch):
     record = run.last
     assert record["params"]["loop"]["calls"] == 10
     assert record["history"].get("batch_score", []) == []
+
+
+def test_scores_inside_a_partial_fit_loop_are_its_validation_rounds(project):
+    from sklearn.linear_model import SGDClassifier
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with kepler_jupyter.watch(display="none") as run:
+        model = SGDClassifier(random_state=0)
+        scores = []
+        for _ in range(3):  # three epochs of four batches, a validation score after each
+            for start in range(0, 80, 20):
+                model.partial_fit(X[start:start + 20], y[start:start + 20], classes=[0, 1])
+            scores.append(model.score(X[80:], y[80:]))
+    record = run.last
+    assert record["params"]["loop"]["point"] == "round"
+    assert record["history"]["val_score"] == pytest.approx(scores)
+    assert record["metrics"]["val_score"] == pytest.approx(scores[-1])

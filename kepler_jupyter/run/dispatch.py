@@ -10,7 +10,8 @@
   noted in the session's ``preparation`` list, which later experiments of the block record as
   ``data.preparation``;
 - ``partial_fit``, ``train_on_batch``: one call of a training loop (``loops.TrainingLoops``);
-  ``test_on_batch``: an evaluation inside such a loop.
+  ``test_on_batch`` (and a scikit-learn ``score`` on the loop's model): an evaluation inside
+  such a loop.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ class TrainingCalls:
         # a fit after a loop on the same model trains it anew: the loop has ended
         self.loops.close(model)
         return self.session.handle_fit(framework, original, model, args, kwargs)
+
+    def on_score(self, model: Any, args: tuple, kwargs: dict, result: Any) -> None:
+        """A ``score`` the user called: a loop's evaluation, or a fitted experiment's
+        validation score (``WatchSession.handle_score``)."""
+        if not self.loops.evaluated(model, result):
+            self.session.handle_score(model, args, kwargs, result)
 
     def close(self, error: BaseException | None = None) -> None:
         """The block ended (``error``: the exception that ended it): end every open loop."""

@@ -27,6 +27,7 @@ import inspect
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 #: handler(framework, original_fit, model, args, kwargs) -> what fit returns
@@ -133,6 +134,7 @@ def _inside_a_fold() -> bool:
     cross-validation kepler does not journal as a whole (``validation_curve``,
     ``permutation_test_score``, or a ``cross_validate`` held where kepler cannot reach it, such
     as a closure). A fold is no experiment of its own."""
+    frame: FrameType | None
     try:
         frame = sys._getframe(2)
     except ValueError:  # called straight from C, with no Python caller
@@ -237,13 +239,15 @@ def _patch_method(cls: type, method: str, framework: str, *, shadow: bool = Fals
     if own is None and not shadow:
         return
     _patched_methods.add((cls, method))
-    current = own if own is not None else getattr(cls, method, None)
+    current: Any = own if own is not None else getattr(cls, method, None)
+    inner = getattr(current, "fn", None)
+    replacement: Any
     if current is not None and inspect.isfunction(current):
         replacement = _make_wrapper(current, framework, method)
-    elif inspect.isfunction(getattr(current, "fn", None)):
+    elif inspect.isfunction(inner):
         # scikit-learn's available_if descriptor (Pipeline.score): wrap the function inside
         replacement = copy.copy(current)
-        replacement.fn = _make_wrapper(current.fn, framework, method)
+        replacement.fn = _make_wrapper(inner, framework, method)
     else:
         return
     _patched.append((cls, method, own is not None, own))

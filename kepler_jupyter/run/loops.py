@@ -11,7 +11,8 @@ experiments. kepler makes the whole loop ONE experiment instead:
   scikit-learn ``loss`` where the estimator keeps one, and ``batch_score``: the score on each
   batch *before* training on it — progressive, "test-then-train" validation — measured only
   while it costs at most ``SCORE_BUDGET`` of the training time plus ``SCORE_GRACE_S``);
-  ``test_on_batch`` calls inside the loop become ``val_`` values (see ``loop_history``);
+  ``test_on_batch`` calls inside the loop (scikit-learn: ``score`` calls the user makes)
+  become ``val_`` values (see ``loop_history``);
 - the loop ends when the cell / ``watch()`` block ends, or when the same model is trained by
   ``fit``: status ``completed``, or ``failed`` / ``interrupted`` when a call of the loop raised.
 
@@ -100,6 +101,15 @@ class TrainingLoops:
         if loop is not None and loop.ctx.model is model:
             _guarded(_after_evaluation, loop, result)
         return result
+
+    def evaluated(self, model: Any, result: Any) -> bool:
+        """A scikit-learn ``score(X_val, y_val)`` the user called on a model whose loop is open:
+        the loop's validation (``val_score``); False when no loop of that model is open."""
+        loop = self._loops.get(id(model))
+        if loop is None or loop.ctx.model is not model:
+            return False
+        _guarded(loop.history.add_evaluation, {"score": _number(result)})
+        return True
 
     def close(self, model: Any = None, *, interrupted: bool = False) -> None:
         """End the loop of ``model`` (all loops when None): finish and journal its record."""

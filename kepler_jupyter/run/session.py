@@ -139,7 +139,7 @@ def intercepting(session: WatchSession) -> Iterator[WatchSession]:
     from kepler_jupyter.run.intercept import Interception
 
     calls = TrainingCalls(session)
-    with Interception(calls, on_score=session.handle_score):
+    with Interception(calls, on_score=calls.on_score):
         try:
             yield session
         except BaseException as exc:
