@@ -149,7 +149,17 @@ def record_features(record: dict[str, Any]) -> dict[str, float]:
     estimator_params = params.get("estimator_params")
     if isinstance(estimator_params, dict):
         _estimator_features(estimator_params, features)
-    return features
+    # Names come from the record's text; one with a lone surrogate (a hand-edited or foreign
+    # journal) cannot be stored in the index, and says nothing about the model anyway.
+    return {name: value for name, value in features.items() if _encodable(name)}
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _cached_features(record: dict[str, Any]) -> dict[str, float]:
