@@ -58,6 +58,8 @@ def _doctor(journal: Any) -> int:
     except Exception as exc:  # doctor reports, it does not crash
         problems += 1
         print(f"PROBLEM: the journal could not be read: {exc}")
+    indexed = journal.indexed() if Path(journal.kepler_dir).exists() else None
+    print(f"index: {'up to date' if indexed is not None else 'not in use (the journal is read directly)'}")
     damaged = sorted(Path(journal.kepler_dir).glob("*.damaged-*")) if Path(journal.kepler_dir).exists() else []
     for path in damaged:
         print(f"note: damaged lines were set aside in {path}")

@@ -71,17 +71,57 @@ class _Arrays:
     rank: np.ndarray  # position of each row in journal order (created, then first line)
     ordered: list[tuple[str, int]]  # (created, first_seq) in journal order
 
+    @staticmethod
+    def _matrix(vectors: _Vectors, rows: list[int]) -> np.ndarray:
+        matrix = np.full((len(rows), len(vectors.names)), np.nan, dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for position, row in enumerate(rows):
+            by_length.setdefault(len(vectors.raw[row]), []).append(position)
+        for length, positions in by_length.items():  # one copy per vector length, not per row
+            if length:
+                block = np.frombuffer(b"".join(vectors.raw[rows[p]] for p in positions), dtype=np.float32)
+                matrix[positions, : length // 4] = block.reshape(len(positions), length // 4)
+        return matrix
+
+    def update(self, vectors: _Vectors, changed: list[int], appended: list[int]) -> bool:
+        """Take in changed rows and rows appended at the end of the journal order, in place
+        of a rebuild (a fit adds one or two rows: rebuilding 100,000 would cost a second);
+        ``False`` when that is not possible (new feature columns, an earlier creation time)."""
+        if len(self.numeric) != len(vectors.names):
+            return False
+        orders = [vectors.order[row] for row in appended]
+        if any(vectors.order[row] != self.ordered[self.rank[row]] for row in changed) or (
+                orders and (orders != sorted(orders) or (self.ordered and orders[0] < self.ordered[-1]))):
+            return False
+        rows = changed + appended
+        matrix = self._matrix(vectors, rows)
+        scaled = matrix[:, self.numeric] / self.units[self.numeric]
+        categories = np.nan_to_num(matrix[:, ~self.numeric])
+        norms = np.einsum("ij,ij->i", categories, categories, dtype=np.float64)
+        status = [self.status_codes.setdefault(vectors.status[row], len(self.status_codes)) for row in rows]
+        fp_data = [self.fp_codes.setdefault(vectors.fp_data[row], len(self.fp_codes)) for row in rows]
+        n = len(changed)
+        if changed:
+            self.scaled[changed] = np.nan_to_num(scaled[:n])
+            self.present[changed] = ~np.isnan(scaled[:n])
+            self.categories[changed] = categories[:n]
+            self.norms[changed] = norms[:n]
+            self.status[changed] = status[:n]
+            self.fp_data[changed] = fp_data[:n]
+        if appended:
+            self.scaled = np.concatenate([self.scaled, np.nan_to_num(scaled[n:])])
+            self.present = np.concatenate([self.present, ~np.isnan(scaled[n:])])
+            self.categories = np.concatenate([self.categories, categories[n:]])
+            self.norms = np.concatenate([self.norms, norms[n:]])
+            self.status = np.concatenate([self.status, np.array(status[n:], dtype=np.int64)])
+            self.fp_data = np.concatenate([self.fp_data, np.array(fp_data[n:], dtype=np.int64)])
+            self.rank = np.concatenate([self.rank, np.arange(len(self.ordered), len(self.ordered) + len(appended))])
+            self.ordered.extend(orders)
+        return True
+
     @classmethod
     def build(cls, vectors: _Vectors) -> _Arrays:
-        width = len(vectors.names)
-        matrix = np.full((len(vectors.raw), width), np.nan, dtype=np.float32)
-        by_length: dict[int, list[int]] = {}
-        for row, blob in enumerate(vectors.raw):
-            by_length.setdefault(len(blob), []).append(row)
-        for length, rows in by_length.items():  # one copy per vector length, not per row
-            if length:
-                block = np.frombuffer(b"".join(vectors.raw[row] for row in rows), dtype=np.float32)
-                matrix[rows, : length // 4] = block.reshape(len(rows), length // 4)
+        matrix = cls._matrix(vectors, list(range(len(vectors.raw))))
         numeric = np.array([name.startswith("n:") for name in vectors.names], dtype=bool)
         units = np.array([_unit(name) for name in vectors.names], dtype=np.float32)
         scaled = matrix[:, numeric] / units[numeric]
@@ -121,9 +161,12 @@ def _refresh(reads: Any) -> _Vectors:
                                  (vectors.rev,))
         vectors.names = [row[0] for row in reads.index.query(
             "SELECT name FROM columns ORDER BY position")]
+        changed: list[int] = []
+        appended: list[int] = []
         for record_id, rev, status, created, first_seq, fp_data, offset, length, blob in rows:
             values = (status, (created or "", first_seq), fp_data, (record_id, offset, length))
             row = vectors.row_of.get(record_id)
+            (appended if row is None else changed).append(len(vectors.ids) if row is None else row)
             if row is None:
                 vectors.row_of[record_id] = len(vectors.ids)
                 vectors.ids.append(record_id)
@@ -138,7 +181,9 @@ def _refresh(reads: Any) -> _Vectors:
                 vectors.fp_data[row], vectors.entries[row] = values[2], values[3]
             vectors.rev = max(vectors.rev, rev)
         vectors.rev = max(vectors.rev, next_rev - 1)  # deletions move next_rev on too
-        vectors.arrays = None
+        if vectors.arrays is not None and not vectors.arrays.update(
+                vectors, sorted(set(changed) - set(appended)), appended):
+            vectors.arrays = None
         return vectors
 
 

@@ -76,3 +76,25 @@ def test_vectors_follow_updates_of_the_journal(journal):
     again = similar_experiments(journal, query, k=3)
     assert again[0].record["id"] == "twin" and again[0].score == pytest.approx(1.0)
     assert _ids(again) == _ids(similar_experiments(list(journal.experiments()), query, k=3))
+
+
+def test_matrices_kept_up_to_date_in_place_equal_a_fresh_load(journal):
+    from kepler_jupyter.history import similar_index
+
+    records = _fill(journal, 12)
+    query = records[2]
+    similar_experiments(journal, query, k=3)  # loads the matrices
+    before = similar_index._cache[journal.indexed().index.path].arrays
+    for index, record in enumerate(records[:6]):  # new fits of known kinds, one by one
+        again = dict(record, id=f"again{index}", created=f"2031-01-0{index + 1}T00:00:00+00:00",
+                     status="running")
+        journal.add(again)
+        journal.update(again["id"], {"status": "completed" if index % 2 else "stopped"})
+        similar_experiments(journal, query, k=3)
+    kept = similar_index._cache[journal.indexed().index.path]
+    assert kept.arrays is before  # updated in place, not rebuilt
+    in_place = similar_experiments(journal, query, k=8)
+    similar_index._cache.clear()
+    fresh = similar_experiments(journal, query, k=8)
+    assert _ids(in_place) == _ids(fresh)
+    assert [item.score for item in in_place] == pytest.approx([item.score for item in fresh])
