@@ -70,8 +70,16 @@ def is_experiment(estimator: Any) -> bool:
 
 
 def preparation_name(estimator: Any) -> str:
-    """How a preparation step is listed in ``data.preparation``: its class name."""
-    return type(estimator).__name__
+    """How a preparation step is listed in ``data.preparation``: its class name, with the
+    steps of a composite (``Pipeline(SimpleImputer, StandardScaler)``)."""
+    name = type(estimator).__name__
+    try:
+        parts = _parts(estimator)
+    except Exception:
+        parts = None
+    if not parts:
+        return name
+    return f"{name}({', '.join(preparation_name(part) for part in parts)})"
 
 
 def _is_experiment(estimator: Any) -> bool:

@@ -83,6 +83,15 @@ def test_composites_searches_and_selectors(estimator, expected):
     assert is_experiment(estimator) is expected
 
 
+def test_preparation_names_show_the_steps_of_composites():
+    from kepler_jupyter.adapters.sklearn_roles import preparation_name
+
+    assert preparation_name(StandardScaler()) == "StandardScaler"
+    prepare = ColumnTransformer([("num", make_pipeline(StandardScaler()), [0]),
+                                 ("cat", OneHotEncoder(), [1]), ("rest", "drop", [2])])
+    assert preparation_name(prepare) == "ColumnTransformer(Pipeline(StandardScaler), OneHotEncoder)"
+
+
 def test_keras_models_are_experiments():
     keras = pytest.importorskip("keras")
     assert is_experiment(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]))
