@@ -85,15 +85,16 @@ def test_preparation_is_not_an_experiment_and_is_noted_by_the_next_one(shell, pr
 def test_cross_validation_functions_imported_by_name_are_one_experiment_each(shell, project):
     run_cell(shell, SETUP + (
         "from sklearn.linear_model import LogisticRegression\n"
-        "from sklearn.model_selection import cross_validate, cross_val_score, learning_curve\n"
+        "from sklearn.model_selection import cross_validate, cross_val_score\n"
+        "from sklearn.model_selection import learning_curve as curve  # under any name\n"
         "sizes = [0.5, 1.0]\n"
         "plain = (cross_validate(LogisticRegression(), X, y, cv=3)['test_score'],\n"
         "         cross_val_score(LogisticRegression(), X, y, cv=4),\n"
-        "         learning_curve(LogisticRegression(), X, y, cv=3, train_sizes=sizes)[2])\n"))
+        "         curve(LogisticRegression(), X, y, cv=3, train_sizes=sizes)[2])\n"))
     shell.run_cell_magic("kepler", "fit", (
         "watched = (cross_validate(LogisticRegression(), X, y, cv=3)['test_score'],\n"
         "           cross_val_score(LogisticRegression(), X, y, cv=4),\n"
-        "           learning_curve(LogisticRegression(), X, y, cv=3, train_sizes=sizes)[2])\n"))
+        "           curve(LogisticRegression(), X, y, cv=3, train_sizes=sizes)[2])\n"))
     for plain, watched in zip(shell.user_ns["plain"], shell.user_ns["watched"], strict=True):
         np.testing.assert_array_equal(plain, watched)
     cv, score, curve = Journal(project).experiments()
@@ -108,7 +109,7 @@ def test_cross_validation_functions_imported_by_name_are_one_experiment_each(she
 
     # after the cell the user's names are scikit-learn's functions again
     assert shell.user_ns["cross_validate"] is _validation.cross_validate
-    assert not hasattr(shell.user_ns["learning_curve"], "__kepler_original__")
+    assert shell.user_ns["curve"] is _validation.learning_curve
 
 
 def test_cross_validate_imported_by_a_module_before_watch(project):

@@ -220,14 +220,25 @@ def _patch_cross_validation() -> None:
         if module is validation or not isinstance(namespace, dict):
             continue
         found = False
-        for name, original in originals.items():
-            if namespace.get(name) is original:
-                found = True
-                wrapper = getattr(validation, name)
-                _patched_functions.append((module, name, original, wrapper))
-                namespace[name] = wrapper
+        for name, original in _references(module_name, namespace, originals):
+            found = True
+            wrapper = getattr(validation, original.__name__)
+            _patched_functions.append((module, name, original, wrapper))
+            namespace[name] = wrapper
         if not found and module_name != "__main__":
             _modules_without_cv[module_name] = module
+
+
+def _references(module_name: str, namespace: dict[str, Any],
+                originals: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The names under which ``namespace`` holds one of ``originals``: by their own names in
+    any module; under any name in the user's namespace (``import ... as cv_scores``)."""
+    if module_name == "__main__":
+        wanted = {id(original): original for original in originals.values()}
+        return [(name, value) for name, value in list(namespace.items())
+                if id(value) in wanted and wanted[id(value)] is value]
+    return [(name, original) for name, original in originals.items()
+            if namespace.get(name) is original]
 
 
 def _patch_method(cls: type, method: str, framework: str, *, shadow: bool = False) -> None:
