@@ -143,8 +143,14 @@ class JournalIndex:
         try:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                          timeout=busy_ms / 1000)
-            connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            try:  # an index of this layout already: nothing to create (the usual open)
+                row = connection.execute("SELECT schema FROM state").fetchone()
+            except sqlite3.OperationalError:
+                row = None
+            if row is not None and row[0] == SCHEMA_VERSION:
+                return connection
+            connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
             row = connection.execute("SELECT schema FROM state").fetchone()
             if row is not None and row[0] != SCHEMA_VERSION:

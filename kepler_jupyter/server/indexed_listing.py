@@ -83,17 +83,31 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         ("desc" if metric.mode == "max" else "asc") if query.sort == "metric"
         else _DEFAULT_ORDER[query.sort])
     conditions, parameters = _where(query)
-    join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?"
+    # The metric's value is joined only when sorting or filtering by it; otherwise it is looked
+    # up for the page's rows alone, and the default order (newest first) walks an index.
+    joined = query.sort == "metric" or query.metric_op is not None
+    join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?" if joined else ""
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     key = _SORT_SQL[query.sort]
-    # Rows without a value last whatever the order; ties newest first, as the panel lists.
-    order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
-                 "e.created DESC, e.first_seq DESC")
-    head = [metric.name or "", *parameters]
+    if query.sort == "created" and order == "desc":
+        order_sql = "ORDER BY e.created DESC, e.first_seq DESC"  # NULLs come last anyway
+    else:
+        # Rows without a value last whatever the order; ties newest first, as the panel lists.
+        order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
+                     "e.created DESC, e.first_seq DESC")
+    head = [metric.name or ""] if joined else []
+    head += parameters
     total = reads.index.query(f"SELECT count(*) FROM experiments e {join} {where}", head)[0][0]
+    value_sql = "m.value" if joined else "NULL"
     rows = reads.index.query(
-        f"SELECT e.id, e.offset, e.length, e.listing, m.value FROM experiments e {join} {where} "
-        f"{order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])
+        f"SELECT e.id, e.offset, e.length, e.listing, {value_sql} FROM experiments e {join} "
+        f"{where} {order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])
+    if not joined and rows and metric.name:
+        marks = ", ".join("?" * len(rows))
+        values = dict(reads.index.query(
+            f"SELECT id, value FROM metric_values WHERE name = ? AND id IN ({marks})",
+            [metric.name, *(row[0] for row in rows)]))
+        rows = [(*row[:4], values.get(row[0])) for row in rows]
     items = []
     for record_id, offset, length, listing, value in rows:
         record = normalize(json.loads(listing))
