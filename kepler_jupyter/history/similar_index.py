@@ -59,8 +59,9 @@ class _Arrays:
     """The vectors as matrices, split the way the distance is computed."""
 
     numeric: np.ndarray  # mask of the numeric columns
-    scaled: np.ndarray  # numeric columns divided by their unit, 0 where absent
-    present: np.ndarray  # where ``scaled`` has a value
+    scaled_t: np.ndarray  # numeric columns divided by their unit, 0 where absent (column-major)
+    present_t: np.ndarray  # where ``scaled_t`` has a value
+    present_count: np.ndarray  # numbers each row has
     categories: np.ndarray  # category columns, 0 where absent
     norms: np.ndarray  # squared norm of each row of ``categories``
     units: np.ndarray
@@ -101,16 +102,19 @@ class _Arrays:
         status = [self.status_codes.setdefault(vectors.status[row], len(self.status_codes)) for row in rows]
         fp_data = [self.fp_codes.setdefault(vectors.fp_data[row], len(self.fp_codes)) for row in rows]
         n = len(changed)
+        present = ~np.isnan(scaled)
         if changed:
-            self.scaled[changed] = np.nan_to_num(scaled[:n])
-            self.present[changed] = ~np.isnan(scaled[:n])
+            self.scaled_t[:, changed] = np.nan_to_num(scaled[:n]).T
+            self.present_t[:, changed] = present[:n].T
+            self.present_count[changed] = present[:n].sum(axis=1)
             self.categories[changed] = categories[:n]
             self.norms[changed] = norms[:n]
             self.status[changed] = status[:n]
             self.fp_data[changed] = fp_data[:n]
         if appended:
-            self.scaled = np.concatenate([self.scaled, np.nan_to_num(scaled[n:])])
-            self.present = np.concatenate([self.present, ~np.isnan(scaled[n:])])
+            self.scaled_t = np.concatenate([self.scaled_t, np.nan_to_num(scaled[n:]).T], axis=1)
+            self.present_t = np.concatenate([self.present_t, present[n:].T], axis=1)
+            self.present_count = np.concatenate([self.present_count, present[n:].sum(axis=1)])
             self.categories = np.concatenate([self.categories, categories[n:]])
             self.norms = np.concatenate([self.norms, norms[n:]])
             self.status = np.concatenate([self.status, np.array(status[n:], dtype=np.int64)])
@@ -132,7 +136,9 @@ class _Arrays:
         rank[ordered_rows] = np.arange(len(ordered_rows))
         status, status_codes = _codes(vectors.status)
         fp_data, fp_codes = _codes(vectors.fp_data)
-        return cls(numeric=numeric, scaled=np.nan_to_num(scaled), present=present,
+        return cls(numeric=numeric, scaled_t=np.ascontiguousarray(np.nan_to_num(scaled).T),
+                   present_t=np.ascontiguousarray(present.T),
+                   present_count=present.sum(axis=1).astype(np.float64),
                    categories=categories,
                    norms=np.einsum("ij,ij->i", categories, categories, dtype=np.float64),
                    units=units, status=status, status_codes=status_codes, fp_data=fp_data,
@@ -155,8 +161,9 @@ def _refresh(reads: Any) -> _Vectors:
         vectors = _cache.get(path)
         if vectors is not None and vectors.generation == generation and vectors.rev + 1 >= next_rev:
             return vectors  # nothing written since (every write moves next_rev on)
-        if vectors is None or vectors.generation != generation or reads.count() < len(vectors.ids):
-            vectors = _cache[path] = _Vectors(generation=generation)  # new, or rows removed
+        if vectors is None or vectors.generation != generation:
+            # new, or rebuilt, compacted or rows removed (each gives the index a new generation)
+            vectors = _cache[path] = _Vectors(generation=generation)
         rows = reads.index.query(f"SELECT {_COLUMNS} FROM experiments WHERE rev > ? ORDER BY rev",
                                  (vectors.rev,))
         vectors.names = [row[0] for row in reads.index.query(
@@ -202,11 +209,14 @@ def _distances(vectors: _Vectors, record: dict[str, Any]) -> np.ndarray:
     squared = np.full(len(vectors.ids), extra, dtype=np.float64)
     if arrays.numeric.any():
         mine = query[arrays.numeric] / arrays.units[arrays.numeric]
-        here = ~np.isnan(mine)
-        gaps = np.minimum(np.abs(arrays.scaled - np.nan_to_num(mine)), 1.0)
-        # a number only one side has is as different as it gets (see ``similarity``)
-        gaps = np.where(arrays.present & here, gaps, arrays.present != here)
-        squared += np.einsum("ij,ij->i", gaps, gaps, dtype=np.float64)
+        here = np.flatnonzero(~np.isnan(mine))
+        # A number only one side has is as different as it gets (a gap of 1, see
+        # ``similarity``): the numbers the query lacks count 1 per row that has them, so only
+        # the query's own columns (a handful) are compared element-wise.
+        theirs = arrays.present_count - arrays.present_t[here].sum(axis=0)
+        gaps = np.minimum(np.abs(arrays.scaled_t[here] - mine[here][:, None]), 1.0)
+        gaps[~arrays.present_t[here]] = 1.0
+        squared += theirs + np.einsum("ij,ij->j", gaps, gaps, dtype=np.float64)
     if arrays.categories.shape[1]:
         mine = np.nan_to_num(query[~arrays.numeric])
         squared += arrays.norms - 2.0 * (arrays.categories @ mine) + float(mine @ mine)

@@ -463,6 +463,7 @@ class _RowWriter:
         self.next_seq = state.next_seq
         self.next_rev = state.next_rev
         self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
+        self.deleted = False
         self._rows: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[str, str, float]] = []
 
@@ -512,12 +513,15 @@ class _RowWriter:
         self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
         self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
         self.next_rev += 1
+        self.deleted = True
 
     def finish(self, size: int, tail: str, lines: int) -> None:
         self.flush()
         self.connection.execute(
             "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
             (size, tail, lines, self.next_seq, self.next_rev))
+        if self.deleted:  # caches that follow rows by revision (similar_index) start afresh
+            self.connection.execute("UPDATE state SET generation = ?", (secrets.token_hex(8),))
 
 
 _indexes: dict[Path, JournalIndex] = {}
