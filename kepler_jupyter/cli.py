@@ -45,6 +45,21 @@ def _export(journal: Any, fmt: str, output: str | None) -> None:
             out.close()
 
 
+def _report_damaged(records: list[dict[str, Any]], shown: int = 5) -> int:
+    """Say which records had fields of the wrong type (dropped when read); 1 if any did."""
+    damaged = [record for record in records if record.get("damaged")]
+    if not damaged:
+        return 0
+    print(f"PROBLEM: {len(damaged)} experiment(s) have fields kepler could not read; they are "
+          "listed without those fields (the journal file is unchanged):")
+    for record in damaged[:shown]:
+        reasons = record["damaged"] if isinstance(record["damaged"], list) else [record["damaged"]]
+        print(f"  {str(record.get('id'))[:40]}: {'; '.join(str(r)[:200] for r in reasons[:3])}")
+    if len(damaged) > shown:
+        print(f"  … and {len(damaged) - shown} more")
+    return 1
+
+
 def _doctor(journal: Any) -> int:
     from kepler_jupyter import __version__
 
@@ -55,6 +70,7 @@ def _doctor(journal: Any) -> int:
     try:
         records = journal.experiments()
         print(f"experiments: {len(records)} readable")
+        problems += _report_damaged(records)
     except Exception as exc:  # doctor reports, it does not crash
         problems += 1
         print(f"PROBLEM: the journal could not be read: {exc}")

@@ -69,9 +69,13 @@ def search_index(journal: Any, filters: Sequence[Filter]) -> list[dict[str, Any]
     def matches(record: dict[str, Any]) -> bool:
         return all(condition.matches(record) for condition in filters)
 
-    if answerable_from_listing(filters):
-        return reads.filter_listing(where, parameters, matches)
+    from kepler_jupyter.journal.index import IndexUnavailable
     from kepler_jupyter.journal.indexed import RecordList
 
-    entries = reads.entries(where, parameters)
+    try:
+        if answerable_from_listing(filters):
+            return reads.filter_listing(where, parameters, matches)
+        entries = reads.entries(where, parameters)
+    except IndexUnavailable:
+        return None  # the caller filters the records themselves: slower, same answer
     return [record for record in RecordList(reads.path, entries, journal.get) if matches(record)]

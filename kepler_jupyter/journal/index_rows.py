@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kepler_jupyter.journal.record import SUMMARY_SETTINGS, normalize
+from kepler_jupyter.journal.record import SUMMARY_SETTINGS, json_safe, normalize
 
 #: top-level fields copied whole into the index: ``experiments(fields=...)`` asking only for
 #: these is answered from the index without reading the journal
@@ -166,13 +166,15 @@ def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, An
 
 def listing_json(record: Mapping[str, Any]) -> str:
     """The slim record as the index stores it (ASCII JSON, so lone surrogates survive)."""
+    # Strict JSON (no NaN tokens, which a hand-written line can hold): SQLite's JSON functions
+    # refuse anything else, and the index's filters run on this text.
     try:
-        text = json.dumps(slim_record(record, checked=False))
+        text = json.dumps(slim_record(record, checked=False), allow_nan=False)
         if len(text) <= _MAX_FIELD_CHARS:  # the usual case: one dump, no per-field checks
             return text
     except (TypeError, ValueError, RecursionError):
         pass
-    return json.dumps(slim_record(record))
+    return json.dumps(json_safe(slim_record(record)), allow_nan=False)
 
 
 def features_of(record: Mapping[str, Any]) -> dict[str, float]:

@@ -14,3 +14,35 @@ def test_lone_surrogates_in_setting_names_do_not_hide_the_journal(tmp_path):
         '{"id": "ok1", "framework": "sklearn", "params": {"estimator_params": {"C": 1.0}}}\n',
         encoding="utf-8")
     assert [record["id"] for record in Journal(tmp_path).experiments()] == ["h2", "h3", "ok1"]
+
+
+def test_nan_in_a_hand_written_line_does_not_break_indexed_search(tmp_path):
+    from kepler_jupyter.commands import CommandEnv, search
+
+    (tmp_path / ".kepler").mkdir()
+    (tmp_path / ".kepler" / "journal.jsonl").write_text(
+        '{"id": "nan1", "status": "completed", "metrics": {"val_loss": NaN}, "tags": ["a"]}\n'
+        '{"id": "ok01", "status": "completed", "metrics": {"val_loss": 0.5}, "tags": ["a"]}\n',
+        encoding="utf-8")
+    env = CommandEnv(journal=Journal(tmp_path))
+    assert "ok01" in repr(search.run(["tag=a"], env))
+    shown = repr(search.run(["val_loss<1"], env))
+    assert "ok01" in shown and "nan1" not in shown
+
+
+def test_doctor_names_damaged_records(tmp_path, capsys):
+    from kepler_jupyter.cli import main
+
+    (tmp_path / ".kepler").mkdir()
+    journal_file = tmp_path / ".kepler" / "journal.jsonl"
+    journal_file.write_text('{"id": "fine0001", "status": "completed", "metrics": {"acc": 0.9}}\n',
+                            encoding="utf-8")
+    assert main(["--project", str(tmp_path), "doctor"]) == 0
+    assert "PROBLEM" not in capsys.readouterr().out
+    with journal_file.open("a", encoding="utf-8") as handle:
+        handle.write('{"id": "bad00001", "status": "completed", "metrics": "abc", "tags": 3}\n')
+    assert main(["--project", str(tmp_path), "doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "experiments: 2 readable" in out
+    assert "PROBLEM: 1 experiment(s) have fields kepler could not read" in out
+    assert "bad00001" in out and "metrics" in out and "fine0001" not in out
