@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "monitor_benchmark": ([], None),
     "loop_benchmark": ([], None),
     "corpus_benchmark": ([], None),
+    "reliability_benchmark": ([], None),
 }
 
 

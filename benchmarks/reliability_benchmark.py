@@ -85,8 +85,10 @@ def killed_writers(kills: int, seed: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(kills):
             writer = _writer(Path(folder), "loop", 0, f"k{round_}", stdout=subprocess.PIPE, text=True)
-            saved = []
-            deadline = time.monotonic() + rng.uniform(0.3, 1.5)
+            # the kill comes at a random moment once the writer is writing (its start-up, which
+            # on a busy machine takes seconds, is not what is being tested)
+            saved = [writer.stdout.readline().strip()]
+            deadline = time.monotonic() + rng.uniform(0.2, 1.0)
             while time.monotonic() < deadline:
                 line = writer.stdout.readline().strip()
                 if line:

@@ -1,5 +1,5 @@
 """Property: on any journal, every reader answers, no exception escapes, every well-formed record
-stays visible, and memory stays bounded. Budgets: conftest.py (``KEPLER_FUZZ``)."""
+stays visible, and memory stays bounded. Budgets: tests/conftest.py (``KEPLER_FUZZ``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The routes over HTTP on hostile journals (the strategies of tests/reliability/hostile.py):
 every route answers 200 with strict JSON, every well-formed record is listed and opens, and a
-damaged record is listed as damaged. Budget: the KEPLER_FUZZ profile (see that folder)."""
+damaged record is listed as damaged. Budget: the KEPLER_FUZZ profile (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from tornado.httpclient import HTTPClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reliability import conftest as _profiles  # noqa: E402,F401  (registers the fuzz budgets)
 from reliability.hostile import HostileJournal, hostile_journals  # noqa: E402
 
 
@@ -44,13 +43,17 @@ async def test_every_route_answers_on_hostile_journals(jp_root_dir, jp_fetch):
         assert listing["code"] == 200, listing
         ids = [item["id"] for item in listing["items"]]
         assert journal.good_ids <= set(ids)
+        rows = {item["id"]: item for item in listing["items"]}
         for exp_id in ids:
             detail = fetch("experiments", exp_id, path=folder)
             if exp_id in journal.good_ids:
                 assert detail["code"] == 200 and detail["experiment"]["id"] == exp_id
+                assert "damaged" not in detail["experiment"] and "damaged" not in rows[exp_id]
             else:
                 # an id a URL cannot carry ("a/b", "..") is not found, with a message
                 assert detail["code"] in (200, 404), detail
+            if detail["code"] == 200 and detail["experiment"].get("damaged"):
+                assert rows[exp_id].get("damaged"), "a damaged record must be listed as damaged"
         # ids the compare route can address (it splits on commas and strips spaces)
         others = [exp_id for exp_id in ids if exp_id not in journal.good_ids
                   and exp_id.strip() == exp_id and exp_id and "," not in exp_id]
