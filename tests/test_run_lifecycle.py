@@ -172,3 +172,25 @@ def test_a_failing_observer_is_one_warning_and_the_run_goes_on(project):
     assert [event for event in recorder.events if event[0] in ("started", "ended")] == [
         ("started", "running"), ("ended", "completed")] * 2
     assert [r["status"] for r in Journal(project).experiments()] == ["completed", "completed"]
+
+
+def test_the_journal_holds_the_partial_history_while_a_keras_fit_trains(project, monkeypatch):
+    """The journal writer saves progress on ``epoch`` (throttled; here on every epoch): a
+    killed kernel leaves the epochs done so far in the journal."""
+    from kepler_jupyter.run import journal_writer
+
+    monkeypatch.setattr(journal_writer, "PROGRESS_SAVE_INTERVAL", -1.0)
+
+    class ReadsTheJournal(RunObserver):
+        def __init__(self):
+            self.seen = []
+
+        def on_epoch(self, run, epoch, logs):
+            saved = Journal(project).get(run.record["id"])
+            self.seen.append((saved["status"], saved["epochs_done"], len(saved["history"]["loss"])))
+
+    X, y = _keras_data()
+    reader = ReadsTheJournal()
+    with _watched(reader):
+        _keras_model().fit(X, y, epochs=3, batch_size=64, verbose=0)
+    assert reader.seen == [("running", 1, 1), ("running", 2, 2), ("running", 3, 3)]

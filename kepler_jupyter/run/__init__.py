@@ -1,1 +1,1 @@
-"""The run of one fit: interception, stages, context, events log, the watch session."""
+"""The run of one fit: interception, stages, context, lifecycle and its observers, events log, the watch session."""

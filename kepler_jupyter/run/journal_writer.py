@@ -34,9 +34,9 @@ class JournalWriter(RunObserver):
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
-        # ids of the records written with status "running", which the end updates in place
-        self._running: set[str] = set()
-        self._last_saved = 0.0
+        # id of each record written with status "running" (which the end updates in place) ->
+        # when its progress was last saved; per run, as training loops of a block overlap
+        self._running: dict[str, float] = {}
 
     def _save(self, run: FitContext, write: Callable[..., Any], *args: Any) -> bool:
         """``write(*args)``; a journal that cannot be written sets ``run.save_error``."""
@@ -53,13 +53,13 @@ class JournalWriter(RunObserver):
 
     def on_started(self, run: FitContext) -> None:
         if self._save(run, self.journal.add, run.record):
-            self._running.add(run.record["id"])
-        self._last_saved = time.monotonic()
+            self._running[run.record["id"]] = time.monotonic()
 
     def on_epoch(self, run: FitContext, epoch: int, logs: Mapping[str, float | None]) -> None:
         exp_id = run.record["id"]
-        if exp_id in self._running and time.monotonic() - self._last_saved > PROGRESS_SAVE_INTERVAL:
-            self._last_saved = time.monotonic()
+        last_saved = self._running.get(exp_id)
+        if last_saved is not None and time.monotonic() - last_saved > PROGRESS_SAVE_INTERVAL:
+            self._running[exp_id] = time.monotonic()
             progress = {"history": run.record.get("history") or {}}
             if run.kind != "loop":  # a training loop's steps are calls, not epochs
                 progress["epochs_done"] = epoch + 1
@@ -70,7 +70,7 @@ class JournalWriter(RunObserver):
         exp_id = run.record["id"]
         if exp_id in self._running:
             saved = self._save(run, self.journal.update, exp_id, run.record)
-            self._running.discard(exp_id)
+            del self._running[exp_id]
         else:  # the start could not be written (disk full a moment ago): try the whole record
             saved = self._save(run, self.journal.add, run.record)
         if saved:

@@ -189,5 +189,5 @@ def compare_with_earlier(ctx: FitContext) -> None:
     report = after_fit_report(ctx.journal, ctx.record, get_goal(ctx.journal.project_dir))
     if report.summary:
         ctx.record["changes"] = report.summary
-    # the widget (with its figure) is built only if it is shown: see Reporter.show_end
+    # the widget (with its figure) is built only if it is shown: see Reporter.on_ended
     ctx.after_fit_report = report
