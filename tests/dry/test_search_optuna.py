@@ -147,3 +147,15 @@ def test_a_pruner_stops_keras_points_and_they_are_journaled_stopped(project):
                  n_iter=2, pruner=pruner, fit_kwargs={"epochs": 5, "verbose": 0, "batch_size": 16},
                  project_dir=project, display="none")
     assert again.count("skipped") == 2  # a pruned point is done: it is not trained again
+
+
+def test_the_grid_magic_takes_a_strategy(shell):
+    X, y, X_val, y_val = _data()
+    shell.user_ns.update(X=X, y=y, X_val=X_val, y_val=y_val,
+                         make_clf=lambda C: LogisticRegression(C=C, max_iter=300))
+    line = ("""grid make_clf --space '{"C": {"loguniform": [0.01, 10]}}' --data X y """
+            "--validation X_val y_val --strategy tpe --n-iter 3 --name magic-tpe")
+    first = shell.run_line_magic("kepler", line)
+    assert first.count("completed") == 3
+    again = shell.run_line_magic("kepler", line.replace("--n-iter 3", "--n-iter 4"))
+    assert again.count("skipped") == 3 and again.count("completed") == 1
