@@ -87,3 +87,10 @@ class FitContext:
     after_fit_report: AfterFit | None = None
     #: stream samples taken before anything else (``adapters.streams.sample_fit_streams``)
     stream_samples: dict[str, Any] = field(default_factory=dict)
+
+    def require_journal(self) -> Journal:
+        """The journal, for the stages that read or write beside it (every run of a watch
+        session has one; a context built by hand for the checks alone may not)."""
+        if self.journal is None:
+            raise RuntimeError("this run has no journal")
+        return self.journal

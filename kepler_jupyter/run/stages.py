@@ -38,7 +38,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         params["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
     return new_record(
         record_id=new_experiment_id(),
-        project=ctx.journal.project_dir.name,
+        project=ctx.require_journal().project_dir.name,
         name=name,
         created=created,
         framework=ctx.framework,
@@ -69,7 +69,7 @@ def find_previous_run(ctx: FitContext) -> dict[str, Any] | None:
         from kepler_jupyter.history.repeats import find_same_experiment
     except ImportError:  # the don't-repeat-yourself features are optional at this stage
         return None
-    return find_same_experiment(ctx.journal, ctx.record["fingerprint"], exclude_id=ctx.record["id"])
+    return find_same_experiment(ctx.require_journal(), ctx.record["fingerprint"], exclude_id=ctx.record["id"])
 
 
 def add_training_callbacks(ctx: FitContext, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -136,7 +136,7 @@ def collect_outcome(ctx: FitContext) -> None:
         from kepler_jupyter.artifacts import save_model
 
         record["artifacts"] = {
-            "model": save_model(ctx.journal.kepler_dir, record["id"], ctx.model, ctx.framework)
+            "model": save_model(ctx.require_journal().kepler_dir, record["id"], ctx.model, ctx.framework)
         }
 
 
@@ -147,7 +147,7 @@ def skipped_fit_result(ctx: FitContext) -> Any:
         import keras
 
         history = keras.callbacks.History()
-        previous = ctx.previous or ctx.journal.get(ctx.record["duplicate_of"])
+        previous = ctx.previous or ctx.require_journal().get(ctx.record["duplicate_of"])
         history.history = dict(previous.get("history") or {})
         history.params = {"epochs": len(next(iter(history.history.values()), []))}
         history.set_model(ctx.model)
@@ -186,7 +186,7 @@ def compare_with_earlier(ctx: FitContext) -> None:
     from kepler_jupyter.history.goal import get_goal
     from kepler_jupyter.history.repeats import after_fit_report
 
-    report = after_fit_report(ctx.journal, ctx.record, get_goal(ctx.journal.project_dir))
+    report = after_fit_report(ctx.require_journal(), ctx.record, get_goal(ctx.require_journal().project_dir))
     if report.summary:
         ctx.record["changes"] = report.summary
     # the widget (with its figure) is built only if it is shown: see Reporter.on_ended
