@@ -37,7 +37,7 @@ from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 2  # 2: listings carry the record's damage reasons
+SCHEMA_VERSION = 3  # 2: listings carry the record's damage reasons; 3: index on fp_data
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS experiments (
 CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
+CREATE INDEX IF NOT EXISTS experiments_data ON experiments (fp_data, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_rev ON experiments (rev);
 CREATE TABLE IF NOT EXISTS metric_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (id, name));
