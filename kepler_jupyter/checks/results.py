@@ -20,6 +20,7 @@ import numpy as np
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.measure.data_stats import labels, task_of
 from kepler_jupyter.models.keras_compile import loss_name
+from kepler_jupyter.models.keras_layers import training_only_regularisation
 from kepler_jupyter.models.sklearn_steps import final_estimator
 
 _ACCURACY_KEYS = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
@@ -264,7 +265,9 @@ class SuspiciousValidation(Check):
     fix = ("Check for train/validation overlap (K305) and for features derived from the label; "
            "make sure validation comes from the same distribution. Dropout or augmentation "
            "active only in training explains a gap of a point or two, not more.")
-    defaults = {"max_lead": 0.05, "min_epochs": 3}
+    # dropout / noise / augmentation / weight penalties act only in training, so Keras'
+    # training score is measured on a handicapped model: a larger lead is expected then
+    defaults = {"max_lead": 0.05, "min_epochs": 3, "regularised_lead": 0.15}
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         found = scores(subject)
@@ -278,14 +281,22 @@ class SuspiciousValidation(Check):
             # still improving; validation is measured at the epoch's end. Allow for that lag.
             train += max(0.0, found.train[-1] - found.train[-2])
         lead = found.final_validation - train
-        if lead <= self.options["max_lead"]:
+        limit = self.options["max_lead"]
+        regularisers = training_only_regularisation(subject.model) \
+            if subject.framework == "keras" else []
+        if regularisers:
+            limit += self.options["regularised_lead"]
+        if lead <= limit:
             return
+        because = (f" (allowing {limit:.2f} for {', '.join(regularisers[:3])}, active only in "
+                   "training)" if regularisers else "")
         yield self.finding(
             f"final validation {found.kind} {found.final_validation:.3f} is {lead:.3f} above "
             f"training ({found.final_train:.3f})"
-            + (f" after {found.epochs} epochs." if found.epochs else "."),
+            + (f" after {found.epochs} epochs" if found.epochs else "") + because + ".",
             evidence={"kind": found.kind, "train": found.final_train,
-                      "validation": found.final_validation, "lead": lead})
+                      "validation": found.final_validation, "lead": lead, "limit": limit,
+                      "training_only_layers": regularisers})
 
 
 CHECKS = [Underfitting, Overfitting, SuspiciousValidation]

@@ -135,7 +135,9 @@ class OverfittingStarted(TrainingCheck):
            "falling: the model now memorises the training data.")
     fix = ("Stop around the best epoch (keras.callbacks.EarlyStopping(restore_best_weights="
            "True)), add regularisation (dropout, weight decay, augmentation) or more data.")
-    defaults = {"rising_epochs": 2, "min_rise": 0.02}
+    # a sustained gap on smoothed curves: single noisy epochs are common on small validation
+    # sets and are not overfitting (patience / smoothing as in Keras' EarlyStopping practice)
+    defaults = {"patience": 3, "min_rise": 0.02, "window": 3}
 
 
 class NegativeCrossEntropy(TrainingCheck):

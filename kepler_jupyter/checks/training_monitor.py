@@ -17,7 +17,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from kepler_jupyter.checks.base import Check
+from kepler_jupyter.checks import diagnosis
+from kepler_jupyter.checks.base import Check, Finding
 from kepler_jupyter.checks.measure import training_curves as curves
 from kepler_jupyter.models import keras_compile as kc
 from kepler_jupyter.models import keras_graph as kg
@@ -55,6 +56,7 @@ class TrainingMonitor:
         self._lock = threading.Lock()
         self._reported: set[str] = set()
         self._unshown: list[Any] = []
+        self._facts: diagnosis.Facts | None = None
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class TrainingMonitor:
             if code in self._reported:
                 return
             self._reported.add(code)
-        finding = check.finding(message, evidence, severity=severity)
+        finding = self._diagnosed(check.finding(message, evidence, severity=severity))
         findings = self.ctx.findings
         if not any(f.code == code for f in findings):
             findings.append(finding)
@@ -85,6 +87,18 @@ class TrainingMonitor:
             self.show_pending()
         # else: batch ends run on Keras' worker threads, where widgets must not be touched;
         # the next epoch end (or the end of training) shows the finding
+
+    def _diagnosed(self, finding: Finding) -> Finding:
+        """The symptom with its probable causes named (``checks.diagnosis``). The facts are
+        read once per fit, and only when a symptom fires: a healthy fit pays nothing."""
+        try:
+            with self._lock:
+                if self._facts is None:
+                    self._facts = diagnosis.keras_facts(self.ctx, self.model)
+                facts = self._facts
+            return diagnosis.diagnose(finding, facts)
+        except Exception:  # diagnosis is a bonus: the bare symptom is still worth reporting
+            return finding
 
     def show_pending(self) -> None:
         """Announce the findings not yet announced as the run's ``finding`` events (main

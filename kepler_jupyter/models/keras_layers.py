@@ -40,6 +40,12 @@ ACTIVATION_RANGES = {
     "relu": (0.0, math.inf), "softplus": (0.0, math.inf), "exponential": (0.0, math.inf),
     "relu6": (0.0, 6.0), "elu": (-1.0, math.inf), "selu": (-1.7581, math.inf),
 }
+#: layers that act only while training: they lower the training score Keras reports (measured
+#: with them on) but not the validation score (measured with them off)
+TRAINING_ONLY_LAYERS = frozenset({
+    "GaussianNoise", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+    "RandomCrop", "RandomContrast", "RandomBrightness", "ActivityRegularization",
+}) | DROPOUT_LAYERS
 #: layers that scale or encode the raw inputs themselves
 INPUT_SCALING_LAYERS = frozenset({
     "Rescaling", "Normalization", "LayerNormalization", "BatchNormalization", "Embedding",
@@ -149,3 +155,15 @@ def normalises_inputs(model: Any) -> bool:
         if name not in SCALE_PRESERVING_LAYERS:
             return False
     return False
+
+
+def training_only_regularisation(model: Any) -> list[str]:
+    """Names of the layers that regularise only in training: dropout, noise, augmentation and
+    weight penalties (``kernel_regularizer`` adds its penalty to the training loss only)."""
+    names = []
+    for layer in flat_layers(model):
+        if mro_names(layer) & TRAINING_ONLY_LAYERS or any(
+                getattr(layer, attr, None) is not None
+                for attr in ("kernel_regularizer", "bias_regularizer", "activity_regularizer")):
+            names.append(str(getattr(layer, "name", type(layer).__name__)))
+    return names

@@ -117,3 +117,19 @@ def test_run_results_on_a_real_fit_reads_the_project_goal(tmp_path, blobs):
     set_project_value(tmp_path, ["goal"], {"metric": "val_accuracy", "mode": "max", "target": 0.9999})
     found = only(checks.run_results(ctx), "K601")
     assert found and found[0].evidence["goal"] == "val_accuracy ≥ 0.9999"
+
+
+def test_validation_ahead_is_expected_with_dropout_active_only_in_training(labels):
+    """Dropout(0.5) measures the training score on a handicapped model: a 10-point lead of
+    validation is the usual picture, not a leak; a far larger lead still is."""
+    keras = pytest.importorskip("keras")
+    dropout = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, activation="relu"),
+                                keras.layers.Dropout(0.5), keras.layers.Dense(3, activation="softmax")])
+    dropout.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    usual = {"accuracy": [0.6, 0.7, 0.74, 0.75], "val_accuracy": [0.72, 0.8, 0.84, 0.85]}
+    assert only(results(dropout, labels, usual), "K603") == []
+    plain = make_mlp()
+    assert only(results(plain, labels, usual), "K603")  # the same curves without dropout
+    leak = {"accuracy": [0.5, 0.55, 0.56, 0.56], "val_accuracy": [0.8, 0.9, 0.95, 0.96]}
+    found = only(results(dropout, labels, leak), "K603")
+    assert found and "dropout" in found[0].message

@@ -197,10 +197,17 @@ def test_curve_rules_on_hand_made_curves():
     assert curves.oscillation([1.0, 0.9, 0.8, 0.7, 0.6, 0.5], **bouncing) is None
     assert curves.oscillation([1.0, 1.01, 0.99, 1.01, 0.99, 1.0], **bouncing) is None  # jitter
     assert curves.oscillation([1.0, 0.6, 0.9, 0.5], **bouncing) is None  # too few epochs yet
-    train, val = [1.0, 0.8, 0.6, 0.5, 0.4], [1.0, 0.9, 0.85, 0.9, 0.97]
-    assert "epoch 3" in curves.overfitting_start(train, val, rising_epochs=2, min_rise=0.02)
-    assert curves.overfitting_start(train, [1.0, 0.9, 0.85, 0.84, 0.86], rising_epochs=2,
-                                    min_rise=0.02) is None
+    sustained = {"patience": 3, "min_rise": 0.02, "window": 3}
+    train = [1.0, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3]
+    val = [1.0, 0.9, 0.85, 0.9, 0.97, 1.05, 1.1]
+    assert "epoch 3" in curves.overfitting_start(train, val, **sustained)
+    assert curves.overfitting_start(train[:5], val[:5], **sustained) is None  # 2 epochs: not yet
+    # one noisy epoch on a small validation set is not overfitting
+    noisy = [1.0, 0.9, 0.85, 0.84, 0.95, 0.83, 0.82]
+    assert curves.overfitting_start(train, noisy, **sustained) is None
+    longer = [1.0, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3, 0.28, 0.26]
+    assert curves.overfitting_start(longer, [1.0, 0.9, 0.85, 0.85, 0.855, 0.86, 0.86, 0.862, 0.862],
+                                    **sustained) is None  # sustained, but a rise under 2 %
 
 
 def test_overfitting_is_info_when_early_stopping_guards_the_fit(digits):

@@ -75,22 +75,34 @@ def oscillation(losses: list[float], window: int, min_turns: int, min_swing: flo
     return None
 
 
-def overfitting_start(losses: list[float], val_losses: list[float], rising_epochs: int,
-                      min_rise: float, **_: Any) -> str | None:
-    """The validation loss rose for ``rising_epochs`` epochs in a row, ending ``min_rise``
-    (relative) above its best, while the training loss fell over the same epochs."""
-    if len(val_losses) < rising_epochs + 1 or len(val_losses) != len(losses):
+def smoothed(values: list[float], window: int) -> list[float]:
+    """Moving average over ``window`` epochs (one value per full window)."""
+    if window <= 1:
+        return list(values)
+    return [sum(values[i:i + window]) / window for i in range(len(values) - window + 1)]
+
+
+def overfitting_start(losses: list[float], val_losses: list[float], patience: int,
+                      min_rise: float, window: int = 3, **_: Any) -> str | None:
+    """A sustained rise, not one noisy epoch: the validation loss, smoothed over ``window``
+    epochs, has stayed above its best for ``patience`` epochs and ends ``min_rise`` (relative)
+    above it, while the smoothed training loss kept falling over the same epochs."""
+    n = len(val_losses)
+    if n != len(losses) or n < window + patience:
         return None
-    val_tail, train_tail = val_losses[-(rising_epochs + 1):], losses[-(rising_epochs + 1):]
-    val_rising = all(b > a for a, b in zip(val_tail, val_tail[1:], strict=False))
-    train_falling = all(b < a for a, b in zip(train_tail, train_tail[1:], strict=False))
-    best = min(val_losses)
-    if val_rising and train_falling and val_tail[-1] > (1 + min_rise) * best:
-        best_epoch = val_losses.index(best) + 1
-        return (f"Validation loss rose from {best:.4g} (epoch {best_epoch}) to "
-                f"{val_tail[-1]:.4g} (epoch {len(val_losses)}) while the training loss fell to "
-                f"{train_tail[-1]:.4g}.")
-    return None
+    if not all(math.isfinite(v) for v in [*losses, *val_losses]):
+        return None
+    val_smooth, train_smooth = smoothed(val_losses, window), smoothed(losses, window)
+    best = min(range(len(val_smooth)), key=val_smooth.__getitem__)
+    since = len(val_smooth) - 1 - best
+    if since < patience or val_smooth[-1] <= (1 + min_rise) * val_smooth[best]:
+        return None
+    if not train_smooth[-1] < train_smooth[best]:
+        return None
+    lowest = min(val_losses)
+    return (f"Validation loss rose from {lowest:.4g} (epoch {val_losses.index(lowest) + 1}) to "
+            f"{val_losses[-1]:.4g} (epoch {n}) and stayed up for {since} epochs (averaged over "
+            f"{window}), while the training loss fell to {losses[-1]:.4g}.")
 
 
 def judge_probe(stats: Any, checks: dict[str, Any], where: str) -> dict[str, tuple]:
