@@ -406,8 +406,11 @@ class Journal:
         """(id, offset, length) of the one experiment ``exp_id`` names, through the index."""
         if not isinstance(exp_id, str) or not exp_id.strip():
             raise JournalError(f"an experiment id must be a non-empty string, not {exp_id!r}")
-        exp_id = exp_id.strip()
+        # the exact id first: one with spaces around it (a foreign journal) opens as listed
         matches = self._reads.resolve(exp_id)
+        if not matches and exp_id != exp_id.strip():
+            exp_id = exp_id.strip()
+            matches = self._reads.resolve(exp_id)
         if len(matches) == 1:
             entry = self._reads.locate(matches[0])
             if entry is not None:
@@ -508,6 +511,10 @@ class Journal:
             raise JournalError(f"an experiment id must be a non-empty string, not {exp_id!r}")
         journal_file = self._file
         journal_file.refresh()
+        # the exact id first: one written with spaces around it (a foreign journal) is listed
+        # as it is, so it must open as it is
+        if exp_id in journal_file:
+            return exp_id
         exp_id = exp_id.strip()
         if exp_id in journal_file:
             return exp_id

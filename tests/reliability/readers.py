@@ -62,6 +62,7 @@ def cli(project: Path) -> str:
 def magic_commands(project: Path) -> str:
     from kepler_jupyter.commands import CommandEnv, CommandError, compare, goal, search, show
     from kepler_jupyter.commands import list as list_command
+    from kepler_jupyter.journal import JournalError
 
     env = CommandEnv(journal=Journal(project))
     ids = [str(record["id"]) for record in env.journal.experiments()]
@@ -76,7 +77,8 @@ def magic_commands(project: Path) -> str:
     for run, argv in calls:
         try:
             shown.append(_shown(run(argv, env)))
-        except CommandError as error:  # a usage message is an answer, not a crash
+        except (CommandError, JournalError) as error:
+            # the magic shows both as a one-line usage message: an answer, not a crash
             shown.append(str(error))
     return "\n".join(shown)
 

@@ -46,3 +46,13 @@ def test_doctor_names_damaged_records(tmp_path, capsys):
     assert "experiments: 2 readable" in out
     assert "PROBLEM: 1 experiment(s) have fields kepler could not read" in out
     assert "bad00001" in out and "metrics" in out and "fine0001" not in out
+
+
+def test_an_id_with_spaces_around_it_opens_as_listed(tmp_path):
+    (tmp_path / ".kepler").mkdir()
+    (tmp_path / ".kepler" / "journal.jsonl").write_text(
+        '{"id": "\\u001f7x", "name": "leading separator"}\n{"id": " pad ", "name": "padded"}\n',
+        encoding="utf-8")
+    journal = Journal(tmp_path)
+    for record in journal.experiments():
+        assert journal.get(record["id"])["name"] == record["name"]
