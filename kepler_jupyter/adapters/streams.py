@@ -72,7 +72,7 @@ class StreamSample:
 
     @property
     def n_rows(self) -> int:
-        return sum(_n_rows(batch[0]) for batch in self.batches)
+        return sum(n_rows(batch[0]) for batch in self.batches)
 
     def describe(self) -> str:
         """``"a sample of 3 batches (96 samples)"``, the phrase checks put in their evidence."""
@@ -249,7 +249,7 @@ def _finish(sample: StreamSample, budget: Budget) -> None:
     sample.seconds = budget.elapsed()
     sample.n_bytes = budget.n_bytes
     if sample.batches and sample.batch_size is None:
-        sample.batch_size = _n_rows(sample.batches[0][0]) or None
+        sample.batch_size = n_rows(sample.batches[0][0]) or None
 
 
 class _restored_state:
@@ -303,13 +303,14 @@ def _to_numpy(part: Any) -> Any:
     raise TypeError(f"a batch part of type {type(part).__name__} is not data kepler reads")
 
 
-def _n_rows(part: Any) -> int:
+def n_rows(part: Any) -> int:
+    """The number of samples in a batch part (arrays, DataFrames, dicts / lists of them)."""
     if part is None:
         return 0
     if isinstance(part, dict):
-        return max((_n_rows(value) for value in part.values()), default=0)
+        return max((n_rows(value) for value in part.values()), default=0)
     if isinstance(part, list):
-        return max((_n_rows(value) for value in part), default=0)
+        return max((n_rows(value) for value in part), default=0)
     shape = getattr(part, "shape", None)
     return int(shape[0]) if shape else 1
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kepler_jupyter.adapters.streams import Budget, StreamSample, split_batch
+from kepler_jupyter.adapters.streams import Budget, StreamSample, n_rows, split_batch
 
 #: ops that run Python code inside a pipeline; a generator-built dataset holds one
 _PYTHON_OPS = frozenset({"PyFunc", "EagerPyFunc", "PyFuncStateless"})
@@ -69,9 +69,7 @@ def sample_dataset(dataset: Any, max_batches: int) -> StreamSample:
     sample.seconds = budget.elapsed()
     sample.n_bytes = budget.n_bytes
     if sample.batches:
-        from kepler_jupyter.adapters.streams import _n_rows
-
-        sample.batch_size = _n_rows(sample.batches[0][0]) or None
+        sample.batch_size = n_rows(sample.batches[0][0]) or None
     return sample
 
 

@@ -66,7 +66,7 @@ class TargetLeakage(Check):
         copies = [stats.columns[j] for j in np.flatnonzero(stats.n_unique == len(present))
                   if _one_to_one(stats.sample[:, j], target)]
         array = dict(inputs).get(stats.name)
-        if is_dataframe(array):
+        if array is not None and is_dataframe(array):
             for name, position, unique in zip(stats.non_numeric, stats.non_numeric_positions,
                                               stats.non_numeric_unique, strict=True):
                 if unique == len(present):
