@@ -23,8 +23,9 @@ __all__ = [
     "summarize_array", "to_json_safe",
 ]
 
-#: user objects nested deeper than this are described by their repr
-MAX_DEPTH = 24
+#: containers nested deeper than this (the value itself is depth 0) are described by their
+#: repr; 25 keeps the fingerprints of earlier kepler versions, which cut below depth 24
+MAX_DEPTH = 25
 
 
 def to_json_safe(value: Any, *, estimators: str = "nested") -> Any:

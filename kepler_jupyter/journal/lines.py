@@ -135,7 +135,7 @@ def _too_deep(raw: bytes, parsed: Any, limit: int) -> bool:
     """
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    if b"\\" in raw:
+    if b'\\"' in raw:  # only a backslash before a quote can hide or fake a string's end
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     kept = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")  # most strings hold none
     if b'"' in kept:

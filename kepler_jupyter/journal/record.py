@@ -71,8 +71,23 @@ def new_record(
 ) -> dict[str, Any]:
     """The record of a fit as far as it is known before training (status ``running``).
 
-    The parts come from the framework adapter (``model``, ``params``, ``data``) and the run
-    (``env``, ``source``, the user's notes and tags); this adds the fingerprint and summary.
+    Parameters
+    ----------
+    record_id, project, name, created
+        The new id (``new_experiment_id()``), the project folder's name, the experiment's
+        name and the ISO 8601 time the fit was called.
+    framework, model, params, data
+        ``"keras"`` or ``"sklearn"`` and the adapter's descriptions of the model, the training
+        settings and the data (plain JSON already).
+    env, source, hypothesis, tags
+        From the run: the environment, the cell and notebook, the user's notes and tags.
+    kind
+        ``"cross_validation"`` (or another cross-validation kind) for runs that are not one fit.
+
+    Returns
+    -------
+    dict
+        Every field of ``FIELDS`` a new record has, with ``fingerprint`` and ``summary``.
     """
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
