@@ -18,6 +18,7 @@ A malformed file never raises: it gives a one-line warning and is treated as abs
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -25,9 +26,9 @@ from typing import Any
 
 from kepler_jupyter.warnings import KeplerWarning
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from tomllib import loads as _loads_toml
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10: tomlkit reads TOML too
+else:  # pragma: no cover - Python 3.10: tomlkit reads TOML too
     import tomlkit as _tomlkit
 
     def _loads_toml(text: str) -> dict[str, Any]:
@@ -126,7 +127,11 @@ def ignore_code_for_project(project_dir: str | os.PathLike[str], code: str) -> l
             local = _loads_toml(path.read_text(encoding="utf-8"))
         except Exception as error:  # unreadable or not TOML: never overwrite it
             raise ConfigError(f"cannot update {path}: {_one_line(error)}") from None
-        current = [str(c) for c in _as_code_list(local.get("ignore"))]
+        codes = _as_code_list(local.get("ignore"))
+        if codes is None:  # a value kepler cannot read: never overwrite it
+            raise ConfigError(f"cannot update {path}: 'ignore' should be a list of codes such as "
+                              "[\"K104\"]; fix it by hand")
+        current = [str(c) for c in codes]
     if code in current:
         return current
     updated = [*current, code]

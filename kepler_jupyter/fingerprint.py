@@ -159,7 +159,9 @@ def _collect(obj: Any, parts: list[_Part]) -> None:
     """Append header bytes and array leaves ``(array, start_row, stop_row, nbytes)``."""
     np = sys.modules.get("numpy")
     if np is None:
-        import numpy as np
+        import numpy
+
+        np = numpy
     module = type(obj).__module__ or ""
     if obj is None:
         parts.append(b"none;")
@@ -265,7 +267,7 @@ def _collect_sparse(matrix: Any, parts: list[_Part], np: Any) -> None:
     sparse_format = getattr(matrix, "format", None)
     parts.append(f"sparse:{sparse_format}:{matrix.dtype.str}:{matrix.shape};".encode())
     if sparse_format in ("csr", "csc", "bsr"):
-        arrays = (matrix.data, matrix.indices, matrix.indptr)
+        arrays: tuple[Any, ...] = (matrix.data, matrix.indices, matrix.indptr)
     elif sparse_format == "coo":
         arrays = (matrix.data, *getattr(matrix, "coords", (matrix.row, matrix.col)))
     elif sparse_format == "dia":

@@ -12,6 +12,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export TF_CPP_MIN_LOG_LEVEL=2
 .venv/bin/ruff check .
+.venv/bin/python -m mypy  # configuration and level: pyproject.toml [tool.mypy]
 # the sidebar's TypeScript unit tests (jest); node_modules come from the build in setup.sh
 (cd labextension && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent)
 .venv/bin/python -m pytest "$@"

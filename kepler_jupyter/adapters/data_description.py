@@ -131,7 +131,7 @@ def _describe_validation(data: FitData, n_samples: int | None) -> dict[str, Any]
     if data.validation is not None:
         X_val, y_val = (tuple(data.validation) + (None, None))[:2]
         inputs = describe_inputs(X_val)
-        description = {"source": "validation_data"}
+        description: dict[str, Any] = {"source": "validation_data"}
         description.update(
             {
                 key: inputs.get(key)
@@ -219,8 +219,9 @@ def _describe_dataset(dataset: Any, result: dict[str, Any]) -> dict[str, Any]:
         per_sample = [None if dim is None else int(dim) for dim in list(shape)[1:]]
         result["input_shape"] = per_sample
         result["n_features"] = math.prod(per_sample) if None not in per_sample else None
-    if getattr(x_spec, "dtype", None) is not None:
-        result["dtype"] = x_spec.dtype.name
+    dtype = getattr(x_spec, "dtype", None)
+    if dtype is not None:
+        result["dtype"] = dtype.name
     try:  # cardinality is computed from the pipeline's graph; nothing is read
         cardinality = int(dataset.cardinality())
         result["n_batches"] = (

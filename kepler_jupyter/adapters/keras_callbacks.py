@@ -13,7 +13,7 @@ from typing import Any
 
 from kepler_jupyter.warnings import KeplerInternalWarning
 
-EpochFunction = Callable[[int, dict[str, float]], Any]
+EpochFunction = Callable[[int, dict[str, float | None]], Any]
 
 _recorder_class: type | None = None
 
@@ -25,7 +25,8 @@ def make_epoch_recorder(on_epoch: EpochFunction) -> Any:
     ----------
     on_epoch
         Called with the 0-based epoch number and that epoch's logs as plain Python floats
-        (NaN and infinity kept as they are, so monitors can see them). Used to save the
+        (NaN and infinity kept as they are, so monitors can see them; None for a value that
+        is not a number). Used to save the
         partial history and draw live curves.
 
     Returns

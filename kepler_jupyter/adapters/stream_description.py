@@ -98,7 +98,7 @@ def concatenated(sample: StreamSample) -> tuple[Any, Any, Any]:
     """The sampled batches joined row-wise: ``(x, y, sample_weight)`` (None where absent)."""
     if not sample.batches:
         return None, None, None
-    return tuple(_join([batch[i] for batch in sample.batches]) for i in range(3))  # type: ignore[return-value]
+    return tuple(_join([batch[i] for batch in sample.batches]) for i in range(3))
 
 
 def per_batch_labels(sample: StreamSample) -> list[Any]:

@@ -152,7 +152,7 @@ def split_batch(element: Any) -> tuple[Any, Any, Any]:
         parts = (*element, None, None)[:3]
     else:
         parts = (element, None, None)
-    return tuple(_to_numpy(part) for part in parts)  # type: ignore[return-value]
+    return tuple(_to_numpy(part) for part in parts)
 
 
 class Budget:

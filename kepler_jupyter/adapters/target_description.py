@@ -129,7 +129,7 @@ def _numeric_stats(values: Any) -> dict[str, Any]:
         return {}
     missing = np.isnan(values) if values.dtype.kind == "f" else None
     n_missing = int(missing.sum()) if missing is not None else 0
-    finite = values[~missing] if n_missing else values
+    finite = values[~missing] if missing is not None and n_missing else values
     if finite.size == 0:
         return {"n_missing": n_missing}
     return {

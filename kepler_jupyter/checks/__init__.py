@@ -210,9 +210,10 @@ def _stacklevel_outside_kepler() -> int:
     user's ``fit`` line, or the framework's training loop), not to kepler's own source."""
     import sys
     from pathlib import Path
+    from types import FrameType
 
     package = str(Path(__file__).resolve().parent.parent)
-    frame = sys._getframe(1)  # emit_warnings
+    frame: FrameType | None = sys._getframe(1)  # emit_warnings
     level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame = frame.f_back

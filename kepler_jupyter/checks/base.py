@@ -35,7 +35,7 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        known = {name: data.get(name) for name in cls.__dataclass_fields__ if name in data}
+        known: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
 
     def __str__(self) -> str:

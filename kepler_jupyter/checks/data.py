@@ -211,7 +211,7 @@ class ConstantFeatures(Check):
                 continue
             array = dict(split_inputs(subject).train)[stats.name]
             constant = [stats.columns[j] for j in np.flatnonzero(stats.std == 0)
-                        if _constant_on_all_rows(array, stats, j)]
+                        if _constant_on_all_rows(array, stats, int(j))]
             constant += _constant_categories(array, stats)
             if constant:
                 total = stats.n_features + len(stats.non_numeric)

@@ -59,8 +59,8 @@ class ValidationSplitTail(Check):
         train, val = coded.counts("train"), coded.counts("validation")
         total = train + val
         share = subject.validation_split
-        missing_val = [c for c in np.flatnonzero(val == 0) if total[c] * share >= MIN_EXPECTED]
-        missing_train = [c for c in np.flatnonzero(train == 0) if total[c] * (1 - share) >= MIN_EXPECTED]
+        missing_val = [int(c) for c in np.flatnonzero(val == 0) if total[c] * share >= MIN_EXPECTED]
+        missing_train = [int(c) for c in np.flatnonzero(train == 0) if total[c] * (1 - share) >= MIN_EXPECTED]
         evidence = {"validation_split": share, "train_counts": train.tolist(),
                     "validation_counts": val.tolist(), "classes": [str(c) for c in coded.classes]}
         if missing_val or missing_train:
@@ -85,14 +85,17 @@ class ValidationSplitTail(Check):
                 f"p={p_value:.1g}).", evidence={**evidence, "distance": distance, "p_value": p_value})
 
     def _sorted_values(self, subject: CheckSubject, coded: Labels) -> Iterator[Finding]:
-        values = np.concatenate([coded.train, coded.validation])
+        train, validation = coded.train, coded.validation
+        if train is None or validation is None:  # run() has checked; kept for the type checker
+            return
+        values = np.concatenate([train, validation])
         order = label_order(values[np.isfinite(values)], classification=False)
         if order is None or order < 0.8:
             return
         yield self.finding(
             f"the targets are sorted ({order:.0%} ordered): the validation tail spans "
-            f"{np.nanmin(coded.validation):.4g} to {np.nanmax(coded.validation):.4g}, training "
-            f"{np.nanmin(coded.train):.4g} to {np.nanmax(coded.train):.4g}.",
+            f"{np.nanmin(validation):.4g} to {np.nanmax(validation):.4g}, training "
+            f"{np.nanmin(train):.4g} to {np.nanmax(train):.4g}.",
             evidence={"order": order, "validation_split": subject.validation_split})
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 from kepler_jupyter.checks.base import Finding
 from kepler_jupyter.checks.keras_check import KerasCheck
 from kepler_jupyter.checks.measure.model_analysis import ModelAnalysis
 from kepler_jupyter.models import keras_compile as kc
+from kepler_jupyter.models import keras_graph as kg
 from kepler_jupyter.models import keras_layers as kl
 
 __all__ = [
@@ -29,8 +31,7 @@ __all__ = [
 ]
 
 
-def _describe(analysis: ModelAnalysis) -> dict:
-    head, loss = analysis.head, analysis.loss
+def _describe(head: kg.OutputHead, loss: kc.LossInfo) -> dict[str, Any]:
     return {"output_layer": head.compute_layer.name, "activation": head.activation,
             "units": head.units, "loss": loss.name, "from_logits": loss.from_logits}
 
@@ -54,7 +55,7 @@ class CrossEntropyWithoutProbabilities(KerasCheck):
             yield self.finding(
                 f"The output layer '{head.activation_layer.name}' has activation "
                 f"'{head.activation}' but the loss {loss.name} expects probabilities "
-                "(from_logits=False).", _describe(analysis))
+                "(from_logits=False).", _describe(head, loss))
 
 
 class FromLogitsOnProbabilities(KerasCheck):
@@ -72,7 +73,7 @@ class FromLogitsOnProbabilities(KerasCheck):
         if loss.from_logits and head.activation in kl.PROBABILITY_OUTPUTS:
             yield self.finding(
                 f"The output layer '{head.activation_layer.name}' applies {head.activation} and "
-                f"the loss {loss.name} is told from_logits=True.", _describe(analysis))
+                f"the loss {loss.name} is told from_logits=True.", _describe(head, loss))
 
 
 class SoftmaxWithBinaryLoss(KerasCheck):
@@ -90,7 +91,7 @@ class SoftmaxWithBinaryLoss(KerasCheck):
             return
         if head.activation == "softmax" and (head.units or 0) > 1:
             yield self.finding(f"The output layer applies softmax over {head.units} units and "
-                               f"the loss is {loss.name}.", _describe(analysis))
+                               f"the loss is {loss.name}.", _describe(head, loss))
 
 
 class SigmoidWithCategoricalLoss(KerasCheck):
@@ -106,7 +107,7 @@ class SigmoidWithCategoricalLoss(KerasCheck):
             return
         if head.activation in ("sigmoid", "hard_sigmoid") and (head.units or 0) > 1:
             yield self.finding(f"The output layer applies sigmoid over {head.units} units and "
-                               f"the loss is {loss.name}.", _describe(analysis))
+                               f"the loss is {loss.name}.", _describe(head, loss))
 
 
 class SoftmaxOnSingleUnit(KerasCheck):
@@ -157,7 +158,7 @@ class OutputWidthMismatch(KerasCheck):
                            f" but the output has {units} units")
         if problem:
             yield self.finding(f"Output layer '{head.compute_layer.name}': {problem}.",
-                               {**_describe(analysis), "label_shape": list(labels.shape),
+                               {**_describe(head, loss), "label_shape": list(labels.shape),
                                 "label_max": labels.maximum})
 
 
@@ -229,4 +230,4 @@ class LabelRangeOutsideOutput(KerasCheck):
             yield self.finding(
                 f"The labels range from {labels.minimum:g} to {labels.maximum:g}, but the output "
                 f"layer's {head.activation} only produces values in {shown}.",
-                {**_describe(analysis), "label_min": labels.minimum, "label_max": labels.maximum})
+                {**_describe(head, loss), "label_min": labels.minimum, "label_max": labels.maximum})

@@ -84,13 +84,13 @@ def _scores(subject: CheckSubject) -> Scores | None:
     score_name = metrics.get("score_name")
     default = "accuracy" if task == "classification" else "r2" if task == "regression" else None
     kind = _SKLEARN_KINDS.get(score_name or default or "")
-    train = _first(metrics, ("train_accuracy", "train_score", "accuracy", "score"))
-    val = _first(metrics, ("val_accuracy", "val_score", "validation_score", "cv_score"))
-    if val is None and _floats(history.get("val_score")):
-        val = _floats(history.get("val_score"))[-1]  # MLP early stopping's held-out score
-    if train is None or kind is None:
+    train_score = _first(metrics, ("train_accuracy", "train_score", "accuracy", "score"))
+    val_score = _first(metrics, ("val_accuracy", "val_score", "validation_score", "cv_score"))
+    if val_score is None and _floats(history.get("val_score")):
+        val_score = _floats(history.get("val_score"))[-1]  # MLP early stopping's held-out score
+    if train_score is None or kind is None:
         return None
-    return Scores(kind, [train], [] if val is None else [val],
+    return Scores(kind, [train_score], [] if val_score is None else [val_score],
                   chance if kind == "accuracy" else 0.0, 0)
 
 

@@ -95,13 +95,15 @@ def run(argv: list[str], env: CommandEnv) -> SearchResults:
             found = similar_experiments(env.journal, target, k=args.top,
                                         among=None if matched is None else {r["id"] for r in matched})
         else:
-            found = similar_experiments(filter_records(env.journal.experiments(), filters),
+            # no index: the filters run on the records (filter_records parses the raw tokens)
+            found = similar_experiments(filter_records(env.journal.experiments(), args.filters),
                                         target, k=args.top)
         goal = get_goal(env.journal.project_dir) or default_goal([target, *(i.record for i in found)])
         hints = [hint for hint in map(transfer_hint, found) if hint]
         title = f"{len(found)} experiment(s) most like {target['id']} (same data first)"
         return SearchResults([item.record for item in found], title, goal, found, hints)
-    records = matched if matched is not None else filter_records(env.journal.experiments(), filters)
+    records = matched if matched is not None else filter_records(env.journal.experiments(),
+                                                                 args.filters or [])
     goal = get_goal(env.journal.project_dir) or default_goal(records)
     shown = sort_by_goal(records, goal)[: max(args.limit, 1)]
     how = f", best first by {goal.describe()}" if goal else ""

@@ -184,7 +184,7 @@ class IndexedReads:
     def entries(self, where: str = "", parameters: Iterable[Any] = ()) -> list[Entry]:
         """(id, offset, length) oldest first, of the rows matching the SQL ``where``."""
         sql = f"SELECT id, offset, length FROM experiments {where} {ORDER}"
-        return self.index.query(sql, parameters)  # type: ignore[return-value]
+        return self.index.query(sql, parameters)
 
     def listing_fields(self, where: str, parameters: Iterable[Any], wanted: set[str]) -> list[dict[str, Any]]:
         """The ``wanted`` listing fields (a subset of ``LISTING_FIELDS``), oldest first."""

@@ -6,6 +6,7 @@ whose call order cannot be read without running them, have no graph.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +48,7 @@ def layer_graph(model: Any) -> LayerGraph | None:
     if "Functional" not in names:
         return None
     in_model = {id(layer) for layer in layers}
-    node_keys = getattr(model, "_nodes", set())
+    node_keys: Collection[str] = getattr(model, "_nodes", set())
     for layer in layers:
         for index, node in enumerate(getattr(layer, "_inbound_nodes", [])):
             if f"{id(layer)}_ib-{index}" not in node_keys:

@@ -166,7 +166,9 @@ def install_seed_recorder() -> None:
 
     import numpy
 
-    for key, module in (("numpy", numpy.random), ("python_random", random)):
+    # modules read and patched by attribute (``seed``), which ModuleType does not declare
+    recorded: tuple[tuple[str, Any], ...] = (("numpy", numpy.random), ("python_random", random))
+    for key, module in recorded:
         current = module.seed
         if getattr(current, "__kepler_original__", None) is not None:
             continue  # already installed
@@ -179,7 +181,7 @@ def uninstall_seed_recorder() -> None:
     import random
 
     numpy = sys.modules.get("numpy")
-    modules = {"python_random": random, "numpy": getattr(numpy, "random", None)}
+    modules: dict[str, Any] = {"python_random": random, "numpy": getattr(numpy, "random", None)}
     for key, original in list(_originals.items()):
         module = modules.get(key)
         if module is not None and getattr(module.seed, "__kepler_original__", None) is original:

@@ -16,7 +16,7 @@ import time
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kepler_jupyter.adapters.fit_arguments import named_fit_arguments
 from kepler_jupyter.journal.record import summarize
@@ -81,7 +81,8 @@ class _WarningRecorder:
         self._previous = warnings.showwarning
         previous = self._previous
 
-        def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        def showwarning(message: Warning | str, category: type[Warning], filename: str,
+                        lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
             if len(self.sink) < 100:
                 self.sink.append(warnings.WarningMessage(message, category, filename, lineno))
             previous(message, category, filename, lineno, file, line)

@@ -336,7 +336,7 @@ def _patch_sklearn(module: Any) -> None:
                 _patch_fit(cls, "sklearn")
 
     _sklearn_hook = (base, own is not None, own)
-    base.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
+    base.__init_subclass__ = classmethod(init_subclass)
 
 
 class _CallbackLoader(importlib.abc.Loader):
@@ -433,7 +433,7 @@ def _uninstall() -> None:
     if _sklearn_hook is not None:
         base, had_own, previous = _sklearn_hook
         if had_own:
-            base.__init_subclass__ = previous  # type: ignore[assignment]
+            base.__init_subclass__ = previous  # type: ignore[method-assign]
         else:
             try:
                 delattr(base, "__init_subclass__")

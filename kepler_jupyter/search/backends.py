@@ -152,7 +152,7 @@ def run_point(build: Callable[..., Any], params: dict[str, Any], X: Any, y: Any,
         outcome["error"] = f"{type(error).__name__}: {error}"
     outcome["events"] = list(getattr(session, "events", []))
     last = session.last if session is not None else None
-    if last is None:
+    if session is None or last is None:
         if outcome["error"] is None and not outcome["interrupted"]:
             outcome["error"] = "no fit was called: build() must return a model with a fit method"
         return outcome

@@ -87,9 +87,9 @@ class GridResult:
         """The finished (or skipped, done earlier) point with the best value for the goal."""
         if self.goal is None:
             return None
-        scored = [(self.goal.value(point.record), point) for point in self.points
-                  if point.record and point.status in ("completed", "stopped", "skipped")]
-        scored = [(value, point) for value, point in scored if value is not None]
+        candidates = [(self.goal.value(point.record), point) for point in self.points
+                      if point.record and point.status in ("completed", "stopped", "skipped")]
+        scored = [(value, point) for value, point in candidates if value is not None]
         if not scored:
             return None
         best_value, best_point = scored[0]
@@ -270,7 +270,7 @@ def grid(build: Callable[..., Any], space: Mapping[str, Any], X: Any, y: Any = N
     kind = _strategy_kind(strategy, checked, n_iter)
     journal = Journal(project_dir)
     project = str(journal.project_dir.resolve())
-    base = name or getattr(build, "__name__", "grid")
+    base = name or str(getattr(build, "__name__", "grid"))
     goal = get_goal(project)
     mode = detect_display_mode() if display == "auto" else display
     job = SearchJob(build, X, y, dict(fit_kwargs or {}), validation_data, base,

@@ -150,6 +150,7 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
     terms = query.text.split()
     wanted_tags = set(query.tags)
     wanted_statuses = set(query.statuses)
+    bound = query.metric_bound
     compare = _COMPARATORS[query.metric_op] if query.metric_op else None
     if terms or wanted_tags or wanted_statuses or compare:
         summaries, texts = snapshot.summaries, snapshot.search_texts
@@ -163,7 +164,7 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
             if wanted_tags and not wanted_tags.issubset(summary["tags"]):
                 return False
             value = values[position]
-            return compare is None or (value is not None and compare(value, query.metric_bound))
+            return compare is None or (value is not None and bound is not None and compare(value, bound))
 
         positions = [position for position in positions if keep(position)]
 

@@ -108,6 +108,15 @@ def test_set_project_value_creates_the_folder_and_refuses_to_clobber(tmp_path):
     assert (tmp_path / ".kepler" / "config.toml").read_text() == "broken = [\n"
 
 
+def test_ignore_code_for_project_leaves_an_unreadable_ignore_setting_alone(tmp_path):
+    config = tmp_path / ".kepler" / "config.toml"
+    config.parent.mkdir()
+    config.write_text("ignore = 42\n")
+    with pytest.raises(ConfigError, match="'ignore' should be a list of codes"):
+        ignore_code_for_project(tmp_path, "K104")
+    assert config.read_text() == "ignore = 42\n"
+
+
 def test_ignore_code_for_project(tmp_path):
     assert ignore_code_for_project(tmp_path, "k303") == ["K303"]
     assert ignore_code_for_project(tmp_path, "K104") == ["K303", "K104"]

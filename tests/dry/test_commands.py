@@ -58,6 +58,18 @@ def test_compare_ids_all_and_tag(filled):
             compare.run(argv, env)
 
 
+def test_search_filters_without_the_index(filled, monkeypatch):
+    """With the index off (or unusable) the filters run on the records themselves."""
+    monkeypatch.setenv("KEPLER_INDEX", "off")
+    journal, records = filled
+    env = CommandEnv(journal=journal)
+    found = search.run(["model=Sequential", "layers>2", "val_accuracy>0.9"], env)
+    assert [r["name"] for r in found.records] == ["wide", "mid"]
+    deep = {r["id"] for r in search.run(["layers>2"], env).records}
+    like = search.run(["--like", records[0]["id"], "layers>2"], env)
+    assert like.records and {r["id"] for r in like.records} <= deep
+
+
 def test_search_by_filters_and_by_similarity(filled):
     journal, records = filled
     env = CommandEnv(journal=journal)

@@ -127,9 +127,10 @@ def _summarise(name: str, array: Any) -> ColumnStats | None:
         columns = [str(i) for i in range(width)]
         dtype, ndim = str(array.dtype), array.ndim
     if sample.shape[1] == 0:
-        return ColumnStats(name, total, ndim, dtype, [], rows, sample, *([np.zeros(0)] * 6),
-                           np.zeros(0, bool), np.zeros(0, bool), non_numeric, non_numeric_unique,
-                           positions, other_positions)
+        empty = np.zeros(0)
+        return ColumnStats(name, total, ndim, dtype, [], rows, sample, empty, empty, empty, empty,
+                           empty, empty, np.zeros(0, bool), np.zeros(0, bool), non_numeric,
+                           non_numeric_unique, positions, other_positions)
     if not np.isfinite(sample).all():
         # non-finite values are the NaN check's business; statistics ignore them
         sample = np.where(np.isfinite(sample), sample, np.nan)
@@ -155,7 +156,12 @@ def _sample_rows(total: int, row_size: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(total, size=wanted, replace=False))
 
 
-def _statistics(sample: np.ndarray) -> tuple[np.ndarray, ...]:
+#: minimum, maximum, mean, std, mode_fraction, n_unique, binary, integral
+_Statistics = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                    np.ndarray, np.ndarray]
+
+
+def _statistics(sample: np.ndarray) -> _Statistics:
     has_nan = bool(np.isnan(sample).any())
     minimum = np.nanmin(sample, axis=0) if has_nan else sample.min(axis=0)
     maximum = np.nanmax(sample, axis=0) if has_nan else sample.max(axis=0)

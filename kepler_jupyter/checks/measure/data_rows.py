@@ -75,9 +75,9 @@ def _frame_hashes(frame: Any) -> np.ndarray:
         return first * _COMBINE + second
 
 
-def combined_hashes(named_arrays: list[tuple[str, Any]]) -> np.ndarray:
-    """One hash per row over all the inputs of a multi-input model."""
-    total = None
+def combined_hashes(named_arrays: list[tuple[str, Any]]) -> np.ndarray | None:
+    """One hash per row over all the inputs of a multi-input model (``None`` for no input)."""
+    total: np.ndarray | None = None
     with np.errstate(over="ignore"):
         for _, array in named_arrays:
             hashes = row_hashes(array)
@@ -225,7 +225,8 @@ def overlap(subject: CheckSubject) -> tuple[int, int, list[list[int]]] | None:
         if hit.size:  # only now is it worth knowing which training rows matched
             order = np.argsort(train_h, kind="stable")
             train_rows = order[np.searchsorted(train_h[order], val_h[hit])]
-        same = rows_equal(split.validation, hit, split.train, train_rows) if hit.size else hit.astype(bool)
+        validation = split.validation or []  # never empty here: it has hashes
+        same = rows_equal(validation, hit, split.train, train_rows) if hit.size else hit.astype(bool)
         val_rows, train_rows = hit[same], train_rows[same]
         examples = [[int(v), int(t)] for v, t in zip(val_rows[:5], train_rows[:5], strict=False)]
         result = (int(same.sum()), len(val_h), examples)

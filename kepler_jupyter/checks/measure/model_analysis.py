@@ -72,7 +72,7 @@ def _all_labels(subject: CheckSubject) -> LabelSummary | None:
     labels = label_summary(subject.y)
     validation = subject.validation[1] if subject.validation else None
     other = label_summary(validation) if labels is not None else None
-    if other is not None and other.kind == labels.kind and other.width == labels.width:
+    if labels is not None and other is not None and other.kind == labels.kind and other.width == labels.width:
         labels.minimum = min(labels.minimum, other.minimum)
         labels.maximum = max(labels.maximum, other.maximum)
     return labels

@@ -203,7 +203,7 @@ class Probe:
             if name == "relu":
                 per_unit = np.abs(values).reshape(-1, values.shape[-1]).max(axis=0)
                 stats.dead_fraction[layer.name] = float(np.mean(per_unit == 0))
-            else:
+            elif name is not None:  # _monitored_layers chose it for its saturating activation
                 low, high = SATURATION_OUTPUT[name]
                 stats.saturated_fraction[layer.name] = float(
                     np.mean((values <= low) | (values >= high)))
