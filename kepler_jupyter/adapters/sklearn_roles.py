@@ -31,6 +31,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from kepler_jupyter.models.sklearn_model import declared_estimator_type
+
 #: scikit-learn subpackages whose estimators learn a model users compare, transformers or not
 MODEL_FAMILIES = frozenset(
     {
@@ -127,21 +129,10 @@ def _is_selector(estimator: Any) -> bool:
 
 
 def _is_predictor(estimator: Any) -> bool:
-    estimator_type = _estimator_type(estimator)
+    estimator_type = declared_estimator_type(estimator)
     if estimator_type in _PREDICTOR_TYPES:
         return True
     return any(callable(getattr(estimator, name, None)) for name in _PREDICTING_METHODS)
-
-
-def _estimator_type(estimator: Any) -> str | None:
-    utils = sys.modules.get("sklearn.utils")
-    get_tags = getattr(utils, "get_tags", None)
-    if get_tags is not None:
-        try:
-            return get_tags(estimator).estimator_type
-        except Exception:
-            pass
-    return getattr(estimator, "_estimator_type", None)
 
 
 def _family(estimator: Any) -> str | None:

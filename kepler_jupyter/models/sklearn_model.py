@@ -7,6 +7,7 @@ ensembles, searches) are flattened into a list of "layers" named by their path
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from kepler_jupyter.adapters.json_safe import to_json_safe
@@ -92,15 +93,26 @@ def is_fitted(estimator: Any) -> bool:
 def estimator_type(estimator: Any) -> str | None:
     """``classifier``, ``regressor``, ``clusterer``, ``outlier_detector``, ``density_estimator``
     or ``transformer``, from scikit-learn's tags; None when unknown."""
-    try:
-        from sklearn.utils import get_tags
-
-        kind = get_tags(estimator).estimator_type
-    except Exception:
-        kind = getattr(estimator, "_estimator_type", None)
+    kind = declared_estimator_type(estimator)
     if kind:
-        return str(kind)
+        return kind
     return "transformer" if hasattr(estimator, "transform") else None
+
+
+def declared_estimator_type(estimator: Any) -> str | None:
+    """The type scikit-learn's tags declare (``classifier``, ``regressor``, ``clusterer``...),
+    None for transformers and unknown objects. Never imports scikit-learn: an estimator's
+    module has imported it already."""
+    utils = sys.modules.get("sklearn.utils")
+    get_tags = getattr(utils, "get_tags", None)
+    if get_tags is not None:
+        try:
+            kind = get_tags(estimator).estimator_type
+            return str(kind) if kind else None
+        except Exception:
+            pass
+    kind = getattr(estimator, "_estimator_type", None)  # scikit-learn before 1.6
+    return str(kind) if kind else None
 
 
 def count_learned_parameters(estimator: Any) -> int | None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from kepler_jupyter.checks.base import CheckSubject
 from kepler_jupyter.models.keras_compile import loss_name
+from kepler_jupyter.models.sklearn_model import declared_estimator_type
 
 #: words in a Keras loss name that say the task is classification / regression
 _CLASSIFICATION_LOSSES = ("crossentropy", "hinge", "focal", "kl_divergence", "kld", "poisson_nll")
@@ -154,15 +155,11 @@ def task_of(subject: CheckSubject) -> str:
 
 def _task_of(subject: CheckSubject) -> str:
     if subject.framework == "sklearn":
-        try:
-            from sklearn.base import is_classifier, is_regressor
-
-            if is_classifier(subject.model):
-                return "classification"
-            if is_regressor(subject.model):
-                return "regression"
-        except Exception:
-            pass
+        kind = declared_estimator_type(subject.model)
+        if kind == "classifier":
+            return "classification"
+        if kind == "regressor":
+            return "regression"
         return "unsupervised" if subject.y is None else _task_from_labels(subject.y)
     name = loss_name(subject.model).replace(" ", "_")
     if any(word in name for word in _CLASSIFICATION_LOSSES):
