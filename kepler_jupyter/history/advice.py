@@ -132,7 +132,7 @@ def suggest_next_step(records: list[dict[str, Any]], record: dict[str, Any],
     moves.sort(key=lambda m: (-(m.capacity * wanted > 0), m.feature in DERIVED,
                               -shares.get(m.feature, 0.0), m.feature))
     move = moves[0]
-    values = [goal.value(r) for r in best]
+    values = [value for value, _ in better[:EVIDENCE_RUNS]]
     ids = [str(r.get("id")) for r in best]
     text = (f"The {len(best)} best runs on this data ({', '.join(ids)}: {goal.metric} "
             f"{_fmt(min(values))}–{_fmt(max(values))} vs {_fmt(mine)} here) all used {move.words}.")
@@ -205,4 +205,4 @@ def project_next_step(experiment_id: str | None = None, *, project_dir: Any = No
         record = next((r for r in reversed(records) if r.get("status") in ("completed", "stopped")), None)
     if record is None:
         return None
-    return suggest_next_step(records, record, get_goal(journal.project_dir))
+    return suggest_next_step(list(records), record, get_goal(journal.project_dir))

@@ -41,11 +41,17 @@ def _scalar(value: Any) -> float | str | None:
     return None
 
 
+def _section(record: dict[str, Any], name: str) -> dict[str, Any]:
+    """``record[name]`` when it is a dict, else an empty one (hostile records hold anything)."""
+    value = record.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def record_features(record: dict[str, Any]) -> dict[str, float | str]:
     """A record's settings and architecture as named numbers and categories."""
     features: dict[str, float | str] = {}
-    params = record.get("params") if isinstance(record.get("params"), dict) else {}
-    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    params = _section(record, "params")
+    model = _section(record, "model")
     sources: list[Any] = [params.get("estimator_params"), {k: params.get(k) for k in _SETTINGS},
                           (record.get("search") or {}).get("params") if isinstance(record.get("search"), dict) else None]
     for source in sources:
@@ -70,7 +76,7 @@ def record_features(record: dict[str, Any]) -> dict[str, float | str]:
 
 
 def _data_key(record: dict[str, Any], same: str) -> Any:
-    data = record.get("data") if isinstance(record.get("data"), dict) else {}
+    data = _section(record, "data")
     if same == "task":
         shape = data.get("input_shape")
         return (data.get("n_features"), tuple(shape) if isinstance(shape, list) else shape, data.get("n_classes"))
@@ -177,8 +183,8 @@ def importance(records: Iterable[dict[str, Any]], metric: str | None = None, *,
     if metric is None:
         metric = goal.metric if goal is not None else getattr(default_goal(chosen), "metric", None)
     probe = Goal(metric) if metric else None
-    rows = [(r, probe.value(r)) for r in chosen] if probe else []
-    rows = [(r, value) for r, value in rows if value is not None]
+    candidates = [(r, probe.value(r)) for r in chosen] if probe else []
+    rows = [(r, value) for r, value in candidates if value is not None]
     result = Importance(metric, [str(r.get("id")) for r, _ in rows])
     if len(rows) < MIN_EXPERIMENTS:
         result.message = (f"Too few experiments to say what matters: {len(rows)} finished on this "

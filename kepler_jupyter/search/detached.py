@@ -49,17 +49,17 @@ class MemoryJournal:
         return len(self._records)
 
     def add(self, record: Mapping[str, Any]) -> str:
-        from kepler_jupyter.journal.schema import normalize_record
+        from kepler_jupyter.journal.record import to_stored
 
-        stored = normalize_record(record)
+        stored = to_stored(record)
         self._records[stored["id"]] = stored
         return stored["id"]
 
     def update(self, exp_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        from kepler_jupyter.journal.schema import make_json_safe
+        from kepler_jupyter.journal.json_safe import json_safe
 
         record = self._records[self._resolve(exp_id)]
-        record.update(make_json_safe(dict(changes)))
+        record.update(json_safe(dict(changes)))
         return dict(record)
 
     def get(self, exp_id: str) -> dict[str, Any]:

@@ -52,20 +52,26 @@ class DataPrints:
         return cls(fingerprint_data(X), fingerprint_data(y) if y is not None else None, prints)
 
     def match(self, record: Mapping[str, Any]) -> bool:
-        data = record.get("data") if isinstance(record.get("data"), Mapping) else {}
-        prints = data.get("fingerprints") if isinstance(data.get("fingerprints"), Mapping) else {}
+        data = _section(record, "data")
+        prints = _section(data, "fingerprints")
         if self.X is None or prints.get("X") != self.X or prints.get("y") != self.y:
             return False
         if not self.validation:
             return True
-        scored = (data.get("validation_scored") or {}).get("fingerprints") or {}
+        scored = _section(_section(data, "validation_scored"), "fingerprints")
         return prints.get("validation") == self.validation[0] or scored.get("X") == self.validation[1]
+
+
+def _section(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """``record[name]`` when it is a mapping, else an empty one (hostile records hold anything)."""
+    value = record.get(name)
+    return value if isinstance(value, Mapping) else {}
 
 
 def record_params(record: Mapping[str, Any], names: list[str]) -> dict[str, Any] | None:
     """The values of ``names`` in a record, or None when one is missing."""
-    stored = (record.get("search") or {}).get("params") if isinstance(record.get("search"), Mapping) else None
-    params = record.get("params") if isinstance(record.get("params"), Mapping) else {}
+    stored = _section(record, "search").get("params")
+    params = _section(record, "params")
     places = [stored or {}, params.get("estimator_params") or {}, params, params.get("fit_kwargs") or {}]
     found: dict[str, Any] = {}
     for name in names:
@@ -117,7 +123,7 @@ def known_points(records: list[dict[str, Any]], space: Mapping[str, Any], *, sea
         params = record_params(record, names)
         if params is None or not all(in_space(params[name], space[name]) for name in names):
             continue
-        search = record.get("search") if isinstance(record.get("search"), Mapping) else {}
+        search = _section(record, "search")
         if search.get("name") != search_name:
             if not family:
                 family.append(model_class(params))

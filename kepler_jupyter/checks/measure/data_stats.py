@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -31,7 +31,7 @@ _REGRESSION_LOSSES = (
 # -- inputs ---------------------------------------------------------------------------------
 
 
-def is_dataframe(value: Any) -> bool:
+def is_dataframe(value: Any) -> TypeGuard[Any]:  # a pandas DataFrame (pandas is untyped)
     return type(value).__name__ == "DataFrame" and hasattr(value, "iloc")
 
 
