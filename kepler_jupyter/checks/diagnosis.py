@@ -81,24 +81,24 @@ def _lr_side(facts: Facts) -> tuple[str, float, float] | None:
 
 
 def _lr_high(facts: Facts) -> Cause | None:
-    side = _lr_side(facts)
-    if side is None or side[0] != "above":
+    side, rate = _lr_side(facts), facts.learning_rate
+    if side is None or side[0] != "above" or rate is None:  # a side implies a rate
         return None
     return Cause("learning rate too high",
-                 f"{facts.optimizer} learning rate {facts.learning_rate:g} is above the usual "
+                 f"{facts.optimizer} learning rate {rate:g} is above the usual "
                  f"{side[1]:g}–{side[2]:g}",
-                 f"lower it to {facts.learning_rate / 10:g} or less (÷10), or add clipnorm=1.0",
+                 f"lower it to {rate / 10:g} or less (÷10), or add clipnorm=1.0",
                  [f.code for f in _found(facts, "K101")])
 
 
 def _lr_low(facts: Facts) -> Cause | None:
-    side = _lr_side(facts)
-    if side is None or side[0] != "below":
+    side, rate = _lr_side(facts), facts.learning_rate
+    if side is None or side[0] != "below" or rate is None:  # a side implies a rate
         return None
     return Cause("learning rate too low",
-                 f"{facts.optimizer} learning rate {facts.learning_rate:g} is below the usual "
+                 f"{facts.optimizer} learning rate {rate:g} is below the usual "
                  f"{side[1]:g}–{side[2]:g}",
-                 f"raise it to {facts.learning_rate * 10:g} (×10) or more",
+                 f"raise it to {rate * 10:g} (×10) or more",
                  [f.code for f in _found(facts, "K101")])
 
 
