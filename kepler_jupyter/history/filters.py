@@ -244,3 +244,39 @@ def filter_records(records: Iterable[dict[str, Any]], query: str | Sequence[str]
     """The records that match every filter in ``query``, in their original order."""
     matches = record_predicate(query)
     return [record for record in records if matches(record)]
+
+
+def split_search(query: str) -> tuple[list[Filter], list[str]]:
+    """Split a panel search box into ``FIELD OP VALUE`` filters and free words.
+
+    The panel's box takes the same expressions as ``%kepler search``; a token that is not one
+    (``wider``, or text such as ``<img`` that only looks like an operator) stays a free word
+    for the caller's own text search, so any text a user types still searches.
+
+    Parameters
+    ----------
+    query : str
+        E.g. ``"val_accuracy>0.9 tag=baseline wider"``.
+
+    Returns
+    -------
+    tuple of (list of Filter, list of str)
+        The structured conditions and the free words, in the order typed.
+
+    Raises
+    ------
+    CommandError
+        A ``FIELD OP VALUE`` token is malformed (``val_accuracy>``, ``layers>wide``).
+    """
+    try:
+        tokens = shlex.split(query)
+    except ValueError:  # an apostrophe in free text ("don't") is not an unclosed quote here
+        tokens = query.split()
+    filters: list[Filter] = []
+    words: list[str] = []
+    for token in tokens:
+        if _TOKEN.match(token.strip()):
+            filters.append(parse_filter(token))
+        elif token.strip():
+            words.append(token.strip())
+    return filters, words

@@ -48,9 +48,14 @@ def indexed_metric(reads: Any, location: ProjectLocation) -> MetricChoice:
     return MetricChoice(None, "max", None, "default")
 
 
-def _where(query: ListQuery) -> tuple[list[str], list[Any]]:
+def _where(query: ListQuery, matching_ids: list[str] | None) -> tuple[list[str], list[Any]]:
     conditions: list[str] = []
     parameters: list[Any] = []
+    if matching_ids is not None:
+        # The search expressions' matches, found by the same code as ``%kepler search``; one
+        # JSON parameter rather than one per id (SQLite caps the number of parameters).
+        conditions.append("e.id IN (SELECT value FROM json_each(?))")
+        parameters.append(json.dumps(matching_ids))
     for term in query.text.split():
         conditions.append("instr(e.search_text, ?) > 0")
         parameters.append(term)
@@ -82,7 +87,15 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
     order = query.order or (
         ("desc" if metric.mode == "max" else "asc") if query.sort == "metric"
         else _DEFAULT_ORDER[query.sort])
-    conditions, parameters = _where(query)
+    matching_ids = None
+    if query.filters:
+        from kepler_jupyter.history.indexed_filters import search_index
+
+        matched = search_index(journal, query.filters)
+        if matched is None:
+            return None  # the snapshot evaluates the expressions instead
+        matching_ids = [str(record.get("id")) for record in matched]
+    conditions, parameters = _where(query, matching_ids)
     # The metric's value is joined only when sorting or filtering by it; otherwise it is looked
     # up for the page's rows alone, and the default order (newest first) walks an index.
     joined = query.sort == "metric" or query.metric_op is not None

@@ -1,5 +1,9 @@
 """The list route's query: parse ``offset / limit / sort / order / q / tag / status / metric``,
 then filter, sort and page a journal snapshot.
+
+``q`` takes the expressions of ``%kepler search`` (``val_accuracy>0.9 tag=baseline
+model=Sequential created>=2026-01-01``), read by its parser (``history.filters``) and evaluated
+here on the whole records; its other words search the listed text as before.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kepler_jupyter.commands import CommandError
+from kepler_jupyter.history.filters import Filter, split_search
 from kepler_jupyter.server.listing import JournalSnapshot
 
 DEFAULT_LIMIT = 100
@@ -64,6 +70,7 @@ class ListQuery:
     metric_op: str | None = None
     metric_bound: float | None = None
     metric_name: str | None = None
+    filters: tuple[Filter, ...] = ()
 
     @classmethod
     def from_arguments(cls, argument: Callable[[str], str | None]) -> ListQuery:
@@ -83,17 +90,22 @@ class ListQuery:
                     f"'metric' must be a comparison such as '>=0.9' or '<0.3'; got {metric_filter!r}."
                 )
             metric_op, metric_bound = match.group(1) or ">=", float(match.group(2))
+        try:
+            filters, words = split_search((argument("q") or "").strip())
+        except CommandError as error:
+            raise QueryError(str(error)) from None
         return cls(
             offset=_integer("offset", argument("offset"), 0, 0, None),
             limit=_integer("limit", argument("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
             sort=sort,
             order=order,
-            text=(argument("q") or "").strip().lower(),
+            text=" ".join(words).lower(),
             tags=_split(argument("tag")),
             statuses=tuple(status.lower() for status in _split(argument("status"))),
             metric_op=metric_op,
             metric_bound=metric_bound,
             metric_name=(argument("metric_name") or "").strip() or None,
+            filters=tuple(filters),
         )
 
 
@@ -152,8 +164,10 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
     wanted_statuses = set(query.statuses)
     bound = query.metric_bound
     compare = _COMPARATORS[query.metric_op] if query.metric_op else None
-    if terms or wanted_tags or wanted_statuses or compare:
+    filters = query.filters
+    if terms or wanted_tags or wanted_statuses or compare or filters:
         summaries, texts = snapshot.summaries, snapshot.search_texts
+        by_id = snapshot.by_id
 
         def keep(position: int) -> bool:
             summary = summaries[position]
@@ -164,7 +178,12 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
             if wanted_tags and not wanted_tags.issubset(summary["tags"]):
                 return False
             value = values[position]
-            return compare is None or (value is not None and bound is not None and compare(value, bound))
+            if compare is not None and (value is None or bound is None or not compare(value, bound)):
+                return False
+            if filters:
+                record = by_id.get(str(summary["id"]))
+                return record is not None and all(condition.matches(record) for condition in filters)
+            return True
 
         positions = [position for position in positions if keep(position)]
 

@@ -38,6 +38,9 @@ QUERIES = [
     {"sort": "n_params"}, {"sort": "errors"}, {"sort": "duration"}, {"q": "beta"},
     {"q": "wider run"}, {"status": "failed,running"}, {"tag": "a,b"},
     {"metric": ">=0.5", "sort": "metric"}, {"metric_name": "loss", "sort": "metric"},
+    # %kepler search expressions: listed fields (tag, status, model), metrics and settings
+    {"q": "val_accuracy>0.5 tag=a", "sort": "metric"}, {"q": "status=failed model=MLP"},
+    {"q": "batch_size=16 beta", "sort": "name"}, {"q": "created>=2025-01-15 n_params<5000"},
 ]
 
 

@@ -81,6 +81,15 @@ async def test_sorts(sample_root, fetch_json, params, expected_names):
         ({"metric": ">=0.9", "metric_name": "val_accuracy"}, {"wider hidden layer"}),
         ({"metric": "<0.9", "metric_name": "val_accuracy"}, {"baseline mlp"}),
         ({"q": "no such thing"}, set()),
+        # The expressions of `%kepler search`, read by its parser and evaluated by the server.
+        ({"q": "val_accuracy>0.9"}, {"wider hidden layer"}),
+        ({"q": "val_loss<0.5 tag=baseline"}, {"baseline mlp", "wider hidden layer"}),
+        ({"q": "status=failed"}, {"diverged run"}),
+        ({"q": "model=LogisticRegression"}, {XSS_NAME}),
+        ({"q": "batch_size=64 status!=failed"}, {"wider hidden layer"}),
+        ({"q": "created>=2025-01-04"}, {"diverged run", "blocked by leakage"}),
+        ({"q": "hypothesis~underfitting wider"}, {"wider hidden layer"}),  # with a free word
+        ({"q": "framework=sklearn", "status": "blocked"}, {"blocked by leakage"}),
     ],
 )
 async def test_filters(sample_root, fetch_json, params, expected_names):
@@ -99,6 +108,8 @@ async def test_filters(sample_root, fetch_json, params, expected_names):
         ({"offset": "-3"}, "'offset' must be at least 0"),
         ({"offset": "ten"}, "'offset' must be a whole number"),
         ({"metric": "big"}, "'metric' must be a comparison"),
+        ({"q": "val_accuracy>"}, "no value after '>'"),
+        ({"q": "layers>wide"}, "compares numbers or dates"),
     ],
 )
 async def test_bad_query_is_refused_with_a_clear_message(sample_root, jp_fetch, params, fragment):

@@ -124,7 +124,7 @@ function SearchBox(props: { value: string; onChange: (value: string) => void }):
     <input
       type="search"
       className="jp-kepler-search"
-      placeholder="Search name, model, tag, hypothesis…"
+      placeholder="Search, or filter: val_accuracy>0.9 tag=baseline model=Sequential"
       aria-label="Search experiments"
       value={text}
       onChange={event => setText(event.target.value)}
