@@ -194,3 +194,18 @@ def test_scores_inside_a_partial_fit_loop_are_its_validation_rounds(project):
     assert record["params"]["loop"]["point"] == "round"
     assert record["history"]["val_score"] == pytest.approx(scores)
     assert record["metrics"]["val_score"] == pytest.approx(scores[-1])
+
+
+def test_watch_notes_preparation_and_journals_only_the_model(project):
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 5)) * 100.0
+    with kepler_jupyter.watch(display="none") as run:
+        scaled = StandardScaler().fit_transform(X)
+        reduced = PCA(2, random_state=0).fit_transform(scaled)
+    np.testing.assert_array_equal(reduced, PCA(2, random_state=0).fit_transform(scaled))
+    (record,) = Journal(project).experiments()
+    assert record["id"] == run.last["id"] and record["model"]["class"] == "PCA"
+    assert record["data"]["preparation"] == ["StandardScaler"]
