@@ -177,8 +177,13 @@ def same_data_records(journal: Any, record: dict[str, Any], goal: Goal | None = 
     goal = goal or default_goal([record])
     if goal is not None:
         order = "DESC" if goal.mode == "max" else "ASC"
+        # Few experiments on this data: take them first (an index) and sort their values
+        # (CROSS JOIN fixes that order); many: walk the metric's values best first and stop
+        # at the first matches. Either way the cost stays small at any journal size.
+        sharing = reads.index.query("SELECT count(*) FROM experiments WHERE fp_data = ?", (data,))[0][0]
+        join = "CROSS JOIN" if sharing < 2000 else "JOIN"
         entries += reads.index.query(
-            f"SELECT e.id, e.offset, e.length FROM experiments e JOIN metric_values m ON m.id = e.id "
+            f"SELECT e.id, e.offset, e.length FROM experiments e {join} metric_values m ON m.id = e.id "
             f"WHERE {done} AND m.name = ? ORDER BY m.value {order} LIMIT ?", (data, goal.metric, TOP_RECORDS))
     found: dict[str, dict[str, Any]] = {}
     for entry in entries:
