@@ -4,12 +4,15 @@ Routes, all under ``<base_url>/kepler/api/`` and all requiring Jupyter's authent
 
 ``GET version``
     package and payload-schema versions (the handshake with the panel)
-``GET experiments?offset=&limit=&sort=&order=&q=&tag=&status=&metric=&metric_name=&path=``
-    one page of light summaries, filtered and sorted, and the total
+``GET experiments?offset=&limit=&sort=&order=&q=&tag=&status=&metric=&metric_name=&columns=&path=``
+    one page of light summaries, filtered and sorted, and the total; ``q`` takes ``%kepler
+    search`` expressions, ``sort=field:NAME`` and ``columns=a,b`` any metric, setting or data field
 ``GET experiments/<id>?path=``
     one record in full
 ``GET compare?ids=a,b,c&path=``
     several records and the settings that differ between them
+``GET columns?path=``
+    the metrics, settings, data fields and tags a run table can show, and the default columns
 
 Payload shapes: ``kepler_jupyter/schema/journal_api.schema.json``.
 """
@@ -32,6 +35,7 @@ def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> N
 
     from kepler_jupyter.server.handlers import (
         SETTINGS_KEY,
+        ColumnsHandler,
         CompareHandler,
         ExperimentHandler,
         ExperimentListHandler,
@@ -47,6 +51,7 @@ def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> N
         (url_path_join(base, "experiments"), ExperimentListHandler),
         (url_path_join(base, "experiments", r"(?P<experiment_id>[^/]+)"), ExperimentHandler),
         (url_path_join(base, "compare"), CompareHandler),
+        (url_path_join(base, "columns"), ColumnsHandler),
     ])
 
 

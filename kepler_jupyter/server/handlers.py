@@ -19,6 +19,7 @@ from tornado import web
 from kepler_jupyter import __version__
 from kepler_jupyter.journal.record import json_safe
 from kepler_jupyter.schema import API_SCHEMA_VERSION
+from kepler_jupyter.server.columns import column_catalogue
 from kepler_jupyter.server.indexed_listing import indexed_query, indexed_record
 from kepler_jupyter.server.listing import JournalCache, JournalSnapshot
 from kepler_jupyter.server.metric import MetricChoice
@@ -130,6 +131,20 @@ class ExperimentListHandler(KeplerHandler):
             payload = run_query(await self.snapshot(location), query)
         payload["project"] = self.project_payload(location)
         self.send_json(payload)
+
+
+class ColumnsHandler(KeplerHandler):
+    """The fields a run table can show for this project, and its default columns."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.check_client_schema()
+        location = self.locate()
+        snapshot = await self.snapshot(location)
+        catalogue = column_catalogue(snapshot.records, snapshot.metric.name)
+        catalogue["metric"] = snapshot.metric.to_payload()
+        catalogue["project"] = self.project_payload(location)
+        self.send_json(catalogue)
 
 
 def _find(snapshot: JournalSnapshot, experiment_id: str) -> dict[str, Any] | None:

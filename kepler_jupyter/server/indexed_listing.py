@@ -13,12 +13,15 @@ import hashlib
 import json
 from typing import Any
 
+from kepler_jupyter.history.filters import Filter
 from kepler_jupyter.history.goal import DEFAULT_METRICS
+from kepler_jupyter.history.indexed_filters import answerable_from_listing
 from kepler_jupyter.journal.index_rows import OMITTED_KEY
 from kepler_jupyter.journal.record import normalize
+from kepler_jupyter.server.columns import FIELD_SORT_PREFIX, row_columns
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
-from kepler_jupyter.server.query import _DEFAULT_ORDER, ListQuery
+from kepler_jupyter.server.query import ListQuery, default_order
 from kepler_jupyter.server.summaries import list_row
 
 # sort key -> SQL expression over experiments ``e`` (and the metric join ``m``)
@@ -72,8 +75,8 @@ def _where(query: ListQuery, matching_ids: list[str] | None) -> tuple[list[str],
 
 def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any] | None:
     """The schema's ``ExperimentList`` (without ``project``), or ``None`` without an index."""
-    if not location.has_journal:
-        return None
+    if not location.has_journal or query.sort.startswith(FIELD_SORT_PREFIX):
+        return None  # sorting by any field reads every record: the cached snapshot does that
     journal = _journal(location)
     reads = journal.indexed()
     if reads is None:
@@ -81,9 +84,7 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
     metric = indexed_metric(reads, location)
     if query.metric_name and query.metric_name != metric.name:
         metric = MetricChoice(query.metric_name, infer_mode(query.metric_name), None, "request")
-    order = query.order or (
-        ("desc" if metric.mode == "max" else "asc") if query.sort == "metric"
-        else _DEFAULT_ORDER[query.sort])
+    order = query.order or default_order(query.sort, metric.mode)
     matching_ids = None
     if query.filters:
         from kepler_jupyter.history.indexed_filters import search_index
@@ -118,13 +119,18 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
             f"SELECT id, value FROM metric_values WHERE name = ? AND id IN ({marks})",
             [metric.name, *(row[0] for row in rows)]))
         rows = [(*row[:4], values.get(row[0])) for row in rows]
+    # Columns the slim listing record lacks (data fields, most metrics) need the whole record.
+    whole = bool(query.columns) and not answerable_from_listing(
+        [Filter(key, "=", None, key) for key in query.columns])
     items = []
     for record_id, offset, length, listing, value in rows:
         record = normalize(json.loads(listing))
-        if OMITTED_KEY in record:  # a field too large for the index: summarise the record
+        if OMITTED_KEY in record or whole:  # a field too large for the index, or a column
             record = reads.read((record_id, offset, length))
         item = list_row(record, metric.name)
         item["metric_value"] = value
+        if query.columns:
+            item["columns"] = row_columns(record, query.columns)
         items.append(item)
     state = reads.index.state()
     revision = hashlib.sha1(repr((str(location.kepler_dir), state, metric)).encode(),

@@ -15,6 +15,14 @@ from typing import Any
 
 from kepler_jupyter.commands import CommandError
 from kepler_jupyter.history.filters import Filter, split_search
+from kepler_jupyter.server.columns import (
+    COLUMN_KEY,
+    FIELD_SORT_PREFIX,
+    MAX_COLUMNS,
+    column_value,
+    row_columns,
+    sort_key,
+)
 from kepler_jupyter.server.listing import JournalSnapshot
 
 DEFAULT_LIMIT = 100
@@ -71,13 +79,23 @@ class ListQuery:
     metric_bound: float | None = None
     metric_name: str | None = None
     filters: tuple[Filter, ...] = ()
+    columns: tuple[str, ...] = ()
 
     @classmethod
     def from_arguments(cls, argument: Callable[[str], str | None]) -> ListQuery:
         """Parse the query from ``argument(name) -> value or None`` (the handler's arguments)."""
         sort = (argument("sort") or "created").strip()
-        if sort not in SORT_KEYS:
-            raise QueryError(f"'sort' must be one of {', '.join(SORT_KEYS)}; got {sort!r}.")
+        if sort.startswith(FIELD_SORT_PREFIX):
+            if not COLUMN_KEY.match(sort[len(FIELD_SORT_PREFIX):]):
+                raise QueryError(f"'sort' {sort!r} must name a field, e.g. field:val_accuracy.")
+        elif sort not in SORT_KEYS:
+            raise QueryError(f"'sort' must be one of {', '.join(SORT_KEYS)} or field:NAME "
+                             f"(any metric, setting or data field); got {sort!r}.")
+        columns = tuple(dict.fromkeys(_split(argument("columns"))))
+        bad = [key for key in columns if not COLUMN_KEY.match(key)]
+        if bad or len(columns) > MAX_COLUMNS:
+            raise QueryError(f"'columns' takes up to {MAX_COLUMNS} comma-separated field names "
+                             f"(val_accuracy,learning_rate); got {', '.join(bad) or len(columns)}.")
         order = (argument("order") or "").strip().lower() or None
         if order not in (None, "asc", "desc"):
             raise QueryError(f"'order' must be 'asc' or 'desc'; got {order!r}.")
@@ -106,6 +124,7 @@ class ListQuery:
             metric_bound=metric_bound,
             metric_name=(argument("metric_name") or "").strip() or None,
             filters=tuple(filters),
+            columns=columns,
         )
 
 
@@ -122,6 +141,15 @@ def _sort_value(sort: str, summary: dict[str, Any], metric: float | None) -> Any
     return summary[field_of[sort]]
 
 
+def default_order(sort: str, metric_mode: str) -> str:
+    """The order a sort key gets when the request names none."""
+    if sort == "metric":
+        return "desc" if metric_mode == "max" else "asc"
+    if sort.startswith(FIELD_SORT_PREFIX):
+        return "asc"
+    return _DEFAULT_ORDER[sort]
+
+
 def sorted_positions(snapshot: JournalSnapshot, sort: str, order: str,
                      metric_name: str | None) -> list[int]:
     """Positions of the snapshot's summaries in the requested order, computed once per order.
@@ -135,9 +163,15 @@ def sorted_positions(snapshot: JournalSnapshot, sort: str, order: str,
     cached = snapshot.orders.get(cache_key)
     if cached is not None:
         return cached
-    metrics = snapshot.metric_values(metric_name)
-    keys = [_sort_value(sort, summary, metric)
-            for summary, metric in zip(snapshot.summaries, metrics, strict=True)]
+    keys: list[Any]
+    if sort.startswith(FIELD_SORT_PREFIX):
+        field = sort[len(FIELD_SORT_PREFIX):]
+        keys = [sort_key(column_value(snapshot.by_id.get(str(summary["id"]), {}), field))
+                for summary in snapshot.summaries]
+    else:
+        metrics = snapshot.metric_values(metric_name)
+        keys = [_sort_value(sort, summary, metric)
+                for summary, metric in zip(snapshot.summaries, metrics, strict=True)]
     present = [position for position, key in enumerate(keys) if key is not None]
     present.sort(key=keys.__getitem__, reverse=order == "desc")
     positions = present + [position for position, key in enumerate(keys) if key is None]
@@ -152,10 +186,7 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
         from kepler_jupyter.server.metric import MetricChoice, infer_mode
 
         metric = MetricChoice(query.metric_name, infer_mode(query.metric_name), None, "request")
-    order = query.order or (
-        ("desc" if metric.mode == "max" else "asc") if query.sort == "metric"
-        else _DEFAULT_ORDER[query.sort]
-    )
+    order = query.order or default_order(query.sort, metric.mode)
     positions = sorted_positions(snapshot, query.sort, order, metric.name)
     values = snapshot.metric_values(metric.name)
 
@@ -191,6 +222,8 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
     for position in positions[query.offset: query.offset + query.limit]:
         item = dict(snapshot.summaries[position])
         item["metric_value"] = values[position]
+        if query.columns:
+            item["columns"] = row_columns(snapshot.by_id.get(str(item["id"]), {}), query.columns)
         items.append(item)
     return {
         "total": len(positions),

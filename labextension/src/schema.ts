@@ -13,7 +13,7 @@ export type ScalarValue = string | number | boolean | null;
  * via the `definition` "SortKey".
  */
 export type SortKey =
-  'created' | 'name' | 'status' | 'model' | 'metric' | 'n_params' | 'errors' | 'warnings' | 'duration';
+  ('created' | 'name' | 'status' | 'model' | 'metric' | 'n_params' | 'errors' | 'warnings' | 'duration') | string;
 
 /**
  * Payloads of the kepler_jupyter server routes under /kepler/api/, shared by the Python server extension and the JupyterLab panel. Bump x-schema-version whenever a payload changes shape in a way an older reader would misread.
@@ -99,6 +99,12 @@ export interface ExperimentSummary {
   duration_s: number | null;
   hypothesis: string | null;
   /**
+   * Present only when the request named ?columns=: each named field's value (server.columns).
+   */
+  columns?: {
+    [k: string]: ScalarValue;
+  };
+  /**
    * Present only when fields of the record had the wrong type and were left out: what and why (journal.record.normalize).
    */
   damaged?: string[];
@@ -125,6 +131,21 @@ export interface ExperimentList {
    * Changes whenever the journal changes: pollers compare it to know when to reload.
    */
   revision: string;
+}
+/**
+ * GET /kepler/api/columns: the fields a run table can show, and the project's defaults.
+ *
+ * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
+ * via the `definition` "ColumnCatalogue".
+ */
+export interface ColumnCatalogue {
+  metrics: string[];
+  settings: string[];
+  data: string[];
+  tags: string[];
+  default: string[];
+  metric: MetricInfo;
+  project: ProjectInfo;
 }
 /**
  * This interface was referenced by `KeplerJournalApi`'s JSON-Schema

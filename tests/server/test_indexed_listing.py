@@ -41,6 +41,8 @@ QUERIES = [
     # %kepler search expressions: listed fields (tag, status, model), metrics and settings
     {"q": "val_accuracy>0.5 tag=a", "sort": "metric"}, {"q": "status=failed model=MLP"},
     {"q": "batch_size=16 beta", "sort": "name"}, {"q": "created>=2025-01-15 n_params<5000"},
+    {"sort": "metric", "columns": "val_accuracy,batch_size,tags"},
+    {"columns": "batch_size,n_samples,loss", "limit": "5"},
 ]
 
 

@@ -162,3 +162,48 @@ async def test_a_folder_without_journal_lists_nothing_and_stays_untouched(jp_roo
     assert payload["project"]["has_journal"] is False
     assert payload["metric"]["name"] is None
     assert not (jp_root_dir / ".kepler").exists()
+
+
+async def test_columns_show_any_field_and_sort_the_whole_list(sample_root, fetch_json):
+    params = {"columns": "val_accuracy,learning_rate,n_samples,tag", "sort": "field:learning_rate",
+              "order": "desc", "limit": 2}
+    first = await fetch_json("experiments", params=params)
+    assert_matches_schema(first, "ExperimentList")
+    assert first["total"] == 5 and first["sort"] == "field:learning_rate"
+    # Sorted over all five before paging: the diverged run's 5.0 leads.
+    assert [item["name"] for item in first["items"]][0] == "diverged run"
+    wider = next(item for item in (await fetch_json("experiments", params={
+        **params, "limit": 10}))["items"] if item["name"] == "wider hidden layer")
+    record = next(r for r in sample_root if r["name"] == "wider hidden layer")
+    assert wider["columns"] == {
+        "val_accuracy": pytest.approx(record["metrics"]["val_accuracy"]),
+        "learning_rate": record["params"]["learning_rate"],
+        "n_samples": record["data"]["n_samples"],
+        "tag": '["baseline", "wide"]',
+    }
+    by_accuracy = await fetch_json("experiments", params={"sort": "field:val_accuracy",
+                                                          "order": "desc"})
+    names = [item["name"] for item in by_accuracy["items"]]
+    assert names[:2] == ["wider hidden layer", "baseline mlp"]  # runs without it last
+    assert "columns" not in by_accuracy["items"][0]  # only when asked for
+
+
+async def test_column_catalogue_offers_every_field_and_defaults(sample_root, fetch_json):
+    catalogue = await fetch_json("columns")
+    assert_matches_schema(catalogue, "ColumnCatalogue")
+    assert {"val_accuracy", "val_loss", "loss"} <= set(catalogue["metrics"])
+    assert {"learning_rate", "batch_size", "epochs"} <= set(catalogue["settings"])
+    assert "n_samples" in catalogue["data"]
+    assert set(catalogue["tags"]) >= {"baseline", "wide", "lr-sweep"}
+    # The goal metric, then settings that differ between runs (shared ones tell nothing).
+    assert catalogue["default"][0] == catalogue["metric"]["name"] == "val_loss"
+    assert {"epochs", "learning_rate"} <= set(catalogue["default"])
+    assert "optimizer" not in catalogue["default"] and len(catalogue["default"]) == 4
+
+
+@pytest.mark.parametrize("params", [{"sort": "field:"}, {"sort": "field:a b"},
+                                    {"columns": "ok,no way"}])
+async def test_bad_column_requests_are_refused(sample_root, jp_fetch, params):
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("kepler", "api", "experiments", params=params)
+    assert caught.value.code == 400
