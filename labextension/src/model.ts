@@ -23,6 +23,8 @@ export interface IJournalQuery {
   order: 'asc' | 'desc' | null;
   tag: string;
   status: string;
+  /** Table columns: any metric, setting or data field, named as `%kepler search` names it. */
+  columns: string[];
 }
 
 export const DEFAULT_QUERY: IJournalQuery = {
@@ -30,8 +32,46 @@ export const DEFAULT_QUERY: IJournalQuery = {
   sort: 'created',
   order: null,
   tag: '',
-  status: ''
+  status: '',
+  columns: []
 };
+
+/** The part of the query kept per project (in the browser's localStorage). */
+type TableChoice = Pick<IJournalQuery, 'columns' | 'sort' | 'order'>;
+
+const STORAGE_PREFIX = 'kepler:table:';
+
+/** The columns and sort saved for the project at `path`, if any. */
+export function loadTableChoice(path: string): Partial<TableChoice> {
+  try {
+    const saved = JSON.parse(globalThis.localStorage?.getItem(STORAGE_PREFIX + path) ?? 'null');
+    if (!saved || typeof saved !== 'object') {
+      return {};
+    }
+    const choice: Partial<TableChoice> = {};
+    if (Array.isArray(saved.columns) && saved.columns.every((key: unknown) => typeof key === 'string')) {
+      choice.columns = saved.columns;
+    }
+    if (typeof saved.sort === 'string') {
+      choice.sort = saved.sort;
+    }
+    if (saved.order === 'asc' || saved.order === 'desc' || saved.order === null) {
+      choice.order = saved.order;
+    }
+    return choice;
+  } catch {
+    return {}; // storage disabled or a damaged entry: the defaults serve
+  }
+}
+
+function saveTableChoice(path: string, query: IJournalQuery): void {
+  const { columns, sort, order } = query;
+  try {
+    globalThis.localStorage?.setItem(STORAGE_PREFIX + path, JSON.stringify({ columns, sort, order }));
+  } catch {
+    // storage full or disabled: the choice lasts for this page only
+  }
+}
 
 export namespace JournalModel {
   export interface IOptions {
@@ -127,6 +167,9 @@ export class JournalModel implements IDisposable {
       return;
     }
     this._query = next;
+    if ('columns' in patch || 'sort' in patch || 'order' in patch) {
+      saveTableChoice(this._projectPath, next);
+    }
     this._restart();
   }
 
@@ -146,6 +189,7 @@ export class JournalModel implements IDisposable {
     }
     this._projectPath = path;
     this._selected = [];
+    this._query = { ...this._query, columns: [], sort: 'created', order: null, ...loadTableChoice(path) };
     this._restart();
   }
 
@@ -195,8 +239,11 @@ export class JournalModel implements IDisposable {
   }
 
   private _params(offset: number, limit: number): IListParams {
-    const { q, sort, order, tag, status } = this._query;
-    return { offset, limit, sort, order, q, tag, status, path: this._projectPath };
+    const { q, sort, order, tag, status, columns } = this._query;
+    return {
+      offset, limit, sort, order, q, tag, status, path: this._projectPath,
+      ...(columns.length ? { columns: columns.join(',') } : {})
+    };
   }
 
   private _restart(): void {
@@ -335,7 +382,7 @@ export class JournalModel implements IDisposable {
   private _pageSize: number;
   private _poll: Poll;
   private _changed = new Signal<this, void>(this);
-  private _query: IJournalQuery = { ...DEFAULT_QUERY };
+  private _query: IJournalQuery = { ...DEFAULT_QUERY, ...loadTableChoice('') };
   private _order: 'asc' | 'desc' = 'desc';
   private _projectPath = '';
   private _pages = new Map<number, ExperimentSummary[]>();

@@ -39,6 +39,8 @@ export interface IListParams {
   tag?: string;
   status?: string;
   metric?: string;
+  /** Comma-separated field names whose values each row carries (`columns` of a row). */
+  columns?: string;
   /** Folder (relative to the server root) whose project to read; '' is the root. */
   path?: string;
 }

@@ -169,3 +169,47 @@ describe('JournalModel', () => {
     await waitFor(() => model.error === null, 'recovery');
   });
 });
+
+describe('JournalModel table choice', () => {
+  // jest runs in node, which has no browser storage: a minimal Storage stands in for it.
+  beforeEach(() => {
+    const store = new Map<string, string>();
+    (globalThis as { localStorage?: unknown }).localStorage = {
+      getItem: (key: string) => store.get(key) ?? null,
+      setItem: (key: string, value: string) => void store.set(key, value),
+      clear: () => store.clear()
+    };
+  });
+  afterEach(() => {
+    delete (globalThis as { localStorage?: unknown }).localStorage;
+  });
+
+  it('asks the server for the chosen columns and sort, and keeps them per project', async () => {
+    const server = new FakeJournalServer(5);
+    const model = new JournalModel({ api: server, pageSize: 50, pollInterval: 20 });
+    model.setVisible(true);
+    await waitFor(() => model.rowAt(0) !== undefined, 'first page');
+    model.setQuery({ columns: ['val_accuracy', 'learning_rate'] });
+    model.sortBy('field:learning_rate');
+    await waitFor(() => server.requests.some(r => r.sort === 'field:learning_rate'), 'sorted request');
+    const last = server.requests[server.requests.length - 1];
+    expect(last.columns).toBe('val_accuracy,learning_rate');
+    model.setProjectPath('other');
+    expect(model.query.columns).toEqual([]); // another project: its own (default) table
+    expect(model.query.sort).toBe('created');
+    model.setProjectPath('');
+    expect(model.query.columns).toEqual(['val_accuracy', 'learning_rate']);
+    expect(model.query.sort).toBe('field:learning_rate');
+    model.dispose();
+    const reopened = new JournalModel({ api: server, pageSize: 50, pollInterval: 20 });
+    expect(reopened.query.columns).toEqual(['val_accuracy', 'learning_rate']); // after a reload
+    reopened.dispose();
+  });
+
+  it('ignores a damaged saved choice', () => {
+    localStorage.setItem('kepler:table:', '{"columns": [3], "sort": 7');
+    const model = new JournalModel({ api: new FakeJournalServer(1) });
+    expect(model.query.columns).toEqual([]);
+    model.dispose();
+  });
+});

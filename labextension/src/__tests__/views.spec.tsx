@@ -13,7 +13,7 @@ import { Comparison, ExperimentDetail, ExperimentRecord } from '../tokens';
 import { ComparisonView } from '../widgets/CompareView';
 import { ErrorBoundary } from '../widgets/ErrorBoundary';
 import { ExperimentDetailView } from '../widgets/ExperimentView';
-import { ExperimentRow } from '../widgets/JournalPanel';
+import { ExperimentRow, parseColumns } from '../widgets/JournalPanel';
 
 const metric = { name: 'val_loss', mode: 'min', target: null, source: 'default' } as const;
 const project = { name: 'p', path: '.', has_journal: true };
@@ -191,5 +191,32 @@ describe('list rows', () => {
   it('shows no marker on a well-formed record', () => {
     const tree = render(<ExperimentRow row={row} selected={false} onOpen={noop} onToggle={noop} />);
     expect(textOf(tree)).not.toContain('damaged');
+  });
+
+  it('labels every number and shows the chosen columns and tags', () => {
+    const tagged: typeof row & { columns: Record<string, string | number | null> } = {
+      ...row, metric_value: 0.9512, tags: ['baseline', 'wide'],
+      columns: { learning_rate: 0.001, optimizer: 'Adam', n_samples: null }
+    };
+    const picked: string[] = [];
+    const tree = render(
+      <ExperimentRow row={tagged} selected={false} onOpen={noop} onToggle={noop}
+        metricName="val_accuracy" columns={['learning_rate', 'optimizer', 'n_samples']}
+        onTag={tag => picked.push(tag)} />
+    );
+    const text = textOf(tree);
+    expect(text).toContain('val_accuracy');
+    const cells = tree.root.findAll(node => node.props.className === 'jp-kepler-cell');
+    expect(cells.map(cell => cell.props['data-column'])).toEqual(['learning_rate', 'optimizer', 'n_samples']);
+    expect(cells.map(cell => cell.props.title)).toEqual(['learning_rate: 0.001', 'optimizer: Adam', 'n_samples: —']);
+    const tags = tree.root.findAll(node => node.props.className === 'jp-kepler-tag');
+    expect(tags.map(tag => tag.props.children)).toEqual(['baseline', 'wide']);
+    act(() => tags[1].props.onClick({ stopPropagation: noop }));
+    expect(picked).toEqual(['wide']); // a tag on a row is a quick filter
+  });
+
+  it('reads a column list however it is typed', () => {
+    expect(parseColumns(' val_accuracy, learning_rate  params.optimizer,,val_accuracy bad!')).toEqual(
+      ['val_accuracy', 'learning_rate', 'params.optimizer']);
   });
 });

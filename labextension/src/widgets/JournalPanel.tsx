@@ -13,7 +13,8 @@ import { ErrorBoundary } from './ErrorBoundary';
 import { formatNumber, formatShortWhen } from './format';
 import { VirtualList } from './VirtualList';
 
-const ROW_HEIGHT = 52;
+// three lines: name and metric, chosen columns and tags, status and model
+const ROW_HEIGHT = 70;
 const SEARCH_DELAY_MS = 250;
 const SORT_LABELS: [SortKey, string][] = [
   ['created', 'Newest'],
@@ -42,13 +43,30 @@ export function damagedReasons(row: ExperimentSummary): string[] {
   return Array.isArray(reasons) ? reasons.filter((reason): reason is string => typeof reason === 'string') : [];
 }
 
+/** A table cell's text: numbers formatted, anything else as written. */
+export function cellText(value: unknown): string {
+  if (typeof value === 'number') {
+    return formatNumber(value);
+  }
+  return value === null || value === undefined ? '—' : String(value);
+}
+
+/** Parse the column box: comma- or space-separated field names, each once. */
+export function parseColumns(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map(part => part.trim()).filter(part => /^[A-Za-z_][\w.-]*$/.test(part)))];
+}
+
 export function ExperimentRow(props: {
   row: ExperimentSummary | undefined;
   selected: boolean;
   onOpen: (id: string) => void;
   onToggle: (id: string) => void;
+  /** The project metric's name: the label of the row's headline number. */
+  metricName?: string | null;
+  columns?: readonly string[];
+  onTag?: (tag: string) => void;
 }): JSX.Element {
-  const { row, selected, onOpen, onToggle } = props;
+  const { row, selected, onOpen, onToggle, metricName, columns = [], onTag } = props;
   if (!row) {
     return <div className="jp-kepler-row jp-kepler-row-placeholder">Loading…</div>;
   }
@@ -81,8 +99,33 @@ export function ExperimentRow(props: {
       <div className="jp-kepler-row-main">
         <div className="jp-kepler-row-line">
           <span className="jp-kepler-row-name">{name}</span>
-          <span className="jp-kepler-row-metric">{formatNumber(row.metric_value)}</span>
+          <span className="jp-kepler-row-metric" title={metricName ?? 'project metric'}>
+            {metricName && <span className="jp-kepler-cell-label">{metricName} </span>}
+            {formatNumber(row.metric_value)}
+          </span>
         </div>
+        {(columns.length > 0 || row.tags.length > 0) && (
+          <div className="jp-kepler-row-line jp-kepler-row-cells">
+            {columns.map(key => (
+              <span key={key} className="jp-kepler-cell" data-column={key} title={`${key}: ${cellText(row.columns?.[key])}`}>
+                <span className="jp-kepler-cell-label">{key}</span> {cellText(row.columns?.[key])}
+              </span>
+            ))}
+            {row.tags.map(tag => (
+              <button
+                key={`tag:${tag}`}
+                className="jp-kepler-tag"
+                title={`Show only experiments tagged ${tag}`}
+                onClick={event => {
+                  event.stopPropagation();
+                  onTag?.(tag);
+                }}
+              >
+                {tag}
+              </button>
+            ))}
+          </div>
+        )}
         <div className="jp-kepler-row-line jp-kepler-row-meta">
           <StatusBadge status={row.status} />
           {row.n_errors > 0 && (
@@ -103,13 +146,43 @@ export function ExperimentRow(props: {
               damaged
             </span>
           )}
-          <span className="jp-kepler-row-model">{row.model_class ?? row.framework ?? ''}</span>
+          <span className="jp-kepler-row-model" title={row.model_class ?? row.framework ?? ''}>
+            {row.model_class ?? row.framework ?? ''}
+          </span>
           <span className="jp-kepler-row-when" title={row.created ?? ''}>
             {formatShortWhen(row.created)}
           </span>
         </div>
       </div>
     </div>
+  );
+}
+
+function ColumnsBox(props: { value: string[]; onChange: (value: string[]) => void }): JSX.Element {
+  const [text, setText] = React.useState(props.value.join(', '));
+  React.useEffect(() => setText(props.value.join(', ')), [props.value.join(',')]);
+  const commit = () => {
+    const columns = parseColumns(text);
+    if (columns.join(',') !== props.value.join(',')) {
+      props.onChange(columns);
+    }
+  };
+  return (
+    <input
+      type="text"
+      className="jp-kepler-search jp-kepler-columns"
+      placeholder="Columns: val_accuracy, learning_rate, n_samples"
+      aria-label="Table columns"
+      title="Any metric, setting or data field, comma-separated; press Enter"
+      value={text}
+      onChange={event => setText(event.target.value)}
+      onBlur={commit}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          commit();
+        }
+      }}
+    />
   );
 }
 
@@ -175,6 +248,11 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
                   {key === 'metric' && metric?.name ? metric.name : label}
                 </option>
               ))}
+              {query.columns.map(key => (
+                <option key={`field:${key}`} value={`field:${key}`}>
+                  {key}
+                </option>
+              ))}
             </select>
             <button
               className="jp-kepler-button"
@@ -205,6 +283,18 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
             >
               ⟳
             </button>
+          </div>
+          <div className="jp-kepler-toolbar">
+            <ColumnsBox value={query.columns} onChange={columns => model.setQuery({ columns })} />
+            {query.tag && (
+              <button
+                className="jp-kepler-tag jp-mod-active"
+                title="Show every tag again"
+                onClick={() => model.setQuery({ tag: '' })}
+              >
+                tag {query.tag} ✕
+              </button>
+            )}
           </div>
           <div className="jp-kepler-summary">
             <span
@@ -263,6 +353,9 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
                       selected={row ? model.isSelected(row.id) : false}
                       onOpen={open}
                       onToggle={toggle}
+                      metricName={metric?.name}
+                      columns={query.columns}
+                      onTag={tag => model.setQuery({ tag })}
                     />
                   </ErrorBoundary>
                 );
