@@ -191,6 +191,7 @@ export class JournalModel implements IDisposable {
     this._selected = [];
     this._query = { ...this._query, columns: [], sort: 'created', order: null, ...loadTableChoice(path) };
     this._restart();
+    this._applyDefaultColumns();
   }
 
   isSelected(id: string): boolean {
@@ -244,6 +245,27 @@ export class JournalModel implements IDisposable {
       offset, limit, sort, order, q, tag, status, path: this._projectPath,
       ...(columns.length ? { columns: columns.join(',') } : {})
     };
+  }
+
+  /**
+   * A project the user chose no columns for shows its defaults (the goal metric and the
+   * settings that changed most), asked of the server; they are not saved as a choice.
+   */
+  private _applyDefaultColumns(): void {
+    const path = this._projectPath;
+    if (loadTableChoice(path).columns !== undefined || this._query.columns.length > 0) {
+      return;
+    }
+    this._api.columns(path).then(
+      catalogue => {
+        if (!this._isDisposed && path === this._projectPath && this._query.columns.length === 0
+            && loadTableChoice(path).columns === undefined && catalogue.default.length > 0) {
+          this._query = { ...this._query, columns: catalogue.default };
+          this._restart();
+        }
+      },
+      () => undefined // an older server without the route: no default columns
+    );
   }
 
   private _restart(): void {
@@ -327,6 +349,7 @@ export class JournalModel implements IDisposable {
       if (this._handshake.status === 'unreachable' || this._handshake.status === 'incompatible') {
         return;
       }
+      this._applyDefaultColumns();
     }
     if (this._handshake.status === 'incompatible') {
       return;

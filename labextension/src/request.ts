@@ -7,6 +7,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 
 import {
   API_NAMESPACE,
+  ColumnCatalogue,
   Comparison,
   ErrorPayload,
   ExperimentDetail,
@@ -51,6 +52,8 @@ export interface IKeplerApi {
   listExperiments(params: IListParams): Promise<ExperimentList>;
   getExperiment(id: string, path?: string): Promise<ExperimentDetail>;
   compare(ids: string[], path?: string): Promise<Comparison>;
+  /** The fields a run table can show for the project, and its default columns. */
+  columns(path?: string): Promise<ColumnCatalogue>;
 }
 
 type QueryValue = string | number | null | undefined;
@@ -145,6 +148,10 @@ export class KeplerApi implements IKeplerApi {
       { path },
       this.serverSettings
     );
+  }
+
+  columns(path?: string): Promise<ColumnCatalogue> {
+    return requestAPI<ColumnCatalogue>('columns', { path }, this.serverSettings);
   }
 
   compare(ids: string[], path?: string): Promise<Comparison> {

@@ -5,6 +5,7 @@
  */
 import { IKeplerApi, IListParams, KeplerApiError } from '../request';
 import {
+  ColumnCatalogue,
   Comparison,
   ExperimentDetail,
   ExperimentList,
@@ -42,6 +43,9 @@ export class FakeJournalServer implements IKeplerApi {
   /** When set, list answers wait until `release()` is called. */
   holdAnswers = false;
   failNext: KeplerApiError | null = null;
+  /** What `columns()` offers as the project's default table columns. */
+  defaultColumns: string[] = [];
+  columnRequests: string[] = [];
 
   constructor(count: number) {
     this.rows = Array.from({ length: count }, (_, i) => summary(i));
@@ -109,6 +113,16 @@ export class FakeJournalServer implements IKeplerApi {
 
   async getExperiment(): Promise<ExperimentDetail> {
     throw new KeplerApiError('not used by the model', 500);
+  }
+
+  async columns(path?: string): Promise<ColumnCatalogue> {
+    this.columnRequests.push(path ?? '');
+    return {
+      metrics: ['val_accuracy'], settings: ['learning_rate'], data: [], tags: [],
+      default: this.defaultColumns,
+      metric: { name: 'val_accuracy', mode: 'max', target: null, source: 'default' },
+      project: { name: 'root', path: path || '.', has_journal: true }
+    };
   }
 
   async compare(): Promise<Comparison> {

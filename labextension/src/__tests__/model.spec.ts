@@ -206,6 +206,20 @@ describe('JournalModel table choice', () => {
     reopened.dispose();
   });
 
+  it("shows the project's default columns until the user picks some", async () => {
+    const server = new FakeJournalServer(3);
+    server.defaultColumns = ['val_accuracy', 'learning_rate'];
+    const model = new JournalModel({ api: server, pageSize: 50, pollInterval: 20 });
+    model.setVisible(true);
+    await waitFor(() => model.query.columns.length === 2, 'default columns');
+    await waitFor(() => server.requests.some(r => r.columns === 'val_accuracy,learning_rate'), 'request');
+    model.setQuery({ columns: ['loss'] });
+    model.setProjectPath('elsewhere');
+    model.setProjectPath('');
+    expect(model.query.columns).toEqual(['loss']); // the user's choice wins over the defaults
+    model.dispose();
+  });
+
   it('ignores a damaged saved choice', () => {
     localStorage.setItem('kepler:table:', '{"columns": [3], "sort": 7');
     const model = new JournalModel({ api: new FakeJournalServer(1) });
