@@ -99,8 +99,8 @@ export function ExperimentRow(props: {
       <div className="jp-kepler-row-main">
         <div className="jp-kepler-row-line">
           <span className="jp-kepler-row-name">{name}</span>
+          {metricName && <span className="jp-kepler-cell-label jp-kepler-row-metric-label">{metricName}</span>}
           <span className="jp-kepler-row-metric" title={metricName ?? 'project metric'}>
-            {metricName && <span className="jp-kepler-cell-label">{metricName} </span>}
             {formatNumber(row.metric_value)}
           </span>
         </div>
@@ -170,7 +170,7 @@ function ColumnsBox(props: { value: string[]; onChange: (value: string[]) => voi
   return (
     <input
       type="text"
-      className="jp-kepler-search jp-kepler-columns"
+      className="jp-kepler-columns"
       placeholder="Columns: val_accuracy, learning_rate, n_samples"
       aria-label="Table columns"
       title="Any metric, setting or data field, comma-separated; press Enter"
