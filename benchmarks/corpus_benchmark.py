@@ -7,7 +7,7 @@ expected (detections / (detections + false alarms)). Info findings on well-made 
 alarms. The same rates follow per input form (arrays, DataFrame, sparse, tf.data, PyDataset:
 the kind of the case's X) and per family (K1 settings … K6 results).
 
-Run: ``python benchmarks/corpus_benchmark.py [--only NAME_SUBSTRING]``
+Run: ``python benchmarks/corpus_benchmark.py [--only NAME_SUBSTRING] [--gallery-scale N]``
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ FORMS = {"array": "arrays", "values": "arrays", "sequence": "arrays", "mapping":
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="run only the cases whose name contains this")
+    parser.add_argument("--gallery-scale", type=int, default=4,
+                        help="size of the well-made gallery programs (tests/corpus/gallery.py): "
+                             "data and epochs grow with it; CI runs them at 1")
     args = parser.parse_args()
+    os.environ["KEPLER_GALLERY_SCALE"] = str(args.gallery_scale)  # read when the corpus loads
 
     from corpus import CASES
     from corpus.evaluate import evaluate

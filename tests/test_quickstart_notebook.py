@@ -29,6 +29,11 @@ def test_quickstart_runs_headless_and_journals_its_experiments(tmp_path, monkeyp
     raw = by_name["digits-mlp-raw-pixels"]
     assert raw["status"] == "completed"  # a warning never stops a fit
     assert "K306" in {finding["code"] for finding in raw["findings"]}
+    # its training symptom names the cause kepler read before the fit, not the bare symptom
+    symptoms = [f for f in raw["findings"] if str(f["code"]).startswith("K5")]
+    assert symptoms, "the raw-pixel run should show a training symptom"
+    assert any("unscaled inputs" in f["message"] and "K306" in f["message"] for f in symptoms), \
+        [f["message"] for f in symptoms]
     assert not any(f["severity"] in ("error", "warning") for f in mlp["findings"] if f["stage"] != "results")
     outputs = "".join(
         output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))

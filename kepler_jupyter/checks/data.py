@@ -41,7 +41,7 @@ class NonFiniteInputs(Check):
         parts = [("training", _inputs_or_sparse(subject.X))]
         if subject.validation:
             parts.append(("validation", _inputs_or_sparse(subject.validation[0])))
-        handler = nan_handler(subject.model) if subject.framework == "sklearn" else None
+        sklearn = subject.framework == "sklearn"
         for part, inputs in parts:
             for name, array in inputs:
                 bad = count_nonfinite(array)
@@ -51,6 +51,11 @@ class NonFiniteInputs(Check):
                 message = (f"{part} input {name} has {bad['values']:,} non-finite values "
                            f"({bad['nan']:,} NaN, {bad['inf']:,} inf) in {bad['rows']:,} of "
                            f"{bad['n_rows']:,} rows{where}; first rows: {bad['first_rows'][:5]}.")
+                # the NaN columns by name (a DataFrame's, all of them listed) let a
+                # ColumnTransformer be judged on the branches that really receive them
+                named = is_dataframe(array) and len(bad["columns"]) < 20
+                handler = (nan_handler(subject.model, bad["columns"] if named else None)
+                           if sklearn else None)
                 handled = handler is not None and bad["inf"] == 0
                 yield self.finding(
                     message + (f" {handler} handles missing values, so this is fine if intended."

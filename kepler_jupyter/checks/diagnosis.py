@@ -104,7 +104,12 @@ def _lr_low(facts: Facts) -> Cause | None:
 
 def _target_scale(facts: Facts) -> Cause | None:
     """A learning rate fine for the optimizer can still be far too large for the loss: with a
-    squared error the gradients grow with the targets' scale."""
+    squared error the gradients grow with the targets' scale. K107's finding, when it fired, is
+    the evidence; otherwise the targets' spread read here."""
+    found = _from_findings(facts, "targets on a large scale for the learning rate", ("K107",),
+                           "standardise the targets (TransformedTargetRegressor)")
+    if found is not None:
+        return found
     if facts.loss_kind != "regression" or facts.target_std is None or facts.target_std < 100:
         return None
     rate = f" with learning rate {facts.learning_rate:g}" if facts.learning_rate else ""

@@ -137,10 +137,15 @@ class SaturatingHiddenStack(KerasCheck):
            "learning (vanishing gradients).")
     fix = ("Use 'relu' (or 'gelu', 'silu') in hidden layers, add BatchNormalization, or keep "
            "sigmoid / tanh for the output and gates only.")
-    defaults = {"min_layers": 3}
+    # a saturating head (sigmoid / tanh / softmax) multiplies the gradient once more, so two
+    # saturating hidden layers in front of it already starve the first layer
+    defaults = {"min_layers": 3, "min_layers_before_saturating_head": 2}
 
     def inspect(self, analysis: ModelAnalysis) -> Iterator[Finding]:
         longest: list[str] = []
+        feeding_head: list[str] = []
+        head = analysis.head
+        saturating_head = head is not None and head.activation in kl.SATURATING | {"softmax"}
         for graph in analysis.graphs:
             runs: dict[int, list[str]] = {}
             for layer in graph.layers:
@@ -151,9 +156,18 @@ class SaturatingHiddenStack(KerasCheck):
                 before = [runs.get(id(p), []) for p in _compute_before(graph, layer)]
                 runs[id(layer)] = max(before, key=len, default=[]) + [layer.name]
                 longest = max(longest, runs[id(layer)], key=len)
+            if saturating_head and head is not None and head.compute_layer in graph.layers:
+                into_head = [runs.get(id(p), []) for p in _compute_before(graph, head.compute_layer)]
+                feeding_head = max([feeding_head, *into_head], key=len)
         if len(longest) >= self.options["min_layers"]:
             yield self.finding(f"{len(longest)} consecutive hidden layers saturate: "
                                f"{', '.join(longest)}.", {"layers": longest})
+        elif head is not None and len(feeding_head) >= self.options["min_layers_before_saturating_head"]:
+            yield self.finding(
+                f"{len(feeding_head)} saturating hidden layers ({', '.join(feeding_head)}) feed a "
+                f"{head.activation} output, which saturates too: the first layer's gradient is "
+                "multiplied down at every one of them.",
+                {"layers": feeding_head, "head": head.activation})
 
 
 def _compute_before(graph: kg.LayerGraph, layer: Any) -> Iterator[Any]:

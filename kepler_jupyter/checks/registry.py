@@ -40,6 +40,7 @@ BUILTIN_MODULES = (
     "kepler_jupyter.checks.data_scale",
     "kepler_jupyter.checks.data_labels",
     "kepler_jupyter.checks.settings",
+    "kepler_jupyter.checks.settings_target",
     "kepler_jupyter.checks.sklearn",
     "kepler_jupyter.checks.streams",
     "kepler_jupyter.checks.data_relations",

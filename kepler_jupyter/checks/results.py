@@ -285,7 +285,9 @@ class SuspiciousValidation(Check):
         regularisers = training_only_regularisation(subject.model) \
             if subject.framework == "keras" else []
         if regularisers:
-            limit += self.options["regularised_lead"]
+            # each training-only handicap lowers the training score on its own (augmentation
+            # and Dropout(0.5) together are the usual image-classifier recipe): allow for up to two
+            limit += self.options["regularised_lead"] * min(2, len(regularisers))
         if lead <= limit:
             return
         because = (f" (allowing {limit:.2f} for {', '.join(regularisers[:3])}, active only in "

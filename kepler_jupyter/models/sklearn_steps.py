@@ -49,18 +49,28 @@ def final_estimator(model: Any) -> Any:
     return model
 
 
-def nan_handler(model: Any) -> str | None:
+def nan_handler(model: Any, nan_columns: list[str] | None = None) -> str | None:
     """The step of a scikit-learn set-up that deals with NaN inputs (an imputer, or an estimator
     such as HistGradientBoosting that supports missing values), or ``None``.
 
     Steps are walked in order: an imputer or a NaN-aware final estimator handles them; a step
     that merely lets NaN through (a scaler) passes the question on; any other step fails.
+    ``nan_columns`` (the DataFrame columns holding NaN, when known) lets a ColumnTransformer be
+    judged on the branches that really receive them: a branch of clean columns is irrelevant,
+    and ``remainder="passthrough"`` hands the NaN columns on to the next step.
     """
     steps = pipeline_steps(model)
     for position, step in enumerate(steps):
         name = type(step).__name__
-        if "Imputer" in name or _branches_impute(step):
+        if "Imputer" in name:
             return name
+        branches = _branch_verdict(step, nan_columns)
+        if branches == "imputes":
+            return f"{name} (its branches impute)"
+        if branches == "passes":
+            if position == len(steps) - 1:
+                return None
+            continue
         if not _allows_nan(step):
             return None
         if position == len(steps) - 1:
@@ -68,20 +78,46 @@ def nan_handler(model: Any) -> str | None:
     return None
 
 
-def _branches_impute(step: Any) -> bool:
-    """A ColumnTransformer / FeatureUnion whose every branch imputes or drops its columns."""
-    branches = [entry[1] for entry in getattr(step, "transformers", None) or
-                getattr(step, "transformer_list", None) or [] if isinstance(entry, tuple)]
-    if not branches:
-        return False
+def _branch_verdict(step: Any, nan_columns: list[str] | None) -> str | None:
+    """How a ColumnTransformer / FeatureUnion treats NaN: ``"imputes"`` (every branch that
+    receives a NaN column imputes or drops it), ``"passes"`` (some hand NaN on unchanged, the
+    rest impute), ``"fails"``, or ``None`` for a step without branches."""
+    entries = [entry for entry in getattr(step, "transformers", None) or
+               getattr(step, "transformer_list", None) or [] if isinstance(entry, tuple)]
+    if not entries:
+        return None
+    known = set(nan_columns) if nan_columns is not None else None
+    covered: set[str] = set()
+    verdicts = []
+    for entry in entries:
+        branch = entry[1]
+        columns = entry[2] if len(entry) > 2 else None
+        names = ([columns] if isinstance(columns, str) else list(columns)
+                 if isinstance(columns, (list, tuple)) else None)
+        if names is not None and all(isinstance(c, str) for c in names):
+            covered.update(names)
+            if known is not None and not known & set(names):
+                continue  # this branch never sees a NaN
+        verdicts.append(_branch_treats_nan(branch))
+    remainder = getattr(step, "remainder", "drop")
+    if known is not None and known - covered and not isinstance(remainder, str):
+        verdicts.append(_branch_treats_nan(remainder))
+    elif known is not None and known - covered and remainder == "passthrough":
+        verdicts.append("passes")
+    elif known is None and remainder == "passthrough":
+        verdicts.append("passes")
+    if "fails" in verdicts:
+        return "fails"
+    return "passes" if "passes" in verdicts else "imputes"
 
-    def imputes(branch: Any) -> bool:
-        if isinstance(branch, str):
-            return branch == "drop"
-        inner = [s for _, s in getattr(branch, "steps", None) or []] or [branch]
-        return any("Imputer" in type(s).__name__ for s in inner)
 
-    return all(imputes(branch) for branch in branches)
+def _branch_treats_nan(branch: Any) -> str:
+    if isinstance(branch, str):
+        return "imputes" if branch == "drop" else "passes"  # "passthrough"
+    inner = [s for _, s in getattr(branch, "steps", None) or []] or [branch]
+    if any("Imputer" in type(s).__name__ for s in inner):
+        return "imputes"
+    return "passes" if all(_allows_nan(s) for s in inner) else "fails"
 
 
 def _allows_nan(step: Any) -> bool:

@@ -120,6 +120,17 @@ def probe_supported(model: Any) -> bool:
             and (outputs is None or len(outputs) == 1))
 
 
+def _has_batch_norm(model: Any) -> bool:
+    """Whether ``model`` (nested models included) holds a BatchNormalization layer."""
+    pending, seen = list(getattr(model, "layers", []) or []), 0
+    while pending and seen < 10_000:  # bounded walk
+        layer, seen = pending.pop(), seen + 1
+        if "BatchNormalization" in type(layer).__name__:
+            return True
+        pending.extend(getattr(layer, "layers", []) or [])
+    return False
+
+
 class Probe:
     """Gradient and activation statistics of ``model`` on one stored batch."""
 
@@ -142,6 +153,11 @@ class Probe:
                                          [layer.output for layer in monitored] + outputs)
         info = kc.loss_info(loss)
         self.sparse_labels = info is not None and info.kind == "sparse_ce"
+        # Early in training BatchNormalization's moving statistics are still near their
+        # initial values, so an inference-mode pass is not what the optimiser sees: a
+        # from-scratch MobileNetV2 then shows gradients of ~1e-11 at its first layer. Probe such
+        # models in training mode (batch statistics), restoring the state that pass updates.
+        self.training_mode = _has_batch_norm(model)
 
     def _fit_activation_budget(self) -> None:
         """Keep the activations read back within ``MAX_ACTIVATION_VALUES``: drop probe rows
@@ -177,12 +193,18 @@ class Probe:
         import tensorflow as tf
 
         variables = [variable for _, variable in self.kernels]
-        with tf.GradientTape() as tape:
-            if self.extractor is not None:
-                *activations, prediction = self.extractor(self.x, training=False)
-            else:
-                activations, prediction = [], self.model(self.x, training=False)
-            loss = tf.reduce_mean(self.loss_fn(self._labels_like(prediction), prediction))
+        state = ([variable.numpy() for variable in self.model.non_trainable_variables]
+                 if self.training_mode else [])
+        try:
+            with tf.GradientTape() as tape:
+                if self.extractor is not None:
+                    *activations, prediction = self.extractor(self.x, training=self.training_mode)
+                else:
+                    activations, prediction = [], self.model(self.x, training=self.training_mode)
+                loss = tf.reduce_mean(self.loss_fn(self._labels_like(prediction), prediction))
+        finally:
+            for variable, value in zip(self.model.non_trainable_variables, state, strict=False):
+                variable.assign(value)  # the probe never moves the model's running statistics
         stats = ProbeStats()
         if gradients and variables:
             grads = tape.gradient(loss, variables)
