@@ -249,3 +249,39 @@ def test_ten_thousand_experiments_of_the_active_notebooks_project(lab, browser, 
     assert panel.locator(".jp-kepler-row-name").first.inner_text() == "big experiment 9999"
     shot(page, "light-10k")
     page.close()
+
+
+def test_run_table_columns_sort_and_search_expression(lab, browser, dialogs):
+    page = open_lab_page(browser, lab, dialogs=dialogs)
+    panel = open_sidebar(page)
+    count = "document.querySelectorAll('#kepler-journal-panel .jp-kepler-row-name').length === {}"
+    # The same expression `%kepler search` takes, evaluated by the server.
+    panel.locator(".jp-kepler-search").fill("val_accuracy>0.9")
+    page.wait_for_function(count.format(1), timeout=UI_TIMEOUT_MS)
+    assert panel.locator(".jp-kepler-row-name").inner_text() == "wider hidden layer"
+    panel.locator(".jp-kepler-search").fill("")
+    page.wait_for_function(count.format(5), timeout=UI_TIMEOUT_MS)
+
+    columns = panel.locator(".jp-kepler-columns")
+    columns.fill("learning_rate, val_accuracy")
+    columns.press("Enter")
+    cell = "#kepler-journal-panel .jp-kepler-cell[data-column='learning_rate']"
+    page.wait_for_selector(cell, timeout=UI_TIMEOUT_MS)
+    diverged = row(page, "diverged run").locator(".jp-kepler-cell[data-column='learning_rate']")
+    assert diverged.inner_text().split() == ["learning_rate", "5"]
+    panel.locator("select[aria-label='Sort by']").select_option("field:learning_rate")
+    panel.locator("button[aria-label='Reverse order']").click()
+    page.wait_for_function(
+        "document.querySelector('#kepler-journal-panel .jp-kepler-row-name')?.textContent"
+        " === 'diverged run'", timeout=UI_TIMEOUT_MS)
+    shot(page, "run-table")
+
+    page.reload()  # the choice is kept for the project
+    page.wait_for_selector(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']",
+                           timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(1500)  # let the layout restorer settle which sidebar is open
+    panel = open_sidebar(page)
+    page.wait_for_selector(cell, timeout=UI_TIMEOUT_MS)
+    assert panel.locator(".jp-kepler-columns").input_value() == "learning_rate, val_accuracy"
+    assert panel.locator("select[aria-label='Sort by']").input_value() == "field:learning_rate"
+    page.close()
