@@ -47,9 +47,14 @@ def test_well_made_models_are_silent(data, rng):
             layers.Dropout(0.3), layers.Dense(3), layers.Softmax()),
         seq(layers.Dense(16, activation="relu"), layers.Dense(3),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
-        seq(layers.Dense(16, activation="tanh"), layers.Dense(16, activation="tanh"),
-            layers.Dense(3, activation="softmax")),  # two saturating layers: not "deep"
+        seq(layers.Dense(16, activation="tanh"), layers.Dense(16, activation="tanh"), layers.Dense(3),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),  # linear head
     ]
+    # two saturating layers are not "deep" on their own, but in front of a saturating head they
+    # are (issue 13: the stack is judged with the head it feeds)
+    tanh_softmax = seq(layers.Dense(16, activation="tanh"), layers.Dense(16, activation="tanh"),
+                       layers.Dense(3, activation="softmax"))
+    assert [a[0] for a in alarms(model_findings(tanh_softmax, X, y))] == ["K401"]
     for model in good:
         assert alarms(model_findings(model, X, y)) == [], model.layers
     one_hot = seq(layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"),
