@@ -15,6 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL=2
 .venv/bin/python -m mypy  # configuration and level: pyproject.toml [tool.mypy]
 # the sidebar's TypeScript unit tests (jest); node_modules come from the build in setup.sh
 (cd labextension && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent)
-.venv/bin/python -m pytest "$@"
 # benchmarks as a smoke test: small sizes, figures printed, no timing assertions
 .venv/bin/python -m benchmarks --quick
+# last, so that pytest's summary is the run's closing line
+.venv/bin/python -m pytest "$@"
