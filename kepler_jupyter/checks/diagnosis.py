@@ -80,26 +80,25 @@ def _lr_side(facts: Facts) -> tuple[str, float, float] | None:
     return None
 
 
-def _lr_high(facts: Facts) -> Cause | None:
+def _lr_off(facts: Facts, wanted: str) -> Cause | None:
+    """The learning rate outside its optimizer's usual range on the ``wanted`` side."""
     side, rate = _lr_side(facts), facts.learning_rate
-    if side is None or side[0] != "above" or rate is None:  # a side implies a rate
+    if side is None or side[0] != wanted or rate is None:  # a side implies a rate
         return None
-    return Cause("learning rate too high",
-                 f"{facts.optimizer} learning rate {rate:g} is above the usual "
-                 f"{side[1]:g}–{side[2]:g}",
-                 f"lower it to {rate / 10:g} or less (÷10), or add clipnorm=1.0",
-                 [f.code for f in _found(facts, "K101")])
+    high = wanted == "above"
+    fix = (f"lower it to {rate / 10:g} or less (÷10), or add clipnorm=1.0" if high
+           else f"raise it to {rate * 10:g} (×10) or more")
+    return Cause(f"learning rate too {'high' if high else 'low'}",
+                 f"{facts.optimizer} learning rate {rate:g} is {wanted} the usual "
+                 f"{side[1]:g}–{side[2]:g}", fix, [f.code for f in _found(facts, "K101")])
+
+
+def _lr_high(facts: Facts) -> Cause | None:
+    return _lr_off(facts, "above")
 
 
 def _lr_low(facts: Facts) -> Cause | None:
-    side, rate = _lr_side(facts), facts.learning_rate
-    if side is None or side[0] != "below" or rate is None:  # a side implies a rate
-        return None
-    return Cause("learning rate too low",
-                 f"{facts.optimizer} learning rate {rate:g} is below the usual "
-                 f"{side[1]:g}–{side[2]:g}",
-                 f"raise it to {rate * 10:g} (×10) or more",
-                 [f.code for f in _found(facts, "K101")])
+    return _lr_off(facts, "below")
 
 
 def _target_scale(facts: Facts) -> Cause | None:
