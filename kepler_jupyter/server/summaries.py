@@ -123,8 +123,15 @@ def comparable_settings(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compare_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One ``SettingRow`` per key any record has, in first-seen order, flagged when values differ."""
+    """One ``SettingRow`` per key any record has, in first-seen order, flagged when values differ.
+
+    A setting that a run lacks because its framework has no such setting (a Keras optimizer
+    for a scikit-learn estimator) is *not applicable* there: it is marked in
+    ``not_applicable`` and does not make the row differ. A setting missing in a run whose
+    framework does have it elsewhere (one Keras run set it, another did not) still differs.
+    """
     flattened = [comparable_settings(record) for record in records]
+    frameworks = [_framework(record) for record in records]
     keys: dict[str, None] = {}
     for settings in flattened:
         keys.update(dict.fromkeys(settings))
@@ -133,6 +140,16 @@ def compare_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         values = [settings.get(key) for settings in flattened]
         if all(value is None for value in values):
             continue
-        canonical = {json.dumps(value, sort_keys=True) for value in values}
-        rows.append({"key": key, "values": values, "differs": len(canonical) > 1})
+        having = {framework for framework, value in zip(frameworks, values, strict=True) if value is not None}
+        not_applicable = [value is None and framework not in having
+                          for framework, value in zip(frameworks, values, strict=True)]
+        canonical = {json.dumps(value, sort_keys=True)
+                     for value, skipped in zip(values, not_applicable, strict=True) if not skipped}
+        rows.append({"key": key, "values": values, "differs": len(canonical) > 1,
+                     "not_applicable": not_applicable})
     return rows
+
+
+def _framework(record: Mapping[str, Any]) -> str | None:
+    framework = record.get("framework")
+    return framework if isinstance(framework, str) else None

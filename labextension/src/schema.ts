@@ -392,6 +392,10 @@ export interface SettingRow {
   key: string;
   values: ScalarValue[];
   differs: boolean;
+  /**
+   * Per experiment: the value is missing because that experiment's framework has no such setting (not counted as a difference).
+   */
+  not_applicable?: boolean[];
 }
 /**
  * GET /kepler/api/compare?ids=a,b: the records and which settings differ.

@@ -63,13 +63,47 @@ async def test_compare_marks_differing_settings(sample_root, fetch_json):
     assert [record["id"] for record in payload["experiments"]] == [baseline["id"], wider["id"]]
     rows = {row["key"]: row for row in payload["settings"]}
     assert rows["params.batch_size"] == {"key": "params.batch_size", "values": [32, 64],
-                                         "differs": True}
+                                         "differs": True, "not_applicable": [False, False]}
     assert rows["params.learning_rate"]["differs"] is False
     assert rows["params.optimizer_config.beta_1"]["values"] == [0.9, 0.9]  # nested, flattened
     assert set(payload["differing"]) == {key for key, row in rows.items() if row["differs"]}
     assert {"params.batch_size", "params.epochs", "model.n_params",
             "fingerprint.settings", "fingerprint.model"} <= set(payload["differing"])
     assert "data.n_samples" not in payload["differing"]
+
+
+async def test_compare_does_not_count_a_setting_the_other_framework_lacks(sample_root, fetch_json):
+    baseline, wider, sklearn_run = sample_root[0], sample_root[1], sample_root[2]
+    two = await fetch_json("compare", params={"ids": f"{baseline['id']},{wider['id']}"})
+    three = await fetch_json(
+        "compare", params={"ids": f"{baseline['id']},{wider['id']},{sklearn_run['id']}"})
+    assert_matches_schema(three, "Comparison")
+    rows = {row["key"]: row for row in three["settings"]}
+    # Keras-only settings: missing in the scikit-learn run, not applicable there.
+    assert rows["params.optimizer"]["values"] == ["Adam", "Adam", None]
+    assert rows["params.optimizer"]["not_applicable"] == [False, False, True]
+    assert rows["params.optimizer"]["differs"] is False
+    assert rows["params.batch_size"]["differs"] is True  # still differs between the Keras runs
+    # Adding the scikit-learn run adds only what really differs: framework, model, fingerprints.
+    added = set(three["differing"]) - set(two["differing"])
+    assert "framework" in added and "model.class" in added
+    assert not any(key.startswith("params.") for key in added), added
+
+
+def test_compare_rows_counts_a_setting_missing_within_one_framework():
+    from kepler_jupyter.server.summaries import compare_rows
+
+    rows = {row["key"]: row for row in compare_rows([
+        {"framework": "keras", "params": {"epochs": 3, "dropout": 0.5}},
+        {"framework": "keras", "params": {"epochs": 3}},
+        {"framework": "sklearn", "params": {"C": 1.0}},
+    ])}
+    # One Keras run set dropout, the other did not: a real difference.
+    assert rows["params.dropout"]["differs"] is True
+    assert rows["params.dropout"]["not_applicable"] == [False, False, True]
+    assert rows["params.epochs"]["differs"] is False
+    assert rows["params.C"]["differs"] is False
+    assert rows["params.C"]["not_applicable"] == [True, True, False]
 
 
 @pytest.mark.parametrize("ids", ["", "b4se1ine01", ",".join(f"id{n}" for n in range(21))])
