@@ -1,6 +1,6 @@
 """The ``kepler`` command: the project's journal outside Jupyter.
 
-    kepler list [--status S] [--tag T] [--limit N]
+    kepler list [--status S] [--tag T] [--limit N] [--archived]
     kepler show ID
     kepler export [--format jsonl|csv] [--output FILE]
     kepler doctor
@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--status")
     listing.add_argument("--tag")
     listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--archived", action="store_true", help="Include archived experiments.")
     show = sub.add_parser("show", help="One experiment in full.")
     show.add_argument("id")
     export = sub.add_parser("export", help="Every experiment as JSON lines or CSV.")
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                 argv_list += ["--status", args.status]
             if args.tag:
                 argv_list += ["--tag", args.tag]
+            if args.archived:
+                argv_list.append("--archived")
             print(repr(run(argv_list, CommandEnv(journal=journal))))
         elif args.command == "show":
             from kepler_jupyter.commands.show import ExperimentView

@@ -13,6 +13,10 @@ def _parser() -> Any:
     parser.add_argument("--status", help="Only experiments with this status (completed, failed, ...).")
     parser.add_argument("--tag", help="Only experiments with this tag.")
     parser.add_argument("--limit", type=int, default=50, help="Show at most this many (default 50).")
+    parser.add_argument("--archived", action="store_true",
+                        help="Include archived experiments (left out by default).")
+    parser.add_argument("--only-archived", action="store_true",
+                        help="Only archived experiments.")
     return parser
 
 
@@ -30,15 +34,19 @@ def run(argv: list[str], env: CommandEnv) -> ExperimentTable:
     # 100,000 experiments, and reads none of the records themselves.
     limit = args.limit if args.limit > 0 else None
     goal = _goal(env)
+    archived = "only" if args.only_archived else "show" if args.archived else "hide"
     if goal is not None:
         page = env.journal.listing(status=args.status, tag=args.tag, metric=goal.metric,
-                                   best=goal.mode, limit=limit)
+                                   best=goal.mode, limit=limit, archived=archived)
         records = page.records
         best = {records[0]["id"]} if records and goal.value(records[0]) is not None else set()
         how = f"sorted by the project goal: {goal}"
     else:
-        page = env.journal.listing(status=args.status, tag=args.tag, newest_first=True, limit=limit)
+        page = env.journal.listing(status=args.status, tag=args.tag, newest_first=True, limit=limit,
+                                   archived=archived)
         records, best, how = page.records[::-1], set(), ""
     shown = f"{len(records)} of {page.total}" if len(records) < page.total else f"{len(records)}"
-    title = f"{shown} experiment(s) in {env.journal.project_dir}" + (f" — {how}" if how else "")
+    which = {"hide": "", "show": " (archived included)", "only": " archived"}[archived]
+    title = (f"{shown}{which} experiment(s) in {env.journal.project_dir}"
+             + (f" — {how}" if how else ""))
     return ExperimentTable(records, title=title, marked=best)

@@ -17,6 +17,7 @@ from kepler_jupyter.history.filters import filter_records, parse_filters
 from kepler_jupyter.history.goal import Goal, default_goal, get_goal, sort_by_goal
 from kepler_jupyter.history.indexed_filters import search_index
 from kepler_jupyter.journal.record import get_path, notes_text
+from kepler_jupyter.journal.removal import archived_view_for, keep_for_view
 
 
 def _parser() -> Any:
@@ -98,12 +99,16 @@ def run(argv: list[str], env: CommandEnv) -> SearchResults:
             # no index: the filters run on the records (filter_records parses the raw tokens)
             found = similar_experiments(filter_records(env.journal.experiments(), args.filters),
                                         target, k=args.top)
+        found = [item for item in found if keep_for_view(item.record, archived_view_for(filters))]
         goal = get_goal(env.journal.project_dir) or default_goal([target, *(i.record for i in found)])
         hints = [hint for hint in map(transfer_hint, found) if hint]
         title = f"{len(found)} experiment(s) most like {target['id']} (same data first)"
         return SearchResults([item.record for item in found], title, goal, found, hints)
     records = matched if matched is not None else filter_records(env.journal.experiments(),
                                                                  args.filters or [])
+    # Archived experiments are left out of every listing unless the search names them.
+    view = archived_view_for(filters)
+    records = [record for record in records if keep_for_view(record, view)]
     goal = get_goal(env.journal.project_dir) or default_goal(records)
     shown = sort_by_goal(records, goal)[: max(args.limit, 1)]
     how = f", best first by {goal.describe()}" if goal else ""

@@ -37,7 +37,8 @@ from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 3  # 2: listings carry the record's damage reasons; 3: index on fp_data
+SCHEMA_VERSION = 4  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+# 4: archived flag
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -55,12 +56,14 @@ CREATE TABLE IF NOT EXISTS experiments (
     offset INTEGER NOT NULL, length INTEGER NOT NULL, name TEXT, status TEXT, created TEXT,
     framework TEXT, model_class TEXT, fp_experiment TEXT, fp_model TEXT, fp_data TEXT,
     fp_settings TEXT, listing TEXT NOT NULL, vector BLOB, n_params INTEGER, n_errors INTEGER,
-    n_warnings INTEGER, duration_s REAL, search_text TEXT);
+    n_warnings INTEGER, duration_s REAL, search_text TEXT, archived INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
 CREATE INDEX IF NOT EXISTS experiments_data ON experiments (fp_data, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_rev ON experiments (rev);
+-- the panel's and %kepler list's default view leaves archived runs out: counted and paged here
+CREATE INDEX IF NOT EXISTS experiments_shown ON experiments (archived, created, first_seq);
 CREATE TABLE IF NOT EXISTS metric_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (id, name));
 CREATE INDEX IF NOT EXISTS metric_values_order ON metric_values (name, value);
@@ -70,8 +73,8 @@ CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQ
 _UPSERT = """
 INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
     model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector, n_params,
-    n_errors, n_warnings, duration_s, search_text)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    n_errors, n_warnings, duration_s, search_text, archived)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     length = excluded.length, name = excluded.name, status = excluded.status,
     created = excluded.created, framework = excluded.framework,
@@ -79,7 +82,8 @@ ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     fp_model = excluded.fp_model, fp_data = excluded.fp_data,
     fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector,
     n_params = excluded.n_params, n_errors = excluded.n_errors, n_warnings = excluded.n_warnings,
-    duration_s = excluded.duration_s, search_text = excluded.search_text
+    duration_s = excluded.duration_s, search_text = excluded.search_text,
+    archived = excluded.archived
 """
 ORDER = "ORDER BY created, first_seq"
 
@@ -491,7 +495,7 @@ class _RowWriter:
             row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
             row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
             row.fp_data, row.fp_settings, row.listing, self._vector(row.features), row.n_params,
-            row.n_errors, row.n_warnings, row.duration_s, row.search_text))
+            row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived)))
         self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
         self.next_seq += 1
         self.next_rev += 1

@@ -18,7 +18,7 @@ from kepler_jupyter.journal.record import SUMMARY_SETTINGS, json_safe, normalize
 #: these is answered from the index without reading the journal
 LISTING_FIELDS: tuple[str, ...] = (
     "id", "name", "status", "created", "started", "ended", "duration_s", "framework", "tags",
-    "metrics", "summary", "duplicate_of", "epochs_done",
+    "metrics", "summary", "duplicate_of", "epochs_done", "archived",
 )
 #: key of a slim record listing the listing fields left out for their size
 OMITTED_KEY = "$omitted"
@@ -54,6 +54,7 @@ class IndexRow:
     n_warnings: int
     duration_s: float | None
     search_text: str
+    archived: bool = False
 
 
 def _text(value: Any) -> str | None:
@@ -218,6 +219,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         n_warnings=warnings,
         duration_s=_finite(record.get("duration_s")),
         search_text=search_text(record, _text(model.get("class"))),
+        archived=record.get("archived") is True,
     )
 
 

@@ -22,6 +22,7 @@ from kepler_jupyter.journal.index_scan import read_record
 from kepler_jupyter.journal.lines import parse_head, parse_record_line, parse_tail_fields
 from kepler_jupyter.journal.progress import with_progress
 from kepler_jupyter.journal.record import normalize
+from kepler_jupyter.journal.removal import ArchivedView, archived_sql
 
 #: record paths (as tuples) that map to an index column with the same meaning for strings
 INDEXED_PATHS: dict[tuple[str, ...], str] = {
@@ -243,9 +244,11 @@ class IndexedReads:
 
     def page(self, *, status: str | None = None, tag: str | None = None,
              metric: str | None = None, best: str = "max", newest_first: bool = False,
-             limit: int | None = None, offset: int = 0) -> ListingPage:
-        """A page of slim records, oldest first, newest first or best first by ``metric``."""
-        conditions, parameters = [], []
+             limit: int | None = None, offset: int = 0,
+             archived: ArchivedView = "show") -> ListingPage:
+        """A page of slim records, oldest first, newest first or best first by ``metric``;
+        ``archived`` says whether archived records are left out, included or the only ones."""
+        conditions, parameters = archived_sql(archived)
         if status is not None:
             conditions.append("e.status = ?")
             parameters.append(status)

@@ -25,6 +25,7 @@ from kepler_jupyter.journal.logfile import journal_file_for
 from kepler_jupyter.journal.progress import drop_progress, save_progress, with_progress
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
 from kepler_jupyter.journal.record import json_safe, normalize, to_stored
+from kepler_jupyter.journal.removal import ArchivedView, check_view, keep_for_view
 from kepler_jupyter.warnings import KeplerInternalWarning
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -213,6 +214,66 @@ class Journal:
         self._maybe_compact()
         return dict(merged)
 
+    def archive(self, exp_id: str, archived: bool = True) -> dict[str, Any]:
+        """Archive (or, with ``archived=False``, unarchive) an experiment; returns the record.
+
+        An archived record stays in the journal and in every data read, but listings leave it
+        out unless asked (see ``listing``).
+        """
+        return self.update(exp_id, {"archived": bool(archived)})
+
+    def delete(self, exp_id: str) -> str:
+        """Delete an experiment: it is gone from every read at once; returns its full id.
+
+        Its earlier lines stay in the file until the next compaction, so ``restore`` can undo
+        this until then.
+
+        Raises
+        ------
+        JournalError
+            If no record (or more than one) matches ``exp_id``, or the write fails.
+        """
+        from kepler_jupyter.journal.lines import tombstone
+
+        if self._reads.ready():
+            try:
+                record_id = self._resolve_indexed(exp_id)[0]
+            except (StaleIndex, IndexUnavailable):
+                self._index.invalidate()
+                record_id = self._resolve_id(exp_id)
+        else:
+            record_id = self._resolve_id(exp_id)
+        self._file.append([tombstone(record_id)])
+        self._maybe_compact()
+        return record_id
+
+    def restore(self, exp_id: str) -> dict[str, Any]:
+        """Undo ``delete``: the experiment's last version becomes its latest again.
+
+        Parameters
+        ----------
+        exp_id
+            The full id of the deleted experiment (a prefix cannot name a deleted record).
+
+        Raises
+        ------
+        JournalError
+            If the experiment is not deleted, or compaction has already dropped it.
+        """
+        from kepler_jupyter.journal.removal import last_version_before_delete
+
+        with self._file.locked():
+            version = last_version_before_delete(self.path, exp_id)
+            if version is None:
+                self._file.refresh()
+                if exp_id in self._file:
+                    raise JournalError(f"experiment {exp_id!r} is not deleted")
+                raise JournalError(
+                    f"experiment {exp_id!r} cannot be restored: it is not in {self.path} "
+                    "(a compaction drops deleted experiments for good)")
+            self._file.append([version])
+        return normalize(dict(version))
+
     def save_progress(self, exp_id: str, changes: Mapping[str, Any]) -> None:
         """Save a running experiment's progress (its curves so far) without a journal line.
 
@@ -336,7 +397,8 @@ class Journal:
 
     def listing(self, *, status: str | None = None, tag: str | None = None,
                 metric: str | None = None, best: str = "max", newest_first: bool = False,
-                limit: int | None = None, offset: int = 0) -> ListingPage:
+                limit: int | None = None, offset: int = 0,
+                archived: ArchivedView = "hide") -> ListingPage:
         """One page of a listing, sorted and cut in the index: what tables and panels show.
 
         The records are *slim*: the fields name, status, created, started, ended, duration_s,
@@ -356,6 +418,9 @@ class Journal:
             When not sorting by a metric: newest first instead of oldest first.
         limit, offset
             The page: at most ``limit`` records after skipping ``offset``.
+        archived
+            ``"hide"`` (archived records left out, as every listing does by default),
+            ``"show"`` (included) or ``"only"``.
 
         Returns
         -------
@@ -365,13 +430,16 @@ class Journal:
         if self._reads.ready():
             try:
                 return self._reads.page(status=status, tag=tag, metric=metric, best=best,
-                                        newest_first=newest_first, limit=limit, offset=offset)
+                                        newest_first=newest_first, limit=limit, offset=offset,
+                                        archived=check_view(archived))
             except IndexUnavailable:
                 pass
         from kepler_jupyter.journal.index_rows import slim_record
 
+        view = check_view(archived)
         records = [slim_record(record) for record in self.experiments(status=status)
-                   if tag is None or tag in (record.get("tags") or [])]
+                   if (tag is None or tag in (record.get("tags") or []))
+                   and keep_for_view(record, view)]
         if metric is not None:
             from kepler_jupyter.journal.index_rows import metric_values_of
 

@@ -106,6 +106,7 @@ FIELDS: dict[str, FieldSpec] = {
     "source": _o("the cell's text and the notebook", cell=_s(), notebook=_s()),
     "notes": _o("the lab notes", hypothesis=_s(), conclusion=_s()),
     "tags": FieldSpec("array", "the user's tags", items=_s()),
+    "archived": FieldSpec("boolean", "hidden from listings unless asked for (kept in the journal)"),
     "fingerprint": _o("content hashes: the experiment key and its parts",
                       experiment=_s(), model=_s(), data=_s(), settings=_s()),
     "error": _o("why a failed run failed", type=_s(), message=_s()),

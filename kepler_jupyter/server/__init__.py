@@ -8,7 +8,13 @@ Routes, all under ``<base_url>/kepler/api/`` and all requiring Jupyter's authent
     one page of light summaries, filtered and sorted, and the total; ``q`` takes ``%kepler
     search`` expressions, ``sort=field:NAME`` and ``columns=a,b`` any metric, setting or data field
 ``GET experiments/<id>?path=``
-    one record in full
+    one record in full (and its notebook, relative to the root)
+``PATCH experiments/<id>?path=`` (JSON ``ExperimentEdit``)
+    edit the hypothesis, conclusion, tags or archived flag (``Journal.update``)
+``DELETE experiments/<id>?path=`` / ``POST experiments/<id>/restore?path=``
+    delete (a tombstone) / undo that until the journal is compacted
+``GET experiments.csv?<the list's parameters>``
+    every experiment of the list's view (filter, sort, columns) as CSV
 ``GET compare?ids=a,b,c&path=``
     several records and the settings that differ between them
 ``GET columns?path=``
@@ -33,11 +39,12 @@ def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> N
     """Register the routes on a tornado application, honouring its ``base_url``."""
     from jupyter_server.utils import url_path_join
 
+    from kepler_jupyter.server.actions import ExperimentActionsHandler, RestoreHandler
+    from kepler_jupyter.server.export import ExportCsvHandler
     from kepler_jupyter.server.handlers import (
         SETTINGS_KEY,
         ColumnsHandler,
         CompareHandler,
-        ExperimentHandler,
         ExperimentListHandler,
         KeplerServerState,
         VersionHandler,
@@ -49,7 +56,9 @@ def setup_handlers(web_app: Any, root_dir: str, allow_hidden: bool = False) -> N
     web_app.add_handlers(".*$", [
         (url_path_join(base, "version"), VersionHandler),
         (url_path_join(base, "experiments"), ExperimentListHandler),
-        (url_path_join(base, "experiments", r"(?P<experiment_id>[^/]+)"), ExperimentHandler),
+        (url_path_join(base, "experiments.csv"), ExportCsvHandler),
+        (url_path_join(base, "experiments", r"(?P<experiment_id>[^/]+)"), ExperimentActionsHandler),
+        (url_path_join(base, "experiments", r"(?P<experiment_id>[^/]+)", "restore"), RestoreHandler),
         (url_path_join(base, "compare"), CompareHandler),
         (url_path_join(base, "columns"), ColumnsHandler),
     ])

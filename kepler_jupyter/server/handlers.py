@@ -23,6 +23,7 @@ from kepler_jupyter.server.columns import column_catalogue
 from kepler_jupyter.server.indexed_listing import indexed_query, indexed_record
 from kepler_jupyter.server.listing import JournalCache, JournalSnapshot
 from kepler_jupyter.server.metric import MetricChoice
+from kepler_jupyter.server.origin import notebook_path
 from kepler_jupyter.server.project import ProjectLocation, ProjectPathError, locate_project
 from kepler_jupyter.server.query import ListQuery, QueryError, run_query
 from kepler_jupyter.server.summaries import compare_rows
@@ -174,7 +175,8 @@ class ExperimentHandler(KeplerHandler):
             raise web.HTTPError(404, f"No experiment with id {experiment_id!r} in this project.",
                                 reason="unknown-experiment")
         self.send_json({"experiment": record_payload(record), "metric": metric.to_payload(),
-                        "project": self.project_payload(location)})
+                        "project": self.project_payload(location),
+                        "notebook_path": notebook_path(record, self.kepler.root_dir)})
 
 
 class CompareHandler(KeplerHandler):

@@ -18,6 +18,7 @@ from kepler_jupyter.history.goal import DEFAULT_METRICS
 from kepler_jupyter.history.indexed_filters import answerable_from_listing
 from kepler_jupyter.journal.index_rows import OMITTED_KEY
 from kepler_jupyter.journal.record import normalize
+from kepler_jupyter.journal.removal import archived_sql
 from kepler_jupyter.server.columns import FIELD_SORT_PREFIX, row_columns
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
@@ -49,8 +50,7 @@ def indexed_metric(reads: Any, location: ProjectLocation) -> MetricChoice:
 
 
 def _where(query: ListQuery, matching_ids: list[str] | None) -> tuple[list[str], list[Any]]:
-    conditions: list[str] = []
-    parameters: list[Any] = []
+    conditions, parameters = archived_sql(query.archived)
     if matching_ids is not None:
         # The search expressions' matches, found by the same code as ``%kepler search``; one
         # JSON parameter rather than one per id (SQLite caps the number of parameters).

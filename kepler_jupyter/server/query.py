@@ -1,5 +1,6 @@
-"""The list route's query: parse ``offset / limit / sort / order / q / tag / status / metric``,
-then filter, sort and page a journal snapshot.
+"""The list route's query: parse ``offset / limit / sort / order / q / tag / status / metric /
+archived``, then filter, sort and page a journal snapshot (archived runs are left out unless
+``archived=show|only`` or an expression names ``archived``).
 
 ``q`` takes the expressions of ``%kepler search`` (``val_accuracy>0.9 tag=baseline
 model=Sequential created>=2026-01-01``), read by its parser (``history.filters``) and evaluated
@@ -15,6 +16,12 @@ from typing import Any
 
 from kepler_jupyter.commands import CommandError
 from kepler_jupyter.history.filters import Filter, split_search
+from kepler_jupyter.journal.removal import (
+    ARCHIVED_VIEWS,
+    ArchivedView,
+    archived_view_for,
+    check_view,
+)
 from kepler_jupyter.server.columns import (
     COLUMN_KEY,
     FIELD_SORT_PREFIX,
@@ -80,6 +87,7 @@ class ListQuery:
     metric_name: str | None = None
     filters: tuple[Filter, ...] = ()
     columns: tuple[str, ...] = ()
+    archived: ArchivedView = "hide"
 
     @classmethod
     def from_arguments(cls, argument: Callable[[str], str | None]) -> ListQuery:
@@ -112,6 +120,9 @@ class ListQuery:
             filters, words = split_search((argument("q") or "").strip())
         except CommandError as error:
             raise QueryError(str(error)) from None
+        archived = (argument("archived") or "hide").strip().lower()
+        if archived not in ARCHIVED_VIEWS:
+            raise QueryError(f"'archived' must be one of {', '.join(ARCHIVED_VIEWS)}; got {archived!r}.")
         return cls(
             offset=_integer("offset", argument("offset"), 0, 0, None),
             limit=_integer("limit", argument("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
@@ -125,6 +136,8 @@ class ListQuery:
             metric_name=(argument("metric_name") or "").strip() or None,
             filters=tuple(filters),
             columns=columns,
+            # an expression naming ``archived`` decides for itself, as in %kepler search
+            archived=archived_view_for(filters, check_view(archived)),
         )
 
 
@@ -196,12 +209,15 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
     bound = query.metric_bound
     compare = _COMPARATORS[query.metric_op] if query.metric_op else None
     filters = query.filters
-    if terms or wanted_tags or wanted_statuses or compare or filters:
+    archived = query.archived
+    if terms or wanted_tags or wanted_statuses or compare or filters or archived != "show":
         summaries, texts = snapshot.summaries, snapshot.search_texts
         by_id = snapshot.by_id
 
         def keep(position: int) -> bool:
             summary = summaries[position]
+            if archived != "show" and bool(summary.get("archived")) != (archived == "only"):
+                return False
             if terms and not all(term in texts[position] for term in terms):
                 return False
             if wanted_statuses and summary["status"].lower() not in wanted_statuses:

@@ -69,6 +69,8 @@ def list_row(record: Mapping[str, Any], metric_name: str | None) -> dict[str, An
         "duration_s": _finite(record.get("duration_s")),
         "hypothesis": _text(_mapping(record.get("notes")).get("hypothesis")),
     }
+    if record.get("archived") is True:
+        row["archived"] = True
     damaged = record.get("damaged")
     if damaged:
         row["damaged"] = [cut_text(reason) for reason in damaged]

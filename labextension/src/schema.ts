@@ -105,6 +105,10 @@ export interface ExperimentSummary {
     [k: string]: ScalarValue;
   };
   /**
+   * Present (true) only for archived runs, which the list shows only when asked (?archived=show|only).
+   */
+  archived?: boolean;
+  /**
    * Present only when fields of the record had the wrong type and were left out: what and why (journal.record.normalize).
    */
   damaged?: string[];
@@ -306,6 +310,10 @@ export interface ExperimentRecord {
    */
   tags?: string[] | null;
   /**
+   * hidden from listings unless asked for (kept in the journal)
+   */
+  archived?: boolean | null;
+  /**
    * content hashes: the experiment key and its parts
    */
   fingerprint?: {
@@ -381,6 +389,43 @@ export interface ExperimentDetail {
   experiment: ExperimentRecord;
   metric: MetricInfo;
   project: ProjectInfo;
+  /**
+   * The notebook the run came from, relative to the server's root (what the panel opens); null when unknown or outside the root.
+   */
+  notebook_path?: string | null;
+}
+/**
+ * PATCH /kepler/api/experiments/<id>: the fields the panel may change; each given one replaces the stored value (Journal.update).
+ *
+ * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
+ * via the `definition` "ExperimentEdit".
+ */
+export interface ExperimentEdit {
+  hypothesis?: string;
+  conclusion?: string;
+  /**
+   * @maxItems 50
+   */
+  tags?: string[];
+  archived?: boolean;
+}
+/**
+ * The answer to an edit, archive or restore: the record as now stored.
+ *
+ * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
+ * via the `definition` "ExperimentChanged".
+ */
+export interface ExperimentChanged {
+  experiment: ExperimentRecord;
+}
+/**
+ * The answer to DELETE /kepler/api/experiments/<id>: the id deleted; POST experiments/<id>/restore undoes it until the journal is compacted.
+ *
+ * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
+ * via the `definition` "ExperimentDeleted".
+ */
+export interface ExperimentDeleted {
+  deleted: string;
 }
 /**
  * One flattened setting (dotted key) with its value in each compared experiment, in request order.
