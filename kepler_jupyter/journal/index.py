@@ -22,6 +22,7 @@ Deleting the index loses nothing: it is rebuilt on the next read.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import sqlite3
@@ -37,8 +38,8 @@ from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 4  # 2: listings carry the record's damage reasons; 3: index on fp_data;
-# 4: archived flag
+SCHEMA_VERSION = 5  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+# 4: archived flag; 5: run-table groups (group_key, group_cell)
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -56,7 +57,8 @@ CREATE TABLE IF NOT EXISTS experiments (
     offset INTEGER NOT NULL, length INTEGER NOT NULL, name TEXT, status TEXT, created TEXT,
     framework TEXT, model_class TEXT, fp_experiment TEXT, fp_model TEXT, fp_data TEXT,
     fp_settings TEXT, listing TEXT NOT NULL, vector BLOB, n_params INTEGER, n_errors INTEGER,
-    n_warnings INTEGER, duration_s REAL, search_text TEXT, archived INTEGER NOT NULL DEFAULT 0);
+    n_warnings INTEGER, duration_s REAL, search_text TEXT, archived INTEGER NOT NULL DEFAULT 0,
+    group_key TEXT, group_cell TEXT);
 CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
@@ -64,6 +66,8 @@ CREATE INDEX IF NOT EXISTS experiments_data ON experiments (fp_data, created, fi
 CREATE INDEX IF NOT EXISTS experiments_rev ON experiments (rev);
 -- the panel's and %kepler list's default view leaves archived runs out: counted and paged here
 CREATE INDEX IF NOT EXISTS experiments_shown ON experiments (archived, created, first_seq);
+CREATE INDEX IF NOT EXISTS experiments_group ON experiments (group_key, created, first_seq);
+CREATE INDEX IF NOT EXISTS experiments_cell ON experiments (group_cell);
 CREATE TABLE IF NOT EXISTS metric_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (id, name));
 CREATE INDEX IF NOT EXISTS metric_values_order ON metric_values (name, value);
@@ -73,8 +77,8 @@ CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQ
 _UPSERT = """
 INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
     model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector, n_params,
-    n_errors, n_warnings, duration_s, search_text, archived)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    n_errors, n_warnings, duration_s, search_text, archived, group_key, group_cell)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     length = excluded.length, name = excluded.name, status = excluded.status,
     created = excluded.created, framework = excluded.framework,
@@ -83,7 +87,16 @@ ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector,
     n_params = excluded.n_params, n_errors = excluded.n_errors, n_warnings = excluded.n_warnings,
     duration_s = excluded.duration_s, search_text = excluded.search_text,
-    archived = excluded.archived
+    archived = excluded.archived,
+    group_key = excluded.group_key, group_cell = excluded.group_cell
+"""
+# The fits of one cell run group together once it made two or more (the second fit's write
+# moves the first into the group); a search's points stay in their search.
+_LOOP_GROUPS = """
+UPDATE experiments SET group_key = 'c:' || group_cell
+WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_key NOT LIKE 's:%'
+  AND group_cell IN (SELECT group_cell FROM experiments WHERE group_cell IN
+                     (SELECT value FROM json_each(?)) GROUP BY group_cell HAVING count(*) > 1)
 """
 ORDER = "ORDER BY created, first_seq"
 
@@ -495,7 +508,8 @@ class _RowWriter:
             row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
             row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
             row.fp_data, row.fp_settings, row.listing, self._vector(row.features), row.n_params,
-            row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived)))
+            row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived),
+            row.group_key, row.group_cell))
         self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
         self.next_seq += 1
         self.next_rev += 1
@@ -508,6 +522,9 @@ class _RowWriter:
             return
         ids = [(row[0],) for row in self._rows]
         self.connection.executemany(_UPSERT, self._rows)
+        cells = json.dumps(sorted({row[-1] for row in self._rows if row[-1] is not None}))
+        if cells != "[]":
+            self.connection.execute(_LOOP_GROUPS, (cells, cells))
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kepler_jupyter.journal.groups import base_key, cell_run
 from kepler_jupyter.journal.record import SUMMARY_SETTINGS, json_safe, normalize
 
 #: top-level fields copied whole into the index: ``experiments(fields=...)`` asking only for
@@ -55,6 +56,10 @@ class IndexRow:
     duration_s: float | None
     search_text: str
     archived: bool = False
+    #: the run table's group before loops are known (``journal.groups.base_key``)
+    group_key: str | None = None
+    #: the cell run / ``watch()`` block that made the record (``journal.groups.cell_run``)
+    group_cell: str | None = None
 
 
 def _text(value: Any) -> str | None:
@@ -220,6 +225,8 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         duration_s=_finite(record.get("duration_s")),
         search_text=search_text(record, _text(model.get("class"))),
         archived=record.get("archived") is True,
+        group_key=_text(base_key(record)),
+        group_cell=_text(cell_run(record)),
     )
 
 

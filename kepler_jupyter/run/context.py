@@ -77,6 +77,9 @@ class FitContext:
     kind: str = "fit"
     #: the method the user called: "fit", "fit_transform", "fit_predict", "train_on_batch"...
     entry: str = "fit"
+    #: the id of the cell run / ``watch()`` block this fit belongs to (the record's
+    #: ``source.run``: the run table groups one block's fits)
+    cell_run: str | None = None
     #: the earlier record of this very experiment, when the journal holds one
     previous: dict[str, Any] | None = None
     #: what was done about that earlier run: "warn" (trained again) or "skip"

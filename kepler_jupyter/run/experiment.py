@@ -180,6 +180,7 @@ def _prepare(
         kind=experiment_kind(original_fit),
         entry=getattr(original_fit, "__name__", "fit"),
         stream_samples=samples,
+        cell_run=session.run_id,
     )
     ctx.record = build_record(ctx, name=session.next_name(model), created=now_iso())
     add_preparation(ctx.record, session)

@@ -4,6 +4,7 @@ manager, for scripts, the IPython terminal, grids and tests.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,9 @@ class WatchSession(RunObserver):
         self.records: list[dict[str, Any]] = []
         #: where the runs of this block announce their events; ``subscribe`` adds a sink
         self.lifecycle = RunLifecycle(run_observers(self))
+        #: this block's id, written in each record's ``source.run``: the run table groups the
+        #: fits of one cell / block under one parent row (``journal.groups``)
+        self.run_id = secrets.token_hex(8)
         self._fits = 0
         #: class names of the preparation steps (scalers, encoders) fitted so far in the block
         self.preparation: list[str] = []

@@ -20,6 +20,7 @@ from kepler_jupyter.journal.index_rows import OMITTED_KEY
 from kepler_jupyter.journal.record import normalize
 from kepler_jupyter.journal.removal import archived_sql
 from kepler_jupyter.server.columns import FIELD_SORT_PREFIX, row_columns
+from kepler_jupyter.server.indexed_groups import GROUP_KEY_SQL, grouped_rows
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
 from kepler_jupyter.server.query import ListQuery, default_order
@@ -94,9 +95,13 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
             return None  # the snapshot evaluates the expressions instead
         matching_ids = [str(record.get("id")) for record in matched]
     conditions, parameters = _where(query, matching_ids)
-    # The metric's value is joined only when sorting or filtering by it; otherwise it is looked
-    # up for the page's rows alone, and the default order (newest first) walks an index.
-    joined = query.sort == "metric" or query.metric_op is not None
+    if query.parent is not None:
+        conditions.append(f"{GROUP_KEY_SQL} = ?")
+        parameters.append(query.parent)
+    grouped = query.group and query.parent is None
+    # The metric's value is joined only when sorting, filtering or grouping by it; otherwise it
+    # is looked up for the page's rows alone, and the default order (newest first) walks an index.
+    joined = query.sort == "metric" or query.metric_op is not None or grouped
     join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?" if joined else ""
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     key = _SORT_SQL[query.sort]
@@ -106,24 +111,29 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         # Rows without a value last whatever the order; ties newest first, as the panel lists.
         order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
                      "e.created DESC, e.first_seq DESC")
-    head = [metric.name or ""] if joined else []
-    head += parameters
-    total = reads.index.query(f"SELECT count(*) FROM experiments e {join} {where}", head)[0][0]
-    value_sql = "m.value" if joined else "NULL"
-    rows = reads.index.query(
-        f"SELECT e.id, e.offset, e.length, e.listing, {value_sql} FROM experiments e {join} "
-        f"{where} {order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])
+    rows: list[tuple[Any, ...]]
+    if grouped:
+        total, rows = grouped_rows(reads.index, join, where, parameters, key, order, metric.name,
+                                   query.limit, query.offset)
+    else:
+        head = [metric.name or ""] if joined else []
+        head += parameters
+        total = reads.index.query(f"SELECT count(*) FROM experiments e {join} {where}", head)[0][0]
+        value_sql = "m.value" if joined else "NULL"
+        rows = [(*row, None) for row in reads.index.query(
+            f"SELECT e.id, e.offset, e.length, e.listing, {value_sql} FROM experiments e {join} "
+            f"{where} {order_sql} LIMIT ? OFFSET ?", [*head, query.limit, query.offset])]
     if not joined and rows and metric.name:
         marks = ", ".join("?" * len(rows))
         values = dict(reads.index.query(
             f"SELECT id, value FROM metric_values WHERE name = ? AND id IN ({marks})",
             [metric.name, *(row[0] for row in rows)]))
-        rows = [(*row[:4], values.get(row[0])) for row in rows]
+        rows = [(*row[:4], values.get(row[0]), row[5]) for row in rows]
     # Columns the slim listing record lacks (data fields, most metrics) need the whole record.
     whole = bool(query.columns) and not answerable_from_listing(
         [Filter(key, "=", None, key) for key in query.columns])
     items = []
-    for record_id, offset, length, listing, value in rows:
+    for record_id, offset, length, listing, value, group in rows:
         record = normalize(json.loads(listing))
         if OMITTED_KEY in record or whole:  # a field too large for the index, or a column
             record = reads.read((record_id, offset, length))
@@ -131,6 +141,8 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         item["metric_value"] = value
         if query.columns:
             item["columns"] = row_columns(record, query.columns)
+        if group is not None:
+            item["group"] = group
         items.append(item)
     state = reads.index.state()
     revision = hashlib.sha1(repr((str(location.kepler_dir), state, metric)).encode(),

@@ -65,6 +65,8 @@ class JournalSnapshot:
     _metric_values: LruDict[str, list[float | None]] = field(default_factory=LruDict)
     # (sort, order, metric name) -> positions into ``summaries``; filled by the list query.
     orders: LruDict[tuple[str, str, str | None], list[int]] = field(default_factory=LruDict)
+    #: each summary's run-table group key (``server.groups.snapshot_group_keys``)
+    group_keys: list[str] | None = None
 
     def metric_values(self, name: str | None) -> list[float | None]:
         """``name``'s value for each summary, computed once per metric name."""

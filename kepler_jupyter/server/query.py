@@ -16,6 +16,7 @@ from typing import Any
 
 from kepler_jupyter.commands import CommandError
 from kepler_jupyter.history.filters import Filter, split_search
+from kepler_jupyter.journal.groups import PREFIXES as GROUP_PREFIXES
 from kepler_jupyter.journal.removal import (
     ARCHIVED_VIEWS,
     ArchivedView,
@@ -88,6 +89,10 @@ class ListQuery:
     filters: tuple[Filter, ...] = ()
     columns: tuple[str, ...] = ()
     archived: ArchivedView = "hide"
+    #: collapse re-runs and put searches' points and cell loops under parent rows
+    group: bool = False
+    #: list only the members of this group (a key from a grouped row's ``group.key``)
+    parent: str | None = None
 
     @classmethod
     def from_arguments(cls, argument: Callable[[str], str | None]) -> ListQuery:
@@ -116,6 +121,13 @@ class ListQuery:
                     f"'metric' must be a comparison such as '>=0.9' or '<0.3'; got {metric_filter!r}."
                 )
             metric_op, metric_bound = match.group(1) or ">=", float(match.group(2))
+        group = (argument("group") or "").strip().lower()
+        if group not in ("", "0", "1", "true", "false", "on", "off"):
+            raise QueryError(f"'group' must be 1 or 0; got {group!r}.")
+        parent = (argument("parent") or "").strip() or None
+        if parent is not None and (parent[:2] not in GROUP_PREFIXES or len(parent) > 1000):
+            raise QueryError(f"'parent' must be a group key from a grouped row (s:…, c:…, f:…); "
+                             f"got {parent[:60]!r}.")
         try:
             filters, words = split_search((argument("q") or "").strip())
         except CommandError as error:
@@ -138,6 +150,8 @@ class ListQuery:
             columns=columns,
             # an expression naming ``archived`` decides for itself, as in %kepler search
             archived=archived_view_for(filters, check_view(archived)),
+            group=group in ("1", "true", "on"),
+            parent=parent,
         )
 
 
@@ -234,15 +248,28 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
 
         positions = [position for position in positions if keep(position)]
 
+    rows: list[tuple[int, dict[str, Any] | None]]
+    if query.parent is not None or query.group:
+        from kepler_jupyter.server.groups import grouped_positions, snapshot_group_keys
+
+        if query.parent is not None:
+            keys = snapshot_group_keys(snapshot)
+            rows = [(position, None) for position in positions if keys[position] == query.parent]
+        else:
+            rows = grouped_positions(snapshot, positions, query.sort, order, values, _sort_value)
+    else:
+        rows = [(position, None) for position in positions]
     items = []
-    for position in positions[query.offset: query.offset + query.limit]:
+    for position, group in rows[query.offset: query.offset + query.limit]:
         item = dict(snapshot.summaries[position])
         item["metric_value"] = values[position]
         if query.columns:
             item["columns"] = row_columns(snapshot.by_id.get(str(item["id"]), {}), query.columns)
+        if group is not None:
+            item["group"] = group
         items.append(item)
     return {
-        "total": len(positions),
+        "total": len(rows),
         "offset": query.offset,
         "limit": query.limit,
         "sort": query.sort,

@@ -112,6 +112,34 @@ export interface ExperimentSummary {
    * Present only when fields of the record had the wrong type and were left out: what and why (journal.record.normalize).
    */
   damaged?: string[];
+  group?: RowGroup;
+}
+/**
+ * Present only with ?group=1 on a row that stands for two or more runs (server.groups): the row is the group's newest run; ?parent=KEY lists its members.
+ *
+ * This interface was referenced by `KeplerJournalApi`'s JSON-Schema
+ * via the `definition` "RowGroup".
+ */
+export interface RowGroup {
+  /**
+   * The group's key: s:SEARCH, c:CELL-RUN or f:FINGERPRINT.
+   */
+  key: string;
+  kind: 'search' | 'loop' | 'rerun' | 'single';
+  label: string;
+  count: number;
+  /**
+   * Members with a value of the metric.
+   */
+  n_values: number;
+  /**
+   * Mean of the metric over the members.
+   */
+  mean: number | null;
+  /**
+   * Sample standard deviation (null under two values).
+   */
+  std: number | null;
 }
 /**
  * GET /kepler/api/experiments: one page of summaries after filtering and sorting.
@@ -290,11 +318,12 @@ export interface ExperimentRecord {
     [k: string]: unknown | undefined;
   } | null;
   /**
-   * the cell's text and the notebook
+   * the cell's text, the notebook and the id of the cell run (block)
    */
   source?: {
     cell?: string | null;
     notebook?: string | null;
+    run?: string | null;
     [k: string]: unknown | undefined;
   } | null;
   /**
