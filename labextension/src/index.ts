@@ -5,6 +5,7 @@
 import {
   ILabShell,
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -13,6 +14,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { registerCommands } from './commands';
 import { followActiveNotebook } from './follow';
 import { keplerIcon } from './icons';
+import { DEEP_LINK_PATTERN } from './links';
 import { JournalModel } from './model';
 import { KeplerApi } from './request';
 import { CommandIDs, PANEL_ID } from './tokens';
@@ -22,12 +24,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'kepler-jupyter:plugin',
   description: 'The Kepler lab journal: experiments, findings and comparisons in the sidebar.',
   autoStart: true,
-  optional: [ILabShell, ILayoutRestorer, ICommandPalette],
+  optional: [ILabShell, ILayoutRestorer, ICommandPalette, IRouter],
   activate: (
     app: JupyterFrontEnd,
     labShell: ILabShell | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    router: IRouter | null
   ) => {
     const api = new KeplerApi(app.serviceManager.serverSettings);
     const model = new JournalModel({ api });
@@ -39,10 +42,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, PANEL_ID);
 
     registerCommands(app, { model, api });
+    // /lab?kepler=<id> and /lab?kepler-compare=<id>,<id> reopen a view in a fresh page
+    router?.register({ command: CommandIDs.openLink, pattern: DEEP_LINK_PATTERN, rank: 100 });
     if (labShell) {
       followActiveNotebook(labShell, model);
     }
-    for (const command of [CommandIDs.openPanel, CommandIDs.refresh, CommandIDs.compare]) {
+    for (const command of [CommandIDs.openPanel, CommandIDs.refresh, CommandIDs.compare, CommandIDs.exportCsv]) {
       palette?.addItem({ command, category: 'Kepler' });
     }
   }

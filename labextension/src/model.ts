@@ -25,6 +25,8 @@ export interface IJournalQuery {
   status: string;
   /** Table columns: any metric, setting or data field, named as `%kepler search` names it. */
   columns: string[];
+  /** Archived runs: hidden (default), listed with the others, or the only ones listed. */
+  archived: 'hide' | 'show' | 'only';
 }
 
 export const DEFAULT_QUERY: IJournalQuery = {
@@ -33,7 +35,8 @@ export const DEFAULT_QUERY: IJournalQuery = {
   order: null,
   tag: '',
   status: '',
-  columns: []
+  columns: [],
+  archived: 'hide'
 };
 
 /** The part of the query kept per project (in the browser's localStorage). */
@@ -239,11 +242,18 @@ export class JournalModel implements IDisposable {
     Signal.clearData(this);
   }
 
+  /** The list's view (filter, sort, columns) without paging: what a CSV export asks for. */
+  exportParams(): Omit<IListParams, 'offset' | 'limit'> {
+    const { offset: _offset, limit: _limit, ...view } = this._params(0, 1);
+    return view;
+  }
+
   private _params(offset: number, limit: number): IListParams {
-    const { q, sort, order, tag, status, columns } = this._query;
+    const { q, sort, order, tag, status, columns, archived } = this._query;
     return {
       offset, limit, sort, order, q, tag, status, path: this._projectPath,
-      ...(columns.length ? { columns: columns.join(',') } : {})
+      ...(columns.length ? { columns: columns.join(',') } : {}),
+      ...(archived !== 'hide' ? { archived } : {})
     };
   }
 

@@ -10,7 +10,10 @@ import {
   ColumnCatalogue,
   Comparison,
   ErrorPayload,
+  ExperimentChanged,
+  ExperimentDeleted,
   ExperimentDetail,
+  ExperimentEdit,
   ExperimentList,
   SCHEMA_HEADER,
   SCHEMA_VERSION,
@@ -42,8 +45,19 @@ export interface IListParams {
   metric?: string;
   /** Comma-separated field names whose values each row carries (`columns` of a row). */
   columns?: string;
+  /** Archived runs: left out (the server's default), included, or the only ones listed. */
+  archived?: 'hide' | 'show' | 'only';
   /** Folder (relative to the server root) whose project to read; '' is the root. */
   path?: string;
+}
+
+/** The actions on experiments (edit, archive, delete, restore, CSV); KeplerApi has them. */
+export interface IKeplerActionsApi {
+  editExperiment(id: string, edit: ExperimentEdit, path?: string): Promise<ExperimentChanged>;
+  deleteExperiment(id: string, path?: string): Promise<ExperimentDeleted>;
+  restoreExperiment(id: string, path?: string): Promise<ExperimentChanged>;
+  /** Every row of the list's view (filter, sort, columns; no paging) as a CSV file. */
+  exportCsv(params: Omit<IListParams, 'offset' | 'limit'>): Promise<{ blob: Blob; fileName: string }>;
 }
 
 /** What the model needs from the server; KeplerApi is the real one. */
@@ -80,23 +94,10 @@ export function queryString(query: Record<string, QueryValue>): string {
 export async function requestAPI<T>(
   endPoint: string,
   query: Record<string, QueryValue>,
-  settings: ServerConnection.ISettings
+  settings: ServerConnection.ISettings,
+  write?: { method: 'PATCH' | 'DELETE' | 'POST'; body?: unknown }
 ): Promise<T> {
-  const url =
-    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) + queryString(query);
-  const init: RequestInit = {
-    method: 'GET',
-    headers: { [SCHEMA_HEADER]: String(SCHEMA_VERSION) }
-  };
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    throw new KeplerApiError(
-      `Cannot reach the Jupyter server (${(error as Error).message ?? error}).`,
-      0
-    );
-  }
+  const response = await send(endPoint, query, settings, write);
   const text = await response.text();
   let body: unknown = null;
   if (text.length > 0) {
@@ -123,8 +124,41 @@ export async function requestAPI<T>(
   return body as T;
 }
 
+/** One request (ServerConnection adds the token and, for writes, the XSRF header). */
+async function send(
+  endPoint: string,
+  query: Record<string, QueryValue>,
+  settings: ServerConnection.ISettings,
+  write?: { method: 'PATCH' | 'DELETE' | 'POST'; body?: unknown }
+): Promise<Response> {
+  const url =
+    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) + queryString(query);
+  const init: RequestInit = {
+    method: write?.method ?? 'GET',
+    headers: {
+      [SCHEMA_HEADER]: String(SCHEMA_VERSION),
+      ...(write?.body !== undefined ? { 'Content-Type': 'application/json' } : {})
+    },
+    ...(write?.body !== undefined ? { body: JSON.stringify(write.body) } : {})
+  };
+  try {
+    return await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new KeplerApiError(
+      `Cannot reach the Jupyter server (${(error as Error).message ?? error}).`,
+      0
+    );
+  }
+}
+
+/** The file name a Content-Disposition header gives, else `fallback`. */
+export function attachmentName(header: string | null, fallback: string): string {
+  const match = /filename="([^"]+)"/.exec(header ?? '');
+  return match ? match[1] : fallback;
+}
+
 /** The kepler REST API of one Jupyter server. */
-export class KeplerApi implements IKeplerApi {
+export class KeplerApi implements IKeplerApi, IKeplerActionsApi {
   constructor(
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
@@ -160,5 +194,48 @@ export class KeplerApi implements IKeplerApi {
       { ids: ids.join(','), path },
       this.serverSettings
     );
+  }
+
+  editExperiment(id: string, edit: ExperimentEdit, path?: string): Promise<ExperimentChanged> {
+    return requestAPI<ExperimentChanged>(
+      `experiments/${encodeURIComponent(id)}`,
+      { path },
+      this.serverSettings,
+      { method: 'PATCH', body: edit }
+    );
+  }
+
+  deleteExperiment(id: string, path?: string): Promise<ExperimentDeleted> {
+    return requestAPI<ExperimentDeleted>(
+      `experiments/${encodeURIComponent(id)}`,
+      { path },
+      this.serverSettings,
+      { method: 'DELETE' }
+    );
+  }
+
+  restoreExperiment(id: string, path?: string): Promise<ExperimentChanged> {
+    return requestAPI<ExperimentChanged>(
+      `experiments/${encodeURIComponent(id)}/restore`,
+      { path },
+      this.serverSettings,
+      { method: 'POST' }
+    );
+  }
+
+  async exportCsv(params: Omit<IListParams, 'offset' | 'limit'>): Promise<{ blob: Blob; fileName: string }> {
+    const response = await send('experiments.csv', { ...params }, this.serverSettings);
+    if (!response.ok) {
+      let message = `The Kepler server extension answered ${response.status} ${response.statusText}.`;
+      try {
+        const payload = JSON.parse(await response.text()) as Partial<ErrorPayload>;
+        message = typeof payload.message === 'string' && payload.message ? payload.message : message;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new KeplerApiError(message, response.status);
+    }
+    const fileName = attachmentName(response.headers.get('Content-Disposition'), 'kepler-experiments.csv');
+    return { blob: await response.blob(), fileName };
   }
 }

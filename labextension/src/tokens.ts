@@ -20,4 +20,6 @@ export namespace CommandIDs {
   export const refresh = 'kepler:refresh';
   export const openExperiment = 'kepler:open-experiment';
   export const compare = 'kepler:compare';
+  export const openLink = 'kepler:open-link';
+  export const exportCsv = 'kepler:export-csv';
 }

@@ -9,6 +9,7 @@ import { IKeplerApi } from '../request';
 import { normalizeRecord } from '../records';
 import { ExperimentDetail, ExperimentRecord, Finding } from '../tokens';
 import { DamagedNotice, ErrorBoundary } from './ErrorBoundary';
+import { ActionBar, DeletedNotice, IExperimentActions, NotesEditor } from './ExperimentActions';
 import { flattenObject, formatDuration, formatValue, formatWhen } from './format';
 import { historyGroups, LineChart } from './LineChart';
 import { StatusBadge } from './JournalPanel';
@@ -139,7 +140,13 @@ function LayersTable(props: { layers: unknown }): JSX.Element | null {
   );
 }
 
-export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.Element {
+export function ExperimentDetailView(props: {
+  detail: ExperimentDetail;
+  /** The actions row under the name (ExperimentActions.ActionBar). */
+  toolbar?: React.ReactNode;
+  /** Shown instead of the notes section (the notes editor). */
+  notes?: React.ReactNode;
+}): JSX.Element {
   const { record, problems } = normalizeRecord(props.detail.experiment);
   const model = asDict(record.model);
   const data = asDict(record.data);
@@ -157,6 +164,10 @@ export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.E
           <span>{formatDuration(record.duration_s)}</span>
           <span>{[record.framework, asDict(record.model)['class']].filter(Boolean).map(String).join(' · ')}</span>
         </div>
+        {record.archived === true && (
+          <div className="jp-kepler-muted jp-kepler-archived-note">Archived: hidden from the list unless “show archived” is on.</div>
+        )}
+        {props.toolbar}
         <DamagedNotice problems={problems} />
         {(record.tags ?? []).length > 0 && (
           <ul className="jp-kepler-tags">
@@ -168,7 +179,8 @@ export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.E
           </ul>
         )}
       </header>
-      {(record.notes?.hypothesis || record.notes?.conclusion) && (
+      {props.notes}
+      {!props.notes && (record.notes?.hypothesis || record.notes?.conclusion) && (
         <Section title="Notes">
           {record.notes?.hypothesis && (
             <p className="jp-kepler-note">
@@ -225,11 +237,19 @@ export function ExperimentDetailView(props: { detail: ExperimentDetail }): JSX.E
   );
 }
 
-/** Loads one experiment and shows it; also shows why it could not be loaded. */
-function ExperimentLoader(props: { api: IKeplerApi; id: string; path: string; onLoaded: (d: ExperimentDetail) => void }): JSX.Element {
-  const { api, id, path, onLoaded } = props;
+/** Loads one experiment and shows it with its actions; also shows why it could not be loaded. */
+function ExperimentLoader(props: {
+  api: IKeplerApi;
+  id: string;
+  path: string;
+  actions?: IExperimentActions;
+  onLoaded: (d: ExperimentDetail) => void;
+}): JSX.Element {
+  const { api, id, path, actions, onLoaded } = props;
   const [detail, setDetail] = React.useState<ExperimentDetail | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const [editing, setEditing] = React.useState(false);
+  const [deleted, setDeleted] = React.useState(false);
   React.useEffect(() => {
     let cancelled = false;
     api.getExperiment(id, path).then(
@@ -251,16 +271,36 @@ function ExperimentLoader(props: { api: IKeplerApi; id: string; path: string; on
   if (!detail) {
     return <div className="jp-kepler-muted jp-kepler-loading">Loading experiment {id}…</div>;
   }
+  const showRecord = (record: ExperimentRecord): void => {
+    setDetail({ ...detail, experiment: record });
+    setEditing(false);
+    setDeleted(false);
+  };
+  if (deleted && actions) {
+    return <DeletedNotice id={detail.experiment.id} actions={actions} onRestored={showRecord} />;
+  }
+  const record = detail.experiment;
   return (
     <ErrorBoundary what={`experiment ${id}`}>
-      <ExperimentDetailView detail={detail} />
+      <ExperimentDetailView
+        detail={detail}
+        toolbar={actions && (
+          <ActionBar record={record} notebookPath={detail.notebook_path ?? null} actions={actions}
+            onEdit={() => setEditing(true)} onRecord={showRecord} onDeleted={() => setDeleted(true)} />
+        )}
+        notes={actions && editing ? (
+          <Section title="Notes">
+            <NotesEditor record={record} actions={actions} onSaved={showRecord} onCancel={() => setEditing(false)} />
+          </Section>
+        ) : undefined}
+      />
     </ErrorBoundary>
   );
 }
 
 /** The main-area widget for one experiment; its tab shows the experiment's name. */
 export class ExperimentView extends ReactWidget {
-  constructor(options: { api: IKeplerApi; id: string; path: string }) {
+  constructor(options: { api: IKeplerApi; id: string; path: string; actions?: IExperimentActions }) {
     super();
     this._options = options;
     this.addClass('jp-kepler-ExperimentView');
@@ -269,8 +309,8 @@ export class ExperimentView extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { api, id, path } = this._options;
-    return <ExperimentLoader api={api} id={id} path={path} onLoaded={this._onLoaded} />;
+    const { api, id, path, actions } = this._options;
+    return <ExperimentLoader api={api} id={id} path={path} actions={actions} onLoaded={this._onLoaded} />;
   }
 
   private _onLoaded = (detail: ExperimentDetail): void => {
@@ -281,5 +321,5 @@ export class ExperimentView extends ReactWidget {
     this.title.caption = `Kepler experiment ${record.id}: ${name}`;
   };
 
-  private _options: { api: IKeplerApi; id: string; path: string };
+  private _options: { api: IKeplerApi; id: string; path: string; actions?: IExperimentActions };
 }

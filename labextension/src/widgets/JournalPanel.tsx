@@ -12,6 +12,7 @@ import { CommandIDs, ExperimentSummary, SortKey } from '../tokens';
 import { ErrorBoundary } from './ErrorBoundary';
 import { formatNumber, formatShortWhen } from './format';
 import { VirtualList } from './VirtualList';
+import { ListActions } from './ListActions';
 
 // three lines: name and metric, chosen columns and tags, status and model
 const ROW_HEIGHT = 70;
@@ -283,6 +284,7 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
             >
               ⟳
             </button>
+            <ListActions model={model} commands={commands} />
           </div>
           <div className="jp-kepler-toolbar">
             <ColumnsBox value={query.columns} onChange={columns => model.setQuery({ columns })} />
