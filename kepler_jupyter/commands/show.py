@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from kepler_jupyter.commands import CommandEnv, command_parser, parse_arguments
-from kepler_jupyter.display.reporter import format_metrics
+from kepler_jupyter.display.run_text import format_metrics
 
 # the order sections are shown in; anything else in the record follows
 SECTIONS = ("damaged", "notes", "params", "metrics", "data", "model", "findings", "env", "source", "history")

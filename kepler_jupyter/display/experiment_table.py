@@ -6,7 +6,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from kepler_jupyter.display.reporter import format_metrics
+from kepler_jupyter.display.run_text import format_metrics
 from kepler_jupyter.journal.record import summary as record_summary
 
 COLUMNS = ("id", "name", "when", "model", "settings", "metrics", "status", "findings")

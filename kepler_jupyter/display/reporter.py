@@ -3,18 +3,29 @@
 The ``Reporter`` is the run observer that shows the run under the cell; it picks a widget or
 its plain-text twin for each message. Every rich view has a text fallback, and a display
 failure is never allowed to reach the user's fit (the run lifecycle isolates observers).
-``LiveCurves`` draws the loss curves of a Keras fit while it trains (widget mode only).
+
+In a notebook everything a cell shows is one output block (``display.cell_output``): a fit's
+findings, re-run notice, curves (``display.curves_observer``), end line and after-fit report
+are its parts; from a cell's second fit on, the block shows one live summary of all of them
+(``display.loop_summary``) instead. While the block is there, the findings' Python warnings
+are still raised but not printed a second time (``display.quiet_warnings``).
 """
 
 from __future__ import annotations
 
 import html
 import sys
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kepler_jupyter.journal.record import is_metric
+from kepler_jupyter.display.cell_output import CellOutput, Part, html_part, widget_part
+from kepler_jupyter.display.loop_summary import LoopSummary
+from kepler_jupyter.display.quiet_warnings import FindingWarningsShown
+from kepler_jupyter.display.run_text import end_summary, format_metrics, not_saved_message
 from kepler_jupyter.run.lifecycle import RunObserver
+
+__all__ = ["Reporter", "detect_display_mode", "end_summary", "format_metrics", "not_saved_message"]
 
 if TYPE_CHECKING:
     from kepler_jupyter.checks.base import Finding
@@ -42,44 +53,14 @@ def detect_display_mode() -> str:
     return "widget"
 
 
-def format_metrics(metrics: Any, limit: int = 4) -> str:
-    """``val_accuracy 0.951, loss 0.132`` — the few final metrics worth a glance (scores only,
-    not bookkeeping such as ``train_score_n``; see ``journal.record.is_metric``)."""
-    if not isinstance(metrics, dict):
-        return ""
-    preferred = ["val_accuracy", "val_loss", "accuracy", "loss", "cv_score", "val_score", "train_score"]
-    keys = [k for k in preferred if k in metrics] + [k for k in metrics if k not in preferred]
-    shown = [f"{key} {metrics[key]:.4g}" for key in keys if is_metric(key, metrics[key])]
-    return ", ".join(shown[:limit])
-
-
-def not_saved_message(reason: str) -> str:
-    """The one message a user gets when their experiment could not be written to the journal."""
-    return f"kepler: this experiment could not be saved: {reason} — your fit is unaffected."
-
-
-def end_summary(record: dict[str, Any], save_error: str | None = None) -> str:
-    """One line saying how an experiment ended (and "not saved" when it could not be saved)."""
-    duration = record.get("duration_s")
-    took = f" in {duration:.1f} s" if isinstance(duration, (int, float)) else ""
-    metrics = format_metrics(record.get("metrics"))
-    line = f"kepler: experiment {record.get('id')} {record.get('name')!r} {record.get('status')}{took}"
-    if metrics:
-        line += f" — {metrics}"
-    if record.get("stop_reason"):
-        line += f" (stopped: {record['stop_reason']})"
-    if save_error is not None:
-        line += " — not saved"
-    return line
-
-
 class Reporter(RunObserver):
     """Shows kepler's messages for one cell or watch() block.
 
     Before training, the findings are gathered and shown as one panel when the run starts, is
     blocked or skipped (or when kepler must ask the user something); findings during training
     are shown as they happen; the results, the remaining findings and the comparison with
-    earlier experiments when the run ends.
+    earlier experiments when the run ends. In widget mode all of it goes into the cell's one
+    block; from the second run of the cell on, that block is one ``LoopSummary``.
     """
 
     what = "showing the results"
@@ -88,36 +69,109 @@ class Reporter(RunObserver):
         self.mode = mode
         #: the project whose config the findings panel's "ignore" button writes to
         self.project_dir = project_dir
+        #: the cell's one output block (widget mode only)
+        self.cell: CellOutput | None = CellOutput() if mode == "widget" else None
+        #: the summary of the cell's runs, once it has more than one (widget mode only)
+        self.summary: LoopSummary | None = None
+        self._summary_widget: Any = None
         # findings found before training, not shown yet
         self._prefit: list[Finding] = []
         # findings already shown during training are not repeated in the end summary
         self._shown: set[int] = set()
         # ids of the records the user was told could not be saved (told once per run)
         self._told_not_saved: set[str] = set()
+        # ids of this cell's runs in order, and the last run's context (the summary starts
+        # with it when a second run comes)
+        self._runs: list[str] = []
+        self._last_run: FitContext | None = None
+        self._quiet = FindingWarningsShown()
+
+    # -- the cell ---------------------------------------------------------------------------------
+    def open(self) -> None:
+        """The cell starts: with a block to show findings in, their warnings are not printed."""
+        if self.cell is not None:
+            self._quiet.start()
+
+    def close(self) -> None:
+        """The cell has ended: warnings print as usual again; the block's final fallback is
+        sent. Never raises: the cell's own outcome is what the user must see."""
+        self._quiet.stop()
+        try:
+            if self._summary_widget is not None and self.summary is not None:
+                self._summary_widget.value = self.summary.to_html()
+            if self.cell is not None:
+                self.cell.close()
+        except Exception as error:  # a display that failed must not fail the cell
+            from kepler_jupyter.warnings import KeplerInternalWarning
+
+            warnings.warn(f"kepler: showing the cell's output failed ({error}); your fit is not "
+                          "affected.", KeplerInternalWarning, stacklevel=2)
+
+    def _in_summary(self, run: FitContext) -> bool:
+        """Note ``run`` as one of the cell's runs; True when the cell shows the summary."""
+        run_id = str(run.record.get("id"))
+        if run_id not in self._runs:
+            self._runs.append(run_id)
+            if len(self._runs) == 2 and self.cell is not None:
+                self._start_summary()
+        return self.summary is not None
+
+    def _start_summary(self) -> None:
+        import ipywidgets
+
+        from kepler_jupyter.history.goal import get_goal
+
+        assert self.cell is not None
+        goal = None
+        if self.project_dir is not None:
+            try:
+                goal = get_goal(self.project_dir)
+            except Exception:  # an unreadable goal: the runs' default metric will do
+                goal = None
+        summary = LoopSummary(goal)
+        first = self._last_run
+        if first is not None:
+            for finding in first.findings:
+                summary.found(finding, first.record)
+            if first.previous is not None:
+                summary.repeated(first.record)
+            summary.ended(first.record, saved=first.save_error is None)
+        self.summary = summary
+        self._prefit = []
+        self._summary_widget = ipywidgets.HTML(summary.to_html())
+        self.cell.set_parts([Part(self._summary_widget, summary.to_html, summary.to_text, "summary")])
+
+    def _update_summary(self) -> None:
+        if self.summary is not None and self._summary_widget is not None:
+            self._summary_widget.value = self.summary.to_html()
+            if self.cell is not None:
+                self.cell.refresh()
 
     # -- low level --------------------------------------------------------------------------
-    def _show(self, widget_factory: Any, text: str | Callable[[], str]) -> None:
-        """Display the widget ``widget_factory()`` in a notebook, else print ``text`` (a string,
-        or a function making it, so that widget mode does not render text it never shows)."""
+    def _show(self, widget_factory: Any, text: str | Callable[[], str], kind: str = "") -> None:
+        """Show the widget ``widget_factory()`` in the cell's block in a notebook, else print
+        ``text`` (a string, or a function making it, so that widget mode does not render text
+        it never shows)."""
         if self.mode == "none":
             return
-        if self.mode == "widget":
+        if self.cell is not None:
             try:
-                from IPython.display import display
-
-                display(widget_factory())
+                self.cell.add(widget_part(widget_factory(), kind))
                 return
             except Exception:  # a widget that cannot be built falls back to its text
                 pass
         print(text() if callable(text) else text, flush=True)
 
-    def _show_html(self, markup: str, text: str) -> None:
-        def build() -> Any:
-            import ipywidgets
-
-            return ipywidgets.HTML(markup)
-
-        self._show(build, text)
+    def _show_html(self, markup: str, text: str, kind: str = "line") -> None:
+        if self.mode == "none":
+            return
+        if self.cell is not None:
+            try:
+                self.cell.add(html_part(markup, text, kind))
+                return
+            except Exception:
+                pass
+        print(text, flush=True)
 
     def show_findings(self, findings: list[Any], stage: str = "") -> None:
         from kepler_jupyter.display.findings_text import render_findings_text
@@ -128,7 +182,7 @@ class Reporter(RunObserver):
             title = f"kepler, {stage}" if stage else "kepler"
             return FindingsPanel(findings, on_ignore=self._ignore_for_project, title=title)
 
-        self._show(build, lambda: render_findings_text(findings))
+        self._show(build, lambda: render_findings_text(findings), kind="findings")
 
     def _ignore_for_project(self, code: str) -> None:
         from kepler_jupyter.config import ignore_code_for_project
@@ -165,9 +219,10 @@ class Reporter(RunObserver):
         def build() -> Any:
             from kepler_jupyter.display.widgets.rerun_notice import RerunNotice
 
-            return RerunNotice(previous, run.record, action)
+            # no chart of its own: the fit's chart ends as the overlay with this run
+            return RerunNotice(previous, run.record, action, chart=False)
 
-        self._show(build, text)
+        self._show(build, text, kind="rerun")
 
     # -- questions the run asks ----------------------------------------------------------------
     def ask_duplicate(self, previous: dict[str, Any], record: dict[str, Any]) -> str:
@@ -187,7 +242,11 @@ class Reporter(RunObserver):
 
     # -- the run's events ----------------------------------------------------------------------
     def on_finding(self, run: FitContext, finding: Finding) -> None:
-        if finding.stage in _PREFIT_STAGES:
+        if self._in_summary(run):
+            assert self.summary is not None
+            self.summary.found(finding, run.record)
+            self._update_summary()
+        elif finding.stage in _PREFIT_STAGES:
             self._prefit.append(finding)
         elif finding.stage == "training":
             # a training-time finding (NaN loss, divergence…): shown as soon as it happens
@@ -196,15 +255,37 @@ class Reporter(RunObserver):
         # results findings are shown with the end of the run
 
     def on_started(self, run: FitContext) -> None:
+        if self._in_summary(run):
+            assert self.summary is not None
+            self.summary.started(run.record)
+            if run.previous is not None:
+                self.summary.repeated(run.record)
+            self._update_summary()
+            return
         self._show_prefit()
         self._show_duplicate(run)
         self.show_not_saved(run)
 
+    def _ended_in_summary(self, run: FitContext) -> None:
+        assert self.summary is not None
+        self.summary.ended(run.record, saved=run.save_error is None)
+        self._update_summary()
+
     def on_skipped(self, run: FitContext) -> None:
+        self._last_run = run
+        if self._in_summary(run):
+            assert self.summary is not None
+            self.summary.repeated(run.record)
+            self._ended_in_summary(run)
+            return
         self._show_prefit()
         self._show_duplicate(run)
 
     def on_blocked(self, run: FitContext) -> None:
+        self._last_run = run
+        if self._in_summary(run):
+            self._ended_in_summary(run)
+            return
         self._show_prefit()
         errors = [f for f in run.findings if f.severity == "error"]
         codes = ", ".join(sorted({f.code for f in errors}))
@@ -216,6 +297,10 @@ class Reporter(RunObserver):
         self.show_not_saved(run)
 
     def on_ended(self, run: FitContext) -> None:
+        self._last_run = run
+        if self._in_summary(run):
+            self._ended_in_summary(run)
+            return
         record = run.record
         self.show_not_saved(run)
         text = end_summary(record, run.save_error)
@@ -224,43 +309,12 @@ class Reporter(RunObserver):
         ]
         if post_fit:
             self.show_findings(post_fit, stage="after training")
-        self._show_html(f"<span>{html.escape(text)}</span>", text)
+        self._show_html(f"<span>{html.escape(text)}</span>", text, kind="end")
         report = run.after_fit_report
         if report is not None and self.mode != "none":
             from kepler_jupyter.display.widgets.after_fit import AfterFitText, AfterFitView
 
-            self._show(lambda: AfterFitView(report), AfterFitText(report).to_text)
-
-
-class LiveCurves(RunObserver):
-    """The live loss curves of a Keras fit, drawn under the cell while it trains (widgets only)."""
-
-    what = "drawing the live curves"
-
-    def __init__(self, mode: str = "text") -> None:
-        self.mode = mode
-        self._live: Any = None
-
-    def on_started(self, run: FitContext) -> None:
-        self._live = None
-        if self.mode != "widget" or run.framework != "keras" or run.kind != "fit":
-            return
-        try:
-            from IPython.display import display
-
-            from kepler_jupyter.display.widgets.live_curves import LiveCurves as LiveCurvesWidget
-
-            live = LiveCurvesWidget()
-            display(live)
-        except Exception:  # no curves is fine: the end of the run shows the history anyway
-            return
-        self._live = live
-
-    def on_epoch(self, run: FitContext, epoch: int, logs: Mapping[str, float | None]) -> None:
-        if self._live is not None:
-            self._live.update(epoch, dict(logs))
-
-    def on_ended(self, run: FitContext) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            live.finish()  # draws the last, throttled epoch
+            # one chart per fit: where the live curves are shown they become the overlay
+            chart = self.cell is None or self.cell.find("curves") is None
+            self._show(lambda: AfterFitView(report, chart=chart), AfterFitText(report).to_text,
+                       kind="after_fit")

@@ -384,19 +384,48 @@ def after_fit_report(journal: Any, record: dict[str, Any], goal: Goal | None = N
     k : int
         How many similar earlier experiments to list.
     """
-    from kepler_jupyter.history.similarity import similar_experiments, transfer_hint
+    from kepler_jupyter.history.similarity import Similar, similar_experiments, transfer_hint
 
     similar = _similar_earlier(journal, record, k=max(k, 1))
     if similar is None:
         records = journal.experiments() if hasattr(journal, "experiments") else list(journal)
         similar = similar_experiments(_earlier_records(records, record), record, k=max(k, 1))
+    cited = _cited_same_experiment(journal, record, similar)
+    if cited is not None:
+        # the same experiment as the re-run notice named: first in the list too
+        others = [item for item in similar if item.record.get("id") != cited.get("id")]
+        same = next((item for item in similar if item.record.get("id") == cited.get("id")),
+                    Similar(cited, 1.0, True))
+        similar = [same, *others]
     report = AfterFit(record, goal, similar=similar[:k])
-    if similar:
-        report.earlier = similar[0].record
-        report.changes = describe_changes(record, report.earlier, goal)
+    earlier = cited if cited is not None else (similar[0].record if similar else None)
+    if earlier is not None:
+        report.earlier = earlier
+        report.changes = describe_changes(record, earlier, goal)
     report.hints = [hint for hint in map(transfer_hint, report.similar) if hint]
     report.next_step = _next_step(journal, record, goal)
     return report
+
+
+def _cited_same_experiment(journal: Any, record: dict[str, Any],
+                           similar: list[Any]) -> dict[str, Any] | None:
+    """The earlier run ``record`` repeats, as ``find_same_experiment`` found it before the fit
+    (``duplicate_of``, the run the re-run notice named). A journal holding several runs of
+    the same experiment ties them on similarity, and the ranking's first would be any of them:
+    the report names the one the notice named, so the cell cites one run, not two."""
+    cited = record.get("duplicate_of")
+    if not isinstance(cited, str) or not cited:
+        return None
+    for item in similar:
+        if item.record.get("id") == cited:
+            return dict(item.record)
+    try:
+        if hasattr(journal, "get") and hasattr(journal, "experiments"):
+            found = journal.get(cited)
+            return found if isinstance(found, dict) else None
+        return next((r for r in journal if isinstance(r, dict) and r.get("id") == cited), None)
+    except Exception:  # removed meanwhile: the nearest earlier experiment stands in
+        return None
 
 
 def _next_step(journal: Any, record: dict[str, Any], goal: Goal | None) -> Any:

@@ -199,7 +199,7 @@ class EventsLog(RunObserver):
         self._findings(run)
 
     def on_ended(self, run: FitContext) -> None:
-        from kepler_jupyter.display.reporter import format_metrics
+        from kepler_jupyter.display.run_text import format_metrics
 
         record = run.record
         status = record.get("status")

@@ -109,7 +109,7 @@ def run_observers(session: WatchSession) -> list[RunObserver]:
     The journal first (what the others report is saved by then), the events log, the session's
     list of records, then what the user sees under the cell.
     """
-    from kepler_jupyter.display.reporter import LiveCurves
+    from kepler_jupyter.display.curves_observer import LiveCurves
     from kepler_jupyter.run.events import EventsLog
     from kepler_jupyter.run.journal_writer import JournalWriter
 
@@ -118,7 +118,7 @@ def run_observers(session: WatchSession) -> list[RunObserver]:
         EventsLog(session.journal.kepler_dir),
         session,
         session.reporter,
-        LiveCurves(session.reporter.mode),
+        LiveCurves(session.reporter),
     ]
 
 
@@ -130,9 +130,14 @@ def open_session(options: RunOptions, project_dir: str | Path | None = None) -> 
 
     mode = detect_display_mode() if options.display == "auto" else options.display
     journal = Journal(project_dir)
-    session = WatchSession(options, journal, Reporter(mode, project_dir=journal.project_dir))
-    with intercepting(session):
-        yield session
+    reporter = Reporter(mode, project_dir=journal.project_dir)
+    session = WatchSession(options, journal, reporter)
+    reporter.open()
+    try:
+        with intercepting(session):
+            yield session
+    finally:
+        reporter.close()  # the cell's one output block gets its final static fallback
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kepler_jupyter.display.charts import curves_figure
+from kepler_jupyter.display.svg_curves import curves_svg
 from kepler_jupyter.display.widgets.compare import (
     figure_widget,
     format_value,
@@ -142,15 +143,24 @@ class AfterFitView(AfterFitText, TextFallback, widgets.VBox):
     ----------
     report : repeats.AfterFit
         From ``repeats.after_fit_report(journal, record, goal)``.
+    chart : bool
+        Draw the curves of the fit and the earlier experiment. Off under a Keras fit cell,
+        whose live curves become that overlay (one chart per fit).
     """
 
-    def __init__(self, report: AfterFit) -> None:
+    def __init__(self, report: AfterFit, chart: bool = True) -> None:
         widgets.VBox.__init__(self)
         self.report = report
-        curves = [report.record] + ([report.earlier] if report.earlier else [])
-        self.figure = curves_figure(curves) if any(r.get("history") for r in curves) else None
+        self.curves = [report.record] + ([report.earlier] if report.earlier else [])
+        drawn = chart and any(r.get("history") for r in self.curves)
+        self.figure = curves_figure(self.curves) if drawn else None
         children: list[widgets.Widget] = [widgets.HTML(self.to_html(figures=False))]
         if self.figure is not None:
-            children.append(figure_widget(self.figure))
+            children.append(figure_widget(self.figure, curves_svg(self.curves)))
         self.children = children
+
+    def static_html(self) -> str:
+        """The report as static HTML, its chart (if drawn) as an inline SVG."""
+        svg = curves_svg(self.curves) if self.figure is not None else ""
+        return self.to_html(figures=False) + svg
 

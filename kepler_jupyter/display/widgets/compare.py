@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kepler_jupyter.display.charts import curves_figure, parallel_coordinates_figure
+from kepler_jupyter.display.svg_curves import curves_svg
 from kepler_jupyter.display.widgets.text_fallback import TextFallback
 from kepler_jupyter.history.goal import Goal, best_experiment, default_goal, lower_is_better
 from kepler_jupyter.history.repeats import is_noise_setting
@@ -139,12 +140,12 @@ def text_table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def figure_widget(figure: Any) -> widgets.Widget:
+def figure_widget(figure: Any, html: str = "") -> widgets.Widget:
     """``figure`` as a widget: plotly's JSON mime bundle in an ``Output`` (see
-    ``widgets.plotly_output`` for why not a ``FigureWidget``)."""
+    ``widgets.plotly_output`` for why not a ``FigureWidget``), ``html`` its static twin."""
     from kepler_jupyter.display.widgets.plotly_output import figure_output
 
-    return figure_output(figure)
+    return figure_output(figure, html=html)
 
 
 class ComparisonView(TextFallback, widgets.VBox):
@@ -185,7 +186,8 @@ class ComparisonView(TextFallback, widgets.VBox):
         self.sort_by.observe(lambda change: self._render(), names="value")
         self.show_identical.observe(lambda change: self._render(), names="value")
         children: list[widgets.Widget] = [
-            widgets.HBox([self.sort_by, self.show_identical]), self.table, figure_widget(self.figure)]
+            widgets.HBox([self.sort_by, self.show_identical]), self.table,
+            figure_widget(self.figure, curves_svg(self.records))]
         if self.parallel_figure is not None:
             children.append(figure_widget(self.parallel_figure))
         self.children = children
@@ -242,14 +244,20 @@ class ComparisonView(TextFallback, widgets.VBox):
         goal = f"\ngoal: {self.goal.describe()}" if self.goal else ""
         return f"{text}\n({hidden} identical rows not shown){goal}"
 
-    def to_html(self, include_plotlyjs: str | bool = "cdn") -> str:
-        """A static HTML fragment: the full table (identical rows folded) and the figures."""
+    def _tables_html(self) -> str:
         header = [html.escape(cell) for cell in self._header()]
         differing = [([html.escape(c) for c in self._cells(row)], True) for row in self.rows if row.differs]
         identical = [([html.escape(c) for c in self._cells(row)], False) for row in self.rows if not row.differs]
-        parts = [html_table(header, differing),
-                 f"<details><summary>{len(identical)} identical rows</summary>"
-                 f"{html_table(header, identical)}</details>",
+        return (html_table(header, differing) + f"<details><summary>{len(identical)} identical rows"
+                f"</summary>{html_table(header, identical)}</details>")
+
+    def static_html(self) -> str:
+        """The tables and the curves as an inline SVG: no script (the ``text/html`` fallback)."""
+        return f"<div class='kepler-comparison'>{self._tables_html()}{curves_svg(self.records)}</div>"
+
+    def to_html(self, include_plotlyjs: str | bool = "cdn") -> str:
+        """A static HTML fragment: the full table (identical rows folded) and the figures."""
+        parts = [self._tables_html(),
                  self.figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs)]
         if self.parallel_figure is not None:
             parts.append(self.parallel_figure.to_html(full_html=False, include_plotlyjs=False))

@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kepler_jupyter.display.findings_text import render_findings_text, sorted_findings, summary_line
+from kepler_jupyter.display.widgets.text_fallback import TextFallback
 
 STYLE = """<style>
 .kepler-finding { border-left: 4px solid var(--jp-border-color2, #bdbdbd); padding: 2px 8px;
@@ -74,6 +75,28 @@ def details_html(finding: Any) -> str:
     return "".join(parts)
 
 
+#: severity colours of the static HTML (no theme variables where no JupyterLab styles it)
+_COLOURS = {"error": "#d32f2f", "warning": "#f57c00", "info": "#0288d1"}
+
+
+def findings_html(findings: Iterable[Any], title: str = "kepler") -> str:
+    """The findings as static HTML: a summary line and one ``<details>`` entry per finding
+    (severity, code, title and message always visible; why, fix and evidence on a click),
+    with inline styles, so it reads the same where no script or stylesheet runs."""
+    ordered = sorted_findings(findings)
+    entries = []
+    for finding in ordered:
+        colour = _COLOURS.get(finding.severity, "#757575")
+        entries.append(
+            f"<details class='kepler-finding kepler-finding-{_escape(finding.severity)}' "
+            f"style='border-left: 4px solid {colour}; padding: 2px 8px; margin: 2px 0;'>"
+            f"<summary><b style='color: {colour}'>{_escape(finding.severity)}</b> "
+            f"<code>{_escape(finding.code)}</code> <b>{_escape(finding.title)}</b>: "
+            f"{_escape(finding.message)}</summary>{details_html(finding)}</details>")
+    return (f"<div class='kepler-findings-static'><div><b>{_escape(title)}:</b> "
+            f"{_escape(summary_line(ordered))}</div>{''.join(entries)}</div>")
+
+
 @dataclass
 class FindingEntry:
     """The widgets of one finding's entry."""
@@ -86,7 +109,7 @@ class FindingEntry:
     status: widgets.HTML
 
 
-class FindingsPanel(widgets.VBox):
+class FindingsPanel(TextFallback, widgets.VBox):
     """A summary line and one expandable, severity-coloured entry per finding.
 
     Parameters
@@ -104,6 +127,7 @@ class FindingsPanel(widgets.VBox):
     def __init__(self, findings: Iterable[Any], on_ignore: Callable[[str], Any] | None = None,
                  title: str = "kepler") -> None:
         self.findings = sorted_findings(findings)
+        self.title = title
         self.on_ignore = on_ignore
         self.summary = widgets.HTML(
             f"{STYLE}<div class='kepler-findings-summary'><b>{_escape(title)}:</b> "
@@ -166,5 +190,9 @@ class FindingsPanel(widgets.VBox):
     def _entries_of(self, code: str) -> list[FindingEntry]:
         return [entry for entry in self.entries if entry.finding.code == code]
 
-    def __repr__(self) -> str:
+    def to_text(self) -> str:
         return render_findings_text(self.findings)
+
+    def static_html(self) -> str:
+        """The panel as static HTML (``findings_html``): the ``text/html`` of its bundle."""
+        return findings_html(self.findings, self.title)

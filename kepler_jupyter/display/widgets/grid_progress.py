@@ -119,6 +119,10 @@ class GridProgress(TextFallback, widgets.VBox):
         self.table.value = html_table([html.escape(cell) for cell in header],
                                       [([html.escape(cell) for cell in row], False) for row in rows])
 
+    def static_html(self) -> str:
+        """The counts and the results table (the ``text/html`` fallback)."""
+        return f"<div><b>{html.escape(self.title)}:</b> {self.counts.value}</div>{self.table.value}"
+
     def to_text(self) -> str:
         header, rows = self._rows()
         return f"{self.title}: {self.counts_text()}\n" + (text_table(header, rows) if rows else "")

@@ -121,7 +121,7 @@ class LiveCurves:
         elif self.mode == "output":
             from kepler_jupyter.display.widgets.plotly_output import set_figure
 
-            set_figure(self.widget, self.figure(), repr(self))
+            set_figure(self.widget, self.figure(), repr(self), self.static_html())
 
     def figure(self) -> Any:
         """A static plotly figure of the curves so far."""
@@ -132,6 +132,12 @@ class LiveCurves:
             epochs, values = self.history[trace.meta]
             trace.x, trace.y = list(epochs), list(values)
         return figure
+
+    def static_html(self) -> str:
+        """The curves so far as an inline SVG (the figure's static twin)."""
+        from kepler_jupyter.display.svg_curves import curves_svg
+
+        return curves_svg([{"history": {name: values for name, (_, values) in self.history.items()}}])
 
     def latest(self) -> dict[str, float]:
         """The last value of every curve that has one."""

@@ -15,32 +15,33 @@ from typing import Any
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 
 
-def figure_bundle(figure: Any, text: str = "<plotly figure>") -> dict[str, Any]:
-    """The display_data output of ``figure``: plotly's mime type plus a text fallback."""
+def figure_bundle(figure: Any, text: str = "<plotly figure>", html: str = "") -> dict[str, Any]:
+    """The display_data output of ``figure``: plotly's mime type plus a text fallback, and
+    ``html`` (an inline SVG of the same chart) for renderers without plotly's (the widget
+    HTML manager of nbconvert's pages)."""
     import plotly.io as pio
 
     payload = json.loads(pio.to_json(figure, validate=False))
     payload["config"] = {"displaylogo": False}
-    return {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {PLOTLY_MIMETYPE: payload, "text/plain": text},
-    }
+    data: dict[str, Any] = {PLOTLY_MIMETYPE: payload, "text/plain": text}
+    if html:
+        data["text/html"] = html
+    return {"output_type": "display_data", "metadata": {}, "data": data}
 
 
-def set_figure(output: Any, figure: Any, text: str = "<plotly figure>") -> None:
+def set_figure(output: Any, figure: Any, text: str = "<plotly figure>", html: str = "") -> None:
     """Show ``figure`` in the ipywidgets ``Output`` ``output``, replacing what it showed.
 
     The output list is set directly rather than through ``display``: that works outside a
     kernel too (where ``display`` would print the figure as text) and redraws without flicker.
     """
-    output.outputs = (figure_bundle(figure, text),)
+    output.outputs = (figure_bundle(figure, text, html),)
 
 
-def figure_output(figure: Any, text: str = "<plotly figure>") -> Any:
+def figure_output(figure: Any, text: str = "<plotly figure>", html: str = "") -> Any:
     """A new ``Output`` widget showing ``figure``."""
     import ipywidgets
 
     output = ipywidgets.Output()
-    set_figure(output, figure, text)
+    set_figure(output, figure, text, html)
     return output

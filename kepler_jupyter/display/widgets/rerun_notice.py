@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kepler_jupyter.display.charts import curves_figure
+from kepler_jupyter.display.svg_curves import curves_svg
 from kepler_jupyter.display.widgets.compare import figure_widget, format_value
 from kepler_jupyter.display.widgets.text_fallback import TextFallback
 from kepler_jupyter.journal.record import experiment_label, get_path, metric_items
@@ -73,18 +74,22 @@ class RerunNotice(TextFallback, widgets.VBox):
         The record of the fit about to start, if built.
     action : {"warn", "skip", "ask", "train"}
         What kepler does about it (``--on-duplicate``).
+    chart : bool
+        Draw the earlier run's curves. Under a fit cell they are not drawn here: the fit's own
+        chart ends as the overlay of both runs (one chart per fit).
     """
 
     def __init__(self, previous_record: dict[str, Any], new_record: dict[str, Any] | None = None,
-                 action: str = "warn") -> None:
+                 action: str = "warn", chart: bool = True) -> None:
         super().__init__()
         self.previous_record = previous_record
         self.new_record = new_record
         self.action = action
-        self.figure = curves_figure([previous_record]) if previous_record.get("history") else None
+        self.figure = (curves_figure([previous_record])
+                       if chart and previous_record.get("history") else None)
         children: list[widgets.Widget] = [widgets.HTML(self._body_html())]
         if self.figure is not None:
-            children.append(figure_widget(self.figure))
+            children.append(figure_widget(self.figure, curves_svg([self.previous_record])))
         self.children = children
 
     def _lines(self) -> list[tuple[str, str]]:
@@ -119,6 +124,11 @@ class RerunNotice(TextFallback, widgets.VBox):
         lines += [f"  {name:<10} {value}" for name, value in self._lines()]
         lines.append(self.action_text)
         return "\n".join(lines)
+
+    def static_html(self) -> str:
+        """The notice and (with its chart) the earlier run's curves as an inline SVG."""
+        svg = curves_svg([self.previous_record]) if self.figure is not None else ""
+        return self._body_html() + svg
 
     def to_html(self, include_plotlyjs: str | bool = "cdn") -> str:
         """A static HTML fragment of the notice and the earlier run's curves."""
