@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "loop_benchmark": ([], None),
     "corpus_benchmark": ([], None),
     "reliability_benchmark": ([], None),
+    "groups_benchmark": ([], ["--n", "2000", "--repeats", "1"]),
 }
 
 

@@ -225,7 +225,9 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         duration_s=_finite(record.get("duration_s")),
         search_text=search_text(record, _text(model.get("class"))),
         archived=record.get("archived") is True,
-        group_key=_text(base_key(record)),
+        # never NULL, so that grouping walks the index on it: a key SQLite cannot store (a
+        # search name with a lone surrogate) leaves the record a group of its own
+        group_key=_text(base_key(record)) or f"i:{record['id']}",
         group_cell=_text(cell_run(record)),
     )
 

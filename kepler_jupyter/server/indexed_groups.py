@@ -1,47 +1,92 @@
 """Groups of the run table answered by the journal's index: one ``GROUP BY`` over its
-``group_key`` column (kept by the index writer, see ``journal.groups``), paged in SQL.
+``group_key`` column (kept by the index writer, see ``journal.groups``; never NULL).
 
-Each group is represented by its newest run (SQLite returns the other columns of an aggregate
-query from the row that ``max(created)`` picked); its count, and the sum and sum of squares of
-the metric, come from the same pass, so a page costs one query at any journal size.
+The groups' order comes from one pass over the matching rows; sorted by creation (the
+default), by name or by another listed field, that pass reads only the index on
+``group_key`` (about 0.13 s of CPU at 100,000 experiments), sorted by the metric it joins the
+metric's values (about 0.3 s). The order is kept per index state and query, so the next pages,
+and the panel's polls while the journal is unchanged, cost a few ms. Each group's newest run
+stands for it (SQLite returns the other columns of an aggregate query from the row that
+``max(created)`` picked); the count and the mean ± std of the metric are computed for the
+page's groups only.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from typing import Any
 
+from kepler_jupyter.server.bounded import LruDict
 from kepler_jupyter.server.groups import group_payload, spread
 
-#: the group of a row (an id SQLite could not store as a key has no group: itself)
-GROUP_KEY_SQL = "COALESCE(e.group_key, 'i:' || e.id)"
+#: group orders kept (each about 100 bytes per group)
+_ORDERS_KEPT = 8
+
+# (group key, number of runs, rowid of its newest run)
+_Group = tuple[str, int, int]
+_orders: LruDict[tuple[Any, ...], list[_Group]] = LruDict(_ORDERS_KEPT)
+_orders_lock = threading.Lock()
 
 
-def grouped_rows(index: Any, join: str, where: str, parameters: list[Any], sort_sql: str,
-                 order: str, metric_name: str | None, limit: int, offset: int
+def _group_order(index: Any, state: Any, join: str, where: str, head: list[Any], sort_sql: str,
+                 order: str) -> list[_Group]:
+    cache_key = (str(getattr(index, "path", id(index))), state, join, where,
+                 json.dumps(head, default=str), sort_sql, order)
+    with _orders_lock:
+        cached = _orders.get(cache_key)
+    if cached is not None:
+        return cached
+    if sort_sql == "m.value":  # a group sorts by its mean
+        sort_sql = "total(m.value) / nullif(count(m.value), 0)"
+    elif "m." not in where:
+        join, head = "", head[1:]  # the metric is not needed to order the groups
+    rows = index.query(
+        f"SELECT e.group_key, count(*), e.rowid, max(e.created) FROM experiments e {join} {where} "
+        f"GROUP BY e.group_key ORDER BY ({sort_sql}) IS NULL, {sort_sql} {order.upper()}, "
+        "max(e.created) DESC, max(e.first_seq) DESC", head)
+    groups = [(str(key), int(count), int(rowid)) for key, count, rowid, _ in rows]
+    with _orders_lock:
+        _orders[cache_key] = groups
+    return groups
+
+
+def grouped_rows(index: Any, state: Any, join: str, where: str, parameters: list[Any],
+                 sort_sql: str, order: str, metric_name: str | None, limit: int, offset: int
                  ) -> tuple[int, list[tuple[Any, ...]]]:
     """``(number of groups, rows)`` for one page; each row is ``(id, offset, length, listing,
     metric value, group payload or None)`` of the group's newest run.
 
-    ``join`` joins the metric as ``m`` (always: the groups' means need it), ``sort_sql`` is
-    the sort key's expression over ``e`` / ``m`` (``None``-valued groups last).
+    ``state`` is the index's state (the kept order is valid while it is unchanged), ``join``
+    joins the metric as ``m``, ``where`` the query's conditions over ``e`` / ``m`` and
+    ``sort_sql`` the sort key's expression (groups without a value last).
     """
     head = [metric_name or "", *parameters]
-    total = index.query(f"SELECT count(DISTINCT {GROUP_KEY_SQL}) FROM experiments e {join} {where}",
-                        head)[0][0]
-    if sort_sql == "m.value":  # a group sorts by its mean
-        sort_sql = "total(m.value) / nullif(count(m.value), 0)"
-    rows = index.query(
-        f"SELECT {GROUP_KEY_SQL} AS g, count(*), count(m.value), total(m.value), "
-        f"total(m.value * m.value), max(e.created), e.id, e.offset, e.length, e.listing, m.value, "
-        f"e.name FROM experiments e {join} {where} GROUP BY g "
-        f"ORDER BY ({sort_sql}) IS NULL, {sort_sql} {order.upper()}, max(e.created) DESC, "
-        f"max(e.first_seq) DESC LIMIT ? OFFSET ?", [*head, limit, offset])
-    page = []
-    for key, count, n_values, total_values, squares, _, record_id, at, length, listing, value, name in rows:
+    groups = _group_order(index, state, join, where, head, sort_sql, order)
+    page = groups[offset: offset + limit]
+    if not page:
+        return len(groups), []
+    found = {row[0]: row[1:] for row in index.query(
+        f"SELECT e.rowid, e.id, e.offset, e.length, e.listing, m.value, e.name FROM experiments e "
+        f"{join} WHERE e.rowid IN (SELECT value FROM json_each(?))",
+        [metric_name or "", json.dumps([group[2] for group in page])])}
+    several = [key for key, count, _ in page if count > 1]
+    spreads: dict[str, tuple[int, float, float]] = {}
+    if several:
+        members = f"{where} {'AND' if where else 'WHERE'} e.group_key IN (SELECT value FROM json_each(?))"
+        spreads = {key: (n_values, total, squares) for key, n_values, total, squares in index.query(
+            f"SELECT e.group_key, count(m.value), total(m.value), total(m.value * m.value) "
+            f"FROM experiments e {join} {members} GROUP BY e.group_key", [*head, json.dumps(several)])}
+    rows = []
+    for key, count, rowid in page:
+        if rowid not in found:
+            continue  # pragma: no cover - the order and the rows come from one index state
+        *row, name = found[rowid]
         group = None
         if count > 1:
+            n_values, total, squares = spreads.get(key, (0, 0.0, 0.0))
             group = group_payload(key, count, name, [])
             group["n_values"] = n_values
-            group["mean"], group["std"] = spread(count, n_values, total_values, squares)
-        page.append((record_id, at, length, listing, value, group))
-    return int(total), page
+            group["mean"], group["std"] = spread(count, n_values, total, squares)
+        rows.append((*row, group))
+    return len(groups), rows

@@ -20,7 +20,7 @@ from kepler_jupyter.journal.index_rows import OMITTED_KEY
 from kepler_jupyter.journal.record import normalize
 from kepler_jupyter.journal.removal import archived_sql
 from kepler_jupyter.server.columns import FIELD_SORT_PREFIX, row_columns
-from kepler_jupyter.server.indexed_groups import GROUP_KEY_SQL, grouped_rows
+from kepler_jupyter.server.indexed_groups import grouped_rows
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
 from kepler_jupyter.server.query import ListQuery, default_order
@@ -96,7 +96,7 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         matching_ids = [str(record.get("id")) for record in matched]
     conditions, parameters = _where(query, matching_ids)
     if query.parent is not None:
-        conditions.append(f"{GROUP_KEY_SQL} = ?")
+        conditions.append("e.group_key = ?")  # walks the index on group_key
         parameters.append(query.parent)
     grouped = query.group and query.parent is None
     # The metric's value is joined only when sorting, filtering or grouping by it; otherwise it
@@ -112,9 +112,10 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
                      "e.created DESC, e.first_seq DESC")
     rows: list[tuple[Any, ...]]
+    state = reads.index.state()
     if grouped:
-        total, rows = grouped_rows(reads.index, join, where, parameters, key, order, metric.name,
-                                   query.limit, query.offset)
+        total, rows = grouped_rows(reads.index, state, join, where, parameters, key, order,
+                                   metric.name, query.limit, query.offset)
     else:
         head = [metric.name or ""] if joined else []
         head += parameters
@@ -144,7 +145,6 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         if group is not None:
             item["group"] = group
         items.append(item)
-    state = reads.index.state()
     revision = hashlib.sha1(repr((str(location.kepler_dir), state, metric)).encode(),
                             usedforsecurity=False).hexdigest()[:16]
     return {"total": int(total), "offset": query.offset, "limit": query.limit, "sort": query.sort,
