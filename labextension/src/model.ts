@@ -11,9 +11,12 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { CHILD_LIMIT, DisplayRow, IExpansion, displayAt, displayCount, topRange } from './groups';
 import { handshake, IHandshake } from './handshake';
 import { IKeplerApi, IListParams, KeplerApiError } from './request';
-import { ExperimentList, ExperimentSummary, MetricInfo, ProjectInfo, SortKey } from './tokens';
+import {
+  ColumnCatalogue, ExperimentList, ExperimentSummary, MetricInfo, ProjectInfo, SortKey
+} from './tokens';
 
 /** What the list shows; every field maps to a query parameter of the list route. */
 export interface IJournalQuery {
@@ -27,6 +30,8 @@ export interface IJournalQuery {
   columns: string[];
   /** Archived runs: hidden (default), listed with the others, or the only ones listed. */
   archived: 'hide' | 'show' | 'only';
+  /** Re-runs collapsed into one row, searches' points and cell loops under parent rows. */
+  group: boolean;
 }
 
 export const DEFAULT_QUERY: IJournalQuery = {
@@ -36,11 +41,12 @@ export const DEFAULT_QUERY: IJournalQuery = {
   tag: '',
   status: '',
   columns: [],
-  archived: 'hide'
+  archived: 'hide',
+  group: true
 };
 
 /** The part of the query kept per project (in the browser's localStorage). */
-type TableChoice = Pick<IJournalQuery, 'columns' | 'sort' | 'order'>;
+type TableChoice = Pick<IJournalQuery, 'columns' | 'sort' | 'order' | 'group'>;
 
 const STORAGE_PREFIX = 'kepler:table:';
 
@@ -61,6 +67,9 @@ export function loadTableChoice(path: string): Partial<TableChoice> {
     if (saved.order === 'asc' || saved.order === 'desc' || saved.order === null) {
       choice.order = saved.order;
     }
+    if (typeof saved.group === 'boolean') {
+      choice.group = saved.group;
+    }
     return choice;
   } catch {
     return {}; // storage disabled or a damaged entry: the defaults serve
@@ -68,9 +77,9 @@ export function loadTableChoice(path: string): Partial<TableChoice> {
 }
 
 function saveTableChoice(path: string, query: IJournalQuery): void {
-  const { columns, sort, order } = query;
+  const { columns, sort, order, group } = query;
   try {
-    globalThis.localStorage?.setItem(STORAGE_PREFIX + path, JSON.stringify({ columns, sort, order }));
+    globalThis.localStorage?.setItem(STORAGE_PREFIX + path, JSON.stringify({ columns, sort, order, group }));
   } catch {
     // storage full or disabled: the choice lasts for this page only
   }
@@ -170,7 +179,7 @@ export class JournalModel implements IDisposable {
       return;
     }
     this._query = next;
-    if ('columns' in patch || 'sort' in patch || 'order' in patch) {
+    if ('columns' in patch || 'sort' in patch || 'order' in patch || 'group' in patch) {
       saveTableChoice(this._projectPath, next);
     }
     this._restart();
@@ -192,7 +201,10 @@ export class JournalModel implements IDisposable {
     }
     this._projectPath = path;
     this._selected = [];
-    this._query = { ...this._query, columns: [], sort: 'created', order: null, ...loadTableChoice(path) };
+    this._query = {
+      ...this._query, columns: [], sort: 'created', order: null, group: true, ...loadTableChoice(path)
+    };
+    this._catalogue = null;
     this._restart();
     this._applyDefaultColumns();
   }
@@ -242,19 +254,121 @@ export class JournalModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  /** The list's view (filter, sort, columns) without paging: what a CSV export asks for. */
+  /** The list's view (filter, sort, columns) without paging: what a CSV export asks for
+   * (one line per run: never grouped). */
   exportParams(): Omit<IListParams, 'offset' | 'limit'> {
-    const { offset: _offset, limit: _limit, ...view } = this._params(0, 1);
+    const { offset: _offset, limit: _limit, group: _group, ...view } = this._params(0, 1);
     return view;
   }
 
-  private _params(offset: number, limit: number): IListParams {
-    const { q, sort, order, tag, status, columns, archived } = this._query;
+  private _params(offset: number, limit: number, parent?: string): IListParams {
+    const { q, sort, order, tag, status, columns, archived, group } = this._query;
     return {
       offset, limit, sort, order, q, tag, status, path: this._projectPath,
       ...(columns.length ? { columns: columns.join(',') } : {}),
-      ...(archived !== 'hide' ? { archived } : {})
+      ...(archived !== 'hide' ? { archived } : {}),
+      ...(parent !== undefined ? { parent } : group ? { group: '1' } : {})
     };
+  }
+
+  // ----------------------------------------------------------------- groups
+  /** Rows the list shows: the top-level rows and the children of expanded groups. */
+  get displayCount(): number {
+    return displayCount(this._total, this._expanded.values());
+  }
+
+  /** What the list shows at `index` (see groups.ts). */
+  displayAt(index: number): DisplayRow {
+    return displayAt(index, this._expanded.values());
+  }
+
+  /** The run a list row shows: a top-level row or a child; undefined while loading. */
+  summaryAt(row: DisplayRow): ExperimentSummary | undefined {
+    if (row.kind === 'top') {
+      return this.rowAt(row.top);
+    }
+    if (row.kind === 'child') {
+      return this._expanded.get(row.key)?.rows?.[row.index];
+    }
+    return undefined;
+  }
+
+  /** Fetch what list rows `first`..`last` need. */
+  ensureDisplayRange(first: number, last: number): void {
+    this.ensureRange(...topRange(first, last, this._expanded.values()));
+  }
+
+  isExpanded(key: string): boolean {
+    return this._expanded.has(key);
+  }
+
+  /** Show or hide the members of the group whose parent is top-level row `top`. */
+  toggleGroup(key: string, top: number): void {
+    if (this._expanded.delete(key)) {
+      this._changed.emit();
+      return;
+    }
+    this._expanded.set(key, { key, top, rows: null, total: 0 });
+    this._changed.emit();
+    void this._loadChildren(key, this._generation);
+  }
+
+  private async _loadChildren(key: string, generation: number): Promise<void> {
+    let update: Partial<IExpansion>;
+    try {
+      const list = await this._api.listExperiments(this._params(0, CHILD_LIMIT, key));
+      update = { rows: list.items, total: list.total, error: null };
+    } catch (error) {
+      update = { rows: [], total: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+    const expansion = this._expanded.get(key);
+    if (generation !== this._generation || this._isDisposed || !expansion) {
+      return; // collapsed, or another query meanwhile
+    }
+    this._expanded.set(key, { ...expansion, ...update });
+    this._changed.emit();
+  }
+
+  /** After the pages were reloaded: each expanded parent where it now is, its members again
+   * (a parent no longer loaded or listed is collapsed). */
+  private _refreshExpanded(generation: number): void {
+    const tops = new Map<string, number>();
+    for (const [page, rows] of this._pages) {
+      rows.forEach((row, i) => {
+        if (row.group) {
+          tops.set(row.group.key, page * this._pageSize + i);
+        }
+      });
+    }
+    for (const [key, expansion] of [...this._expanded]) {
+      const top = tops.get(key);
+      if (top === undefined) {
+        this._expanded.delete(key);
+      } else {
+        this._expanded.set(key, { ...expansion, top });
+        void this._loadChildren(key, generation);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- column catalogue
+  /** The fields the project's runs have (for the column picker and the tag list). */
+  get catalogue(): ColumnCatalogue | null {
+    return this._catalogue;
+  }
+
+  /** Ask the server for the fields the project's runs have now. */
+  async loadCatalogue(): Promise<void> {
+    const path = this._projectPath;
+    try {
+      const catalogue = await this._api.columns(path);
+      if (!this._isDisposed && path === this._projectPath) {
+        this._catalogue = catalogue;
+        this._changed.emit();
+      }
+    } catch {
+      // an older server without the route: the picker offers what is typed
+    }
   }
 
   /**
@@ -268,6 +382,9 @@ export class JournalModel implements IDisposable {
     }
     this._api.columns(path).then(
       catalogue => {
+        if (!this._isDisposed && path === this._projectPath) {
+          this._catalogue = catalogue;
+        }
         if (!this._isDisposed && path === this._projectPath && this._query.columns.length === 0
             && loadTableChoice(path).columns === undefined && catalogue.default.length > 0) {
           this._query = { ...this._query, columns: catalogue.default };
@@ -280,6 +397,7 @@ export class JournalModel implements IDisposable {
 
   private _restart(): void {
     this._generation++;
+    this._expanded = new Map();
     this._pages = new Map();
     this._pending = new Map();
     this._revision = null;
@@ -405,6 +523,7 @@ export class JournalModel implements IDisposable {
       }
       this._pages = new Map(pages.map((page, i) => [page, lists[i].items]));
       this._accept(lists[lists.length - 1]);
+      this._refreshExpanded(generation);
       this._changed.emit();
     } catch (error) {
       this._fail(error);
@@ -429,6 +548,8 @@ export class JournalModel implements IDisposable {
   private _handshake: IHandshake | null = null;
   private _error: string | null = null;
   private _selected: string[] = [];
+  private _expanded = new Map<string, IExpansion>();
+  private _catalogue: ColumnCatalogue | null = null;
   private _visible = false;
   private _isDisposed = false;
 }

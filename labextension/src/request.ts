@@ -49,6 +49,10 @@ export interface IListParams {
   archived?: 'hide' | 'show' | 'only';
   /** Folder (relative to the server root) whose project to read; '' is the root. */
   path?: string;
+  /** '1': re-runs collapsed, searches' points and cell loops under parent rows (`group`). */
+  group?: string;
+  /** Only the members of this group (a parent row's `group.key`). */
+  parent?: string;
 }
 
 /** The actions on experiments (edit, archive, delete, restore, CSV); KeplerApi has them. */

@@ -46,6 +46,8 @@ export class FakeJournalServer implements IKeplerApi {
   /** What `columns()` offers as the project's default table columns. */
   defaultColumns: string[] = [];
   columnRequests: string[] = [];
+  /** A group's members by key, answered to `?parent=KEY` (rows carry their `group`). */
+  members: Record<string, ExperimentSummary[]> = {};
 
   constructor(count: number) {
     this.rows = Array.from({ length: count }, (_, i) => summary(i));
@@ -74,7 +76,8 @@ export class FakeJournalServer implements IKeplerApi {
   async listExperiments(params: IListParams): Promise<ExperimentList> {
     this.requests.push({ ...params });
     const revision = String(this.revision);
-    let rows = this.rows.filter(row => {
+    const source = params.parent !== undefined ? (this.members[params.parent] ?? []) : this.rows;
+    let rows = source.filter(row => {
       const text = `${row.name} ${row.model_class} ${row.tags.join(' ')}`.toLowerCase();
       return (
         (!params.q || params.q.toLowerCase().split(/\s+/).every(term => text.includes(term))) &&

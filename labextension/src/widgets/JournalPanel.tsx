@@ -7,10 +7,12 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 
+import { groupSpread, groupTitle, opensRun } from '../groups';
 import { JournalModel } from '../model';
-import { CommandIDs, ExperimentSummary, SortKey } from '../tokens';
+import { CommandIDs, ExperimentSummary, RowGroup, SortKey } from '../tokens';
 import { ErrorBoundary } from './ErrorBoundary';
 import { formatNumber, formatShortWhen } from './format';
+import { ColumnPicker, QuickFilters, SortHeaders } from './RunTableControls';
 import { VirtualList } from './VirtualList';
 import { ListActions } from './ListActions';
 
@@ -30,11 +32,23 @@ const SORT_LABELS: [SortKey, string][] = [
 ];
 const STATUSES = ['completed', 'running', 'failed', 'blocked', 'interrupted', 'stopped'];
 
-export function StatusBadge(props: { status: string }): JSX.Element {
+export function StatusBadge(props: { status: string; onFilter?: (status: string) => void }): JSX.Element {
+  const { status, onFilter } = props;
+  const className = `jp-kepler-status jp-kepler-status-${status.replace(/[^a-z]/g, '')}`;
+  if (!onFilter) {
+    return <span className={className}>{status}</span>;
+  }
   return (
-    <span className={`jp-kepler-status jp-kepler-status-${props.status.replace(/[^a-z]/g, '')}`}>
-      {props.status}
-    </span>
+    <button
+      className={`${className} jp-kepler-status-filter`}
+      title={`Show only ${status} experiments`}
+      onClick={event => {
+        event.stopPropagation();
+        onFilter(status);
+      }}
+    >
+      {status}
+    </button>
   );
 }
 
@@ -66,44 +80,96 @@ export function ExperimentRow(props: {
   metricName?: string | null;
   columns?: readonly string[];
   onTag?: (tag: string) => void;
+  onStatus?: (status: string) => void;
+  /** A member of an expanded group (indented under its parent). */
+  child?: boolean;
+  /** Expanded or not, when the row stands for a group (`row.group`). */
+  expanded?: boolean;
+  onExpand?: (group: RowGroup) => void;
 }): JSX.Element {
-  const { row, selected, onOpen, onToggle, metricName, columns = [], onTag } = props;
+  const { row, selected, onOpen, onToggle, metricName, columns = [], onTag, onStatus, child, expanded, onExpand } = props;
   if (!row) {
     return <div className="jp-kepler-row jp-kepler-row-placeholder">Loading…</div>;
   }
-  const name = row.name || row.id;
+  const group = row.group;
+  const name = group ? groupTitle(group) : row.name || row.id;
+  // A search's or a loop's parent row only expands; a re-run group opens its newest run.
+  const opens = opensRun(group);
+  const activate = () => (opens ? onOpen(row.id) : group && onExpand?.(group));
+  const classes = ['jp-kepler-row'];
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  if (child) {
+    classes.push('jp-kepler-row-child');
+  }
+  if (group) {
+    classes.push('jp-kepler-row-group', `jp-kepler-row-group-${group.kind}`);
+  }
   return (
     <div
-      className={`jp-kepler-row${selected ? ' jp-mod-selected' : ''}`}
+      className={classes.join(' ')}
       role="listitem"
       tabIndex={0}
       data-experiment-id={row.id}
-      title={row.hypothesis ? `${name}\n${row.hypothesis}` : name}
-      onClick={() => onOpen(row.id)}
+      data-group-key={group?.key}
+      aria-expanded={group ? Boolean(expanded) : undefined}
+      title={group ? `${name}: ${group.count} runs (newest: ${row.name || row.id})` : row.hypothesis ? `${name}\n${row.hypothesis}` : name}
+      onClick={activate}
       onKeyDown={event => {
         if (event.key === 'Enter') {
-          onOpen(row.id);
-        } else if (event.key === ' ') {
+          activate();
+        } else if (event.key === ' ' && opens) {
           event.preventDefault();
           onToggle(row.id);
+        } else if (group && (event.key === 'ArrowRight' || event.key === 'ArrowLeft') && Boolean(expanded) !== (event.key === 'ArrowRight')) {
+          onExpand?.(group);
         }
       }}
     >
-      <input
-        type="checkbox"
-        className="jp-kepler-row-check"
-        checked={selected}
-        aria-label={`Select ${name} for comparison`}
-        onClick={event => event.stopPropagation()}
-        onChange={() => onToggle(row.id)}
-      />
+      {group && (
+        <button
+          className="jp-kepler-row-expand"
+          aria-label={`${expanded ? 'Hide' : 'Show'} the ${group.count} runs of ${name}`}
+          onClick={event => {
+            event.stopPropagation();
+            onExpand?.(group);
+          }}
+        >
+          {expanded ? '▾' : '▸'}
+        </button>
+      )}
+      {opens && (
+        <input
+          type="checkbox"
+          className="jp-kepler-row-check"
+          checked={selected}
+          aria-label={`Select ${row.name || row.id} for comparison`}
+          onClick={event => event.stopPropagation()}
+          onChange={() => onToggle(row.id)}
+        />
+      )}
       <div className="jp-kepler-row-main">
         <div className="jp-kepler-row-line">
           <span className="jp-kepler-row-name">{name}</span>
+          {group && (
+            <span className="jp-kepler-group-count" title={`${group.count} runs in this group`}>
+              ×{group.count}
+            </span>
+          )}
           {metricName && <span className="jp-kepler-cell-label jp-kepler-row-metric-label">{metricName}</span>}
-          <span className="jp-kepler-row-metric" title={metricName ?? 'project metric'}>
-            {formatNumber(row.metric_value)}
-          </span>
+          {group ? (
+            <span
+              className="jp-kepler-row-metric jp-kepler-group-spread"
+              title={`${metricName ?? 'metric'}: mean ± standard deviation over ${group.n_values} of ${group.count} runs`}
+            >
+              {groupSpread(group)}
+            </span>
+          ) : (
+            <span className="jp-kepler-row-metric" title={metricName ?? 'project metric'}>
+              {formatNumber(row.metric_value)}
+            </span>
+          )}
         </div>
         {(columns.length > 0 || row.tags.length > 0) && (
           <div className="jp-kepler-row-line jp-kepler-row-cells">
@@ -128,7 +194,8 @@ export function ExperimentRow(props: {
           </div>
         )}
         <div className="jp-kepler-row-line jp-kepler-row-meta">
-          <StatusBadge status={row.status} />
+          {group && <span className="jp-kepler-cell-label">newest</span>}
+          <StatusBadge status={row.status} onFilter={onStatus} />
           {row.n_errors > 0 && (
             <span className="jp-kepler-count jp-kepler-count-error" title={`${row.n_errors} error finding(s)`}>
               {row.n_errors} err
@@ -209,7 +276,14 @@ function SearchBox(props: { value: string; onChange: (value: string) => void }):
 export function JournalView(props: { model: JournalModel; commands: CommandRegistry }): JSX.Element {
   const { model, commands } = props;
   const onSearch = React.useCallback((q: string) => model.setQuery({ q }), [model]);
-  const onRange = React.useCallback((first: number, last: number) => model.ensureRange(first, last), [model]);
+  const onRange = React.useCallback((first: number, last: number) => model.ensureDisplayRange(first, last), [model]);
+  const [picking, setPicking] = React.useState(false);
+  const catalogue = model.catalogue;
+  React.useEffect(() => {
+    if (catalogue === null && !model.loading) {
+      void model.loadCatalogue(); // the tag list and the picker's fields
+    }
+  }, [catalogue, model.projectPath]);
   const open = (id: string) =>
     void commands.execute(CommandIDs.openExperiment, { id, path: model.projectPath });
   const toggle = (id: string) => model.toggleSelected(id);
@@ -288,16 +362,44 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
           </div>
           <div className="jp-kepler-toolbar">
             <ColumnsBox value={query.columns} onChange={columns => model.setQuery({ columns })} />
-            {query.tag && (
-              <button
-                className="jp-kepler-tag jp-mod-active"
-                title="Show every tag again"
-                onClick={() => model.setQuery({ tag: '' })}
-              >
-                tag {query.tag} ✕
-              </button>
-            )}
+            <button
+              className={`jp-kepler-button${picking ? ' jp-mod-active' : ''}`}
+              aria-expanded={picking}
+              aria-label="Choose columns"
+              title="Choose, remove and reorder the table's columns"
+              onClick={() => {
+                if (!picking) {
+                  void model.loadCatalogue();
+                }
+                setPicking(!picking);
+              }}
+            >
+              Columns ▾
+            </button>
+            <label className="jp-kepler-group-toggle" title="Collapse re-runs of one experiment; put a search's points and a cell's fits under one row">
+              <input
+                type="checkbox"
+                checked={query.group}
+                onChange={event => model.setQuery({ group: event.target.checked })}
+              />
+              Group
+            </label>
           </div>
+          {picking && (
+            <ColumnPicker
+              columns={query.columns}
+              catalogue={catalogue}
+              onChange={columns => model.setQuery({ columns })}
+              onClose={() => setPicking(false)}
+            />
+          )}
+          <QuickFilters
+            status={query.status}
+            tag={query.tag}
+            tags={catalogue?.tags ?? []}
+            onStatus={status => model.setQuery({ status })}
+            onTag={tag => model.setQuery({ tag })}
+          />
           <div className="jp-kepler-summary">
             <span
               className="jp-kepler-total"
@@ -338,15 +440,27 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
                 : 'No experiments yet. Run a fit in a notebook with %%kepler fit and it appears here.'}
             </div>
           ) : (
+            <>
+            <SortHeaders
+              columns={query.columns}
+              metricName={metric?.name}
+              sort={query.sort}
+              order={model.order}
+              onSort={key => model.sortBy(key)}
+            />
             <VirtualList
               className="jp-kepler-list"
               ariaLabel="Experiments"
-              rowCount={model.total}
+              rowCount={model.displayCount}
               rowHeight={ROW_HEIGHT}
               resetKey={`${JSON.stringify(query)}|${model.projectPath}`}
               onRangeChange={onRange}
               renderRow={index => {
-                const row = model.rowAt(index);
+                const place = model.displayAt(index);
+                if (place.kind === 'note') {
+                  return <div className="jp-kepler-row jp-kepler-row-child jp-kepler-row-note">{place.text}</div>;
+                }
+                const row = model.summaryAt(place);
                 // one boundary per row: an odd row shows its message, the list stays
                 return (
                   <ErrorBoundary what={`experiment ${row?.id ?? index + 1}`}>
@@ -358,11 +472,16 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
                       metricName={metric?.name}
                       columns={query.columns}
                       onTag={tag => model.setQuery({ tag })}
+                      onStatus={status => model.setQuery({ status })}
+                      child={place.kind === 'child'}
+                      expanded={row?.group ? model.isExpanded(row.group.key) : false}
+                      onExpand={group => model.toggleGroup(group.key, place.top)}
                     />
                   </ErrorBoundary>
                 );
               }}
             />
+            </>
           )}
         </>
       )}
