@@ -88,7 +88,9 @@ class CellOutput:
 
     def to_html(self) -> str:
         """The static HTML of every part (what shows where widgets do not run)."""
-        return "<div class='kepler-cell'>" + "".join(part.html() for part in self.parts) + "</div>"
+        # a div each: an inline SVG followed by a line of text would share its line
+        return ("<div class='kepler-cell'>" + "".join(f"<div>{part.html()}</div>" for part in self.parts)
+                + "</div>")
 
     def to_text(self) -> str:
         return "\n".join(text for text in (part.text() for part in self.parts) if text)

@@ -22,6 +22,8 @@ PANEL_HEIGHT = 190
 _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 52, 12, 24, 30
 #: points drawn per curve at most (a long loop's history is thinned evenly)
 MAX_POINTS = 400
+#: a panel whose positive values span this factor or more is drawn on a log scale
+LOG_SPAN = 100.0
 _SKIPPED = ("learning_rate", "lr")
 
 
@@ -63,6 +65,14 @@ def _panel(title: str, series: list[tuple[int, str, list[float | None]]], x0: in
     drawn = [item for item in drawn if item[2]]
     ys = [y for _, _, points in drawn for _, y in points]
     xs = [x for _, _, points in drawn for x, _ in points]
+    # a loss that starts at 92 and ends at 0.3 would flatten every other curve: values that
+    # span LOG_SPAN or more (all positive) are drawn on a log scale
+    log = min(ys) > 0 and max(ys) / min(ys) >= LOG_SPAN
+    if log:
+        drawn = [(position, name, [(x, math.log10(y)) for x, y in points])
+                 for position, name, points in drawn]
+        ys = [math.log10(y) for y in ys]
+        title += " (log scale)"
     low, high = min(ys), max(ys)
     if high == low:
         low, high = low - 0.5, high + 0.5
@@ -81,8 +91,8 @@ def _panel(title: str, series: list[tuple[int, str, list[float | None]]], x0: in
         f"<text x='{x0 + PANEL_WIDTH / 2:.0f}' y='15' text-anchor='middle' font-weight='bold'>"
         f"{html.escape(title)}</text>",
         f"<rect x='{left}' y='{top}' width='{width}' height='{height}' fill='none' stroke='#bbb'/>",
-        f"<text x='{left - 4}' y='{top + 4}' text-anchor='end'>{_tick(high)}</text>",
-        f"<text x='{left - 4}' y='{top + height}' text-anchor='end'>{_tick(low)}</text>",
+        f"<text x='{left - 4}' y='{top + 4}' text-anchor='end'>{_tick(10 ** high if log else high)}</text>",
+        f"<text x='{left - 4}' y='{top + height}' text-anchor='end'>{_tick(10 ** low if log else low)}</text>",
         f"<text x='{left}' y='{top + height + 14}' text-anchor='middle'>1</text>",
         f"<text x='{left + width}' y='{top + height + 14}' text-anchor='middle'>{x_max}</text>",
         f"<text x='{left + width / 2:.0f}' y='{top + height + 26}' text-anchor='middle'>epoch</text>",
@@ -115,7 +125,8 @@ def curves_svg(records: Sequence[dict[str, Any]], metrics: Sequence[str] | None 
     names = list(dict.fromkeys(name for per_record in curves for name in per_record))
     if metrics:
         names = [name for name in names if name in metrics]
-    panels = list(dict.fromkeys(_base(name) for name in names))
+    # the loss first, as a reader looks for it first
+    panels = sorted(dict.fromkeys(_base(name) for name in names), key=lambda panel: panel != "loss")
     if not panels:
         return ""
     body: list[str] = []

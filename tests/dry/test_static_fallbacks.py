@@ -40,6 +40,9 @@ def test_svg_skips_gaps_thins_long_histories_and_draws_nothing_without_history()
     assert len(points) <= MAX_POINTS + 1
     assert "nan" not in svg.lower()
     assert curves_svg([{"id": "d", "history": {}}, {"id": "e"}]) == ""
+    # a loss from 92 down to 0.3 is drawn in decades, its real values at the ends of the axis
+    wide = curves_svg([{"id": "g", "history": {"loss": [92.0, 3.0, 0.3]}}])
+    assert "loss (log scale)" in wide and ">92<" in wide and ">0.3<" in wide
     single = curves_svg([{"id": "f", "history": {"loss": [0.5]}}])
     assert "<circle" in single  # one epoch is a point, not an empty line
 

@@ -25,6 +25,10 @@ from kepler_jupyter.display.widgets.text_fallback import TextFallback
 from kepler_jupyter.history.repeats import AfterFit
 from kepler_jupyter.journal.record import experiment_label, metric_items
 
+#: changes listed before the rest are folded: against another kind of model (a pipeline after
+#: a Keras network) every setting differs, and the list would fill the cell
+CHANGES_SHOWN = 8
+
 
 def change_lines(changes: dict[str, Any]) -> list[tuple[str, str]]:
     """``(topic, text)`` lines describing ``repeats.describe_changes`` output."""
@@ -100,7 +104,10 @@ class AfterFitText:
             lines.append(self.report.progress)
         lines.append(self.headline)
         if self.report.changes and self.report.changes["differs"]:
-            lines += [f"  {topic:<9} {text}" for topic, text in change_lines(self.report.changes)]
+            changes = change_lines(self.report.changes)
+            lines += [f"  {topic:<9} {text}" for topic, text in changes[:CHANGES_SHOWN]]
+            if len(changes) > CHANGES_SHOWN:
+                lines.append(f"  … and {len(changes) - CHANGES_SHOWN} more changes")
         if self.report.similar:
             header, rows = self._similar_rows()
             lines += ["Most similar earlier experiments (same data first):", text_table(header, rows)]
@@ -119,9 +126,12 @@ class AfterFitText:
             parts.append(f"<p><b>{html.escape(self.report.progress)}</b></p>")
         parts.append(f"<p>{html.escape(self.headline)}</p>")
         if self.report.changes and self.report.changes["differs"]:
-            items = "".join(f"<li><i>{html.escape(topic)}</i> {html.escape(text)}</li>"
-                            for topic, text in change_lines(self.report.changes))
-            parts.append(f"<ul>{items}</ul>")
+            changes = [f"<li><i>{html.escape(topic)}</i> {html.escape(text)}</li>"
+                       for topic, text in change_lines(self.report.changes)]
+            parts.append(f"<ul>{''.join(changes[:CHANGES_SHOWN])}</ul>")
+            if len(changes) > CHANGES_SHOWN:
+                parts.append(f"<details><summary>{len(changes) - CHANGES_SHOWN} more changes</summary>"
+                             f"<ul>{''.join(changes[CHANGES_SHOWN:])}</ul></details>")
         if self.report.similar:
             header, rows = self._similar_rows()
             parts.append("<p>Most similar earlier experiments (same data first):</p>")
@@ -152,7 +162,9 @@ class AfterFitView(AfterFitText, TextFallback, widgets.VBox):
         widgets.VBox.__init__(self)
         self.report = report
         self.curves = [report.record] + ([report.earlier] if report.earlier else [])
-        drawn = chart and any(r.get("history") for r in self.curves)
+        # the fit's own chart: without curves of its own (a plain scikit-learn fit) an
+        # earlier run's curves alone say nothing about it
+        drawn = chart and bool(report.record.get("history"))
         self.figure = curves_figure(self.curves) if drawn else None
         children: list[widgets.Widget] = [widgets.HTML(self.to_html(figures=False))]
         if self.figure is not None:
