@@ -174,6 +174,26 @@ def test_findings_widget_renders_for_the_flawed_fit(ran_quickstart, dialogs):
     assert dialogs == []
 
 
+def test_a_fit_cell_is_one_block_with_one_chart_and_its_findings_shown_once(ran_quickstart, dialogs):
+    page, notebook = ran_quickstart
+    cell = code_cell(notebook, "--name digits-mlp-raw-pixels")
+    expect(cell).to_have_count(1)
+    # one kepler block (Keras' own epoch log is a stream output of its own)
+    block = cell.locator(".jp-OutputArea-output .kepler-cell-output")
+    expect(block).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    # one chart: the live curves, ended as the overlay with the earlier run (digits-mlp)
+    charts = block.locator(".js-plotly-plot")
+    expect(charts).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    bring_into_view(page, charts.first, block="center")
+    legend = charts.first.locator(".legend").first.text_content()
+    assert "digits-mlp (" in legend and "digits-mlp-raw-pixels (" in legend, legend
+    # the findings are in the widget only, not printed again as warnings in the stderr area
+    stderr = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    texts = stderr.evaluate_all("nodes => nodes.map(node => node.textContent)")
+    assert not any("K306" in text or "K504" in text for text in texts), texts
+    assert dialogs == []
+
+
 def test_comparison_chart_is_drawn(ran_quickstart, dialogs):
     page, notebook = ran_quickstart
     cell = code_cell(notebook, "%kepler compare --tag quickstart")
