@@ -207,3 +207,28 @@ def test_a_pydataset_with_nan_batches_blocks_the_fit(project):
             _model().fit(Batches(broken, Y), epochs=1, verbose=0)
     (nan,) = [f for f in run.last["findings"] if f["code"] == "K301"]
     assert "first, middle and last batches" in nan["evidence"]["sample"]
+
+
+@pytest.mark.parametrize("form", ["generator", "tf.data", "PyDataset"])
+def test_validation_streams_are_checked_and_the_fit_is_unchanged(project, form):
+    codes = np.round(X).astype("int64")  # integer inputs in the validation data only
+
+    def validation():
+        if form == "generator":
+            return _batches_of(codes, Y)
+        if form == "tf.data":
+            return tf.data.Dataset.from_tensor_slices((codes, Y)).batch(32)
+        return Batches(codes, Y)
+
+    with kepler_jupyter.watch(name=form, display="none") as run:
+        history = _model().fit(X, Y, epochs=1, verbose=0, validation_data=validation(),
+                               validation_steps=8)
+    plain = _model().fit(X, Y, epochs=1, verbose=0, validation_data=validation(),
+                         validation_steps=8)
+    assert run.last["status"] == "completed"
+    assert history.history.keys() == plain.history.keys() and "val_loss" in plain.history
+    for key, values in plain.history.items():
+        assert history.history[key] == pytest.approx(values)
+    (integers,) = [f for f in run.last["findings"] if f["code"] == "K313"]
+    assert integers["evidence"]["part"] == "validation"
+    assert integers["message"].startswith("In the validation data (validation_data, a sample of")

@@ -139,6 +139,7 @@ def run(
     select: Any = None,
     project_dir: Any = None,
     config: dict[str, Any] | None = None,
+    stream_samples: dict[str, Any] | None = None,
     **fit_kwargs: Any,
 ) -> list[Finding]:
     """Run the pre-fit checks on ``model.fit(X, y, **fit_kwargs)`` without training.
@@ -156,6 +157,12 @@ def run(
         (or ``KEPLER_PROJECT_DIR``, or the working directory).
     config : dict, optional
         A configuration to use instead of the project's.
+    stream_samples : dict, optional
+        Samples already taken of the fit's streams, by argument name (``"x"``,
+        ``"validation_data"``), as ``adapters.streams.sample_fit_streams`` takes them: the one
+        way to have generators checked, since it hands back a generator that replays the
+        sampled batches (pass that one to the fit). Other tf.data pipelines and PyDatasets are
+        sampled here; a generator without a sample is never touched.
     **fit_kwargs
         What the fit would get: ``validation_data``, ``validation_split``, ``batch_size``,
         ``epochs``, ``class_weight``, ``sample_weight``, ``shuffle``…
@@ -177,8 +184,9 @@ def run(
     has_validation = validation is not None
     # tf.data and PyDataset are sampled without being consumed; a generator is not touched
     # here (its batches could not be handed back to a fit)
-    samples = {name: sample for name, value in (("x", X), ("validation_data", validation))
-               if (sample := sample_stream(value)[0]) is not None}
+    samples = dict(stream_samples or {})
+    samples.update({name: sample for name, value in (("x", X), ("validation_data", validation))
+                    if name not in samples and (sample := sample_stream(value)[0]) is not None})
     if isinstance(validation, (tuple, list)) and validation:
         validation = (validation[0], validation[1] if len(validation) > 1 else None)
     else:

@@ -69,6 +69,11 @@ class CheckSubject:
     #: streams the data came from, by part (``"training"``, ``"validation"``): their
     #: ``adapters.streams.StreamSample``. X / y / validation then hold the sampled batches
     sampled: dict[str, Any] = field(default_factory=dict)
+    #: which data X / y are: "training", or "validation" when the checks run again on the
+    #: validation data as if it were the training data (``checks.validation_part``)
+    part: str = "training"
+    #: for the validation part, where it comes from ("validation_data", the split tail)
+    where: str = ""
 
 
 class Check:
@@ -87,6 +92,9 @@ class Check:
     #: whether the check's answer holds on a sample of a stream's batches; those that need
     #: every row (the size of the data, a label distribution) are skipped on a sample
     works_on_sample: ClassVar[bool] = True
+    #: whether the check runs again on the validation data, as on training data
+    #: (``checks.validation_part``); checks that compare the two parts keep False
+    on_validation: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = {**self.defaults, **(options or {})}

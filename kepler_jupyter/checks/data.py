@@ -17,10 +17,13 @@ from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.measure.column_stats import column_stats
 from kepler_jupyter.checks.measure.data_rows import duplicates, overlap
 from kepler_jupyter.checks.measure.data_stats import (
+    as_checkable,
     inputs_of,
     is_dataframe,
     is_sparse,
+    split_index,
     split_inputs,
+    take,
 )
 from kepler_jupyter.checks.measure.nonfinite import count_nonfinite, label_nonfinite
 from kepler_jupyter.models.sklearn_steps import nan_handler
@@ -36,33 +39,34 @@ class NonFiniteInputs(Check):
     fix = ("Impute or drop the missing values before the fit (e.g. SimpleImputer, "
            "`np.nan_to_num`, `df.dropna()`), or find where the NaN came from (a division by zero, "
            "a failed parse, a log of zero).")
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
-        parts = [("training", _inputs_or_sparse(subject.X))]
-        if subject.validation:
-            parts.append(("validation", _inputs_or_sparse(subject.validation[0])))
+        split = split_inputs(subject)
+        # a validation_split tail is the validation pass's (checks.validation_part)
+        inputs = split.train if split.from_split and split.train else _inputs_or_sparse(subject.X)
+        part = subject.part
         sklearn = subject.framework == "sklearn"
-        for part, inputs in parts:
-            for name, array in inputs:
-                bad = count_nonfinite(array)
-                if bad is None or bad["values"] == 0:
-                    continue
-                where = f" in columns {', '.join(bad['columns'][:8])}" if bad["columns"] else ""
-                message = (f"{part} input {name} has {bad['values']:,} non-finite values "
-                           f"({bad['nan']:,} NaN, {bad['inf']:,} inf) in {bad['rows']:,} of "
-                           f"{bad['n_rows']:,} rows{where}; first rows: {bad['first_rows'][:5]}.")
-                # the NaN columns by name (a DataFrame's, all of them listed) let a
-                # ColumnTransformer be judged on the branches that really receive them
-                named = is_dataframe(array) and len(bad["columns"]) < 20
-                handler = (nan_handler(subject.model, bad["columns"] if named else None)
-                           if sklearn else None)
-                handled = handler is not None and bad["inf"] == 0
-                yield self.finding(
-                    message + (f" {handler} handles missing values, so this is fine if intended."
-                               if handled else ""),
-                    evidence={"part": part, "input": name, **bad},
-                    severity="info" if handled else None,
-                )
+        for name, array in inputs:
+            bad = count_nonfinite(array)
+            if bad is None or bad["values"] == 0:
+                continue
+            where = f" in columns {', '.join(bad['columns'][:8])}" if bad["columns"] else ""
+            message = (f"{part} input {name} has {bad['values']:,} non-finite values "
+                       f"({bad['nan']:,} NaN, {bad['inf']:,} inf) in {bad['rows']:,} of "
+                       f"{bad['n_rows']:,} rows{where}; first rows: {bad['first_rows'][:5]}.")
+            # the NaN columns by name (a DataFrame's, all of them listed) let a
+            # ColumnTransformer be judged on the branches that really receive them
+            named = is_dataframe(array) and len(bad["columns"]) < 20
+            handler = (nan_handler(subject.model, bad["columns"] if named else None)
+                       if sklearn else None)
+            handled = handler is not None and bad["inf"] == 0
+            yield self.finding(
+                message + (f" {handler} handles missing values, so this is fine if intended."
+                           if handled else ""),
+                evidence={"part": part, "input": name, **bad},
+                severity="info" if handled else None,
+            )
 
 
 def _inputs_or_sparse(X: Any) -> list[tuple[str, Any]]:
@@ -79,19 +83,21 @@ class NonFiniteLabels(Check):
     stage = "data"
     why = "The loss of a sample with a NaN label is NaN, and it spreads to every weight."
     fix = "Drop the samples whose label is missing, or fill them in, before the fit."
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
-        parts = [("training", subject.y)]
-        if subject.validation and len(subject.validation) > 1:
-            parts.append(("validation", subject.validation[1]))
-        for part, y in parts:
-            bad = label_nonfinite(y)
-            if bad and bad["values"]:
-                yield self.finding(
-                    f"{part} labels have {bad['values']:,} missing or non-finite values in "
-                    f"{bad['rows']:,} of {bad['n_rows']:,} samples; first rows: {bad['first_rows'][:5]}.",
-                    evidence={"part": part, **bad},
-                )
+        y = subject.y
+        labels = as_checkable(y)
+        if split_inputs(subject).from_split and labels is not None:
+            # a validation_split tail is the validation pass's (checks.validation_part)
+            y = take(labels, slice(0, split_index(len(labels), subject.validation_split)))
+        bad = label_nonfinite(y)
+        if bad and bad["values"]:
+            yield self.finding(
+                f"{subject.part} labels have {bad['values']:,} missing or non-finite values in "
+                f"{bad['rows']:,} of {bad['n_rows']:,} samples; first rows: {bad['first_rows'][:5]}.",
+                evidence={"part": subject.part, **bad},
+            )
 
 
 def _duplicates_are_expected(subject: CheckSubject) -> bool:
@@ -119,6 +125,7 @@ class DuplicateSamples(Check):
     fix = ("Remove repeats before splitting: `np.unique(X, axis=0, return_index=True)` or "
            "`df.drop_duplicates()`; if oversampling is intended, do it after the split.")
     defaults = {"max_fraction": 0.01}
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         found = duplicates(subject)
@@ -129,7 +136,7 @@ class DuplicateSamples(Check):
         fraction = found.duplicate_samples / found.n_rows
         severity = "warning" if fraction >= self.options["max_fraction"] else "info"
         yield self.finding(
-            f"{found.duplicate_samples:,} of {found.n_rows:,} training samples "
+            f"{found.duplicate_samples:,} of {found.n_rows:,} {subject.part} samples "
             f"({fraction:.2%}) repeat an earlier sample exactly (same inputs and label); "
             f"groups of identical rows, e.g. {found.examples[:3]}.",
             evidence={"duplicates": found.duplicate_samples, "n_rows": found.n_rows,
@@ -148,6 +155,7 @@ class ConflictingLabels(Check):
     fix = ("Inspect the listed rows: fix wrong labels, drop the conflicting copies, or add the "
            "feature that tells these samples apart.")
     defaults = {"max_fraction": 0.001}
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         found = duplicates(subject)
@@ -209,6 +217,7 @@ class ConstantFeatures(Check):
            "standardising it divides by a zero standard deviation.")
     fix = ("Drop the columns (scikit-learn: `VarianceThreshold()` in the pipeline). For pixel "
            "data, constant border pixels are normal and harmless.")
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         for stats in column_stats(subject):
@@ -222,7 +231,7 @@ class ConstantFeatures(Check):
                 total = stats.n_features + len(stats.non_numeric)
                 yield self.finding(
                     f"{len(constant)} of {total} features of {stats.name} have a single value on "
-                    f"every training row: {', '.join(constant[:10])}{' …' if len(constant) > 10 else ''}.",
+                    f"every {subject.part} row: {', '.join(constant[:10])}{' …' if len(constant) > 10 else ''}.",
                     evidence={"input": stats.name, "columns": constant[:50], "n_constant": len(constant)},
                 )
 

@@ -1,4 +1,5 @@
-"""K316–K317: a feature that is the label itself, and validation data on another scale.
+"""K316–K318: a feature that is the label itself, validation data on another scale, and
+validation inputs of another shape or column order.
 
 Both compare two parts of the data on the row sample ``column_stats`` keeps, so they cost
 milliseconds on a million rows.
@@ -20,7 +21,7 @@ import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.measure.column_stats import ColumnStats, _summarise, column_stats
-from kepler_jupyter.checks.measure.data_stats import is_dataframe, labels, split_inputs
+from kepler_jupyter.checks.measure.data_stats import inputs_of, is_dataframe, labels, split_inputs
 
 
 class TargetLeakage(Check):
@@ -34,6 +35,7 @@ class TargetLeakage(Check):
     fix = ("Drop the label column from the features (`X = df.drop(columns=[target])`), and "
            "check columns computed from the outcome (post-event dates, totals, status codes).")
     defaults = {"min_rows": 30, "min_per_class": 5, "min_correlation": 0.99999}
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         coded = labels(subject)
@@ -160,4 +162,62 @@ class ValidationScaleDiffers(Check):
         )
 
 
-CHECKS = [TargetLeakage, ValidationScaleDiffers]
+class ValidationInputsDiffer(Check):
+    code = "K318"
+    title = "Validation inputs do not match the training inputs"
+    severity = "error"
+    stage = "data"
+    frameworks = ("keras",)
+    why = ("The model is built for the training inputs: validation inputs with another number "
+           "of features, another shape or other inputs make Keras fail at the end of the first "
+           "epoch, after its compute is spent; DataFrame columns in another order are read by "
+           "position and silently feed each feature into the wrong weights.")
+    fix = ("Build the validation data with the same code as the training data (same columns, "
+           "in the same order: `X_val = X_val[X_train.columns]`; same reshaping and encoding).")
+
+    def run(self, subject: CheckSubject) -> Iterator[Finding]:
+        if not subject.validation or subject.X is None:
+            return  # a validation_split tail comes from the same arrays
+        train, validation = inputs_of(subject.X), inputs_of(subject.validation[0])
+        if not train or not validation:
+            return
+        names, other = [n for n, _ in train], [n for n, _ in validation]
+        if sorted(names) != sorted(other):
+            yield self.finding(
+                f"the training data has inputs {', '.join(names)}; the validation data "
+                f"{', '.join(other)}.", evidence={"training_inputs": names, "validation_inputs": other})
+            return
+        paired = dict(validation)
+        for name, array in train:
+            yield from self._compare(name, array, paired[name])
+
+    def _compare(self, name: str, train: Any, validation: Any) -> Iterator[Finding]:
+        t_shape, v_shape = tuple(train.shape[1:]), tuple(validation.shape[1:])
+        evidence = {"input": name, "training_shape": list(t_shape), "validation_shape": list(v_shape)}
+        if is_dataframe(train) and is_dataframe(validation):
+            t_cols, v_cols = [str(c) for c in train.columns], [str(c) for c in validation.columns]
+            if t_cols == v_cols:
+                return
+            evidence.update(training_columns=t_cols[:50], validation_columns=v_cols[:50])
+            if sorted(t_cols) == sorted(v_cols):
+                moved = [c for c, d in zip(t_cols, v_cols, strict=True) if c != d]
+                yield self.finding(f"input {name}: the validation DataFrame has the training "
+                                   f"columns in another order ({', '.join(moved[:6])} moved).",
+                                   evidence=evidence)
+                return
+            if len(t_cols) == len(v_cols):
+                differ = [f"{c} / {d}" for c, d in zip(t_cols, v_cols, strict=True) if c != d]
+                yield self.finding(f"input {name}: the validation DataFrame's columns are named "
+                                   f"differently (training / validation: {', '.join(differ[:6])}).",
+                                   evidence=evidence, severity="warning")
+                return
+        if t_shape == v_shape:
+            return
+        # the last axis is the features / channels the first layer's weights are sized for
+        fatal = len(t_shape) != len(v_shape) or t_shape[-1:] != v_shape[-1:]
+        yield self.finding(
+            f"input {name}: training samples have shape {t_shape}, validation samples "
+            f"{v_shape}.", evidence=evidence, severity=None if fatal else "warning")
+
+
+CHECKS = [TargetLeakage, ValidationScaleDiffers, ValidationInputsDiffer]

@@ -46,6 +46,7 @@ class RawPixelValues(Check):
     severity = "warning"
     stage = "data"
     frameworks = ("keras",)
+    on_validation = True
     why = ("Pixel values up to 255 make the first layer's pre-activations hundreds of times "
            "larger than the initialisation expects: activations saturate, gradients explode or "
            "the optimiser needs a tiny learning rate, and training is slow or fails.")
@@ -78,6 +79,7 @@ class UnscaledFeatures(Check):
     fix = ("Standardise the features (fit `StandardScaler` on the training data, or put a "
            "`keras.layers.Normalization()` layer first and call its `adapt(X_train)`).")
     defaults = {"max_magnitude": 50.0, "max_scale_ratio": 100.0}
+    on_validation = True
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         if keras_normalises_inputs(subject.model):
@@ -121,6 +123,7 @@ class NonFloatInputs(Check):
     severity = "warning"
     stage = "data"
     frameworks = ("keras",)
+    on_validation = True
     why = ("Keras layers compute in floats: integer inputs are cast silently, which hides "
            "unscaled values (counts, ids, raw codes), and strings or objects cannot be cast at all.")
     fix = ("Convert and scale explicitly (`X.astype('float32') / scale`, a Normalization layer), "

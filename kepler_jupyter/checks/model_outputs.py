@@ -129,6 +129,7 @@ class OutputWidthMismatch(KerasCheck):
     code = "K409"
     title = "Output width does not match the labels"
     severity = "error"
+    on_validation = True  # the validation labels meet the same loss
     why = ("The last layer needs one unit per class (or per label column); otherwise some labels "
            "are out of range, or Keras broadcasts labels against outputs and trains on nonsense "
            "without an error.")
@@ -166,6 +167,7 @@ class LabelsIncompatibleWithLoss(KerasCheck):
     code = "K410"
     title = "Labels do not fit the loss"
     severity = "error"
+    on_validation = True  # the validation labels meet the same loss
     why = ("Each cross-entropy reads labels one way: sparse categorical wants integer class ids, "
            "categorical wants one-hot rows, binary wants values in [0, 1]. Other labels raise a "
            "shape error mid-fit or, worse, broadcast silently and train on nonsense.")
@@ -210,6 +212,7 @@ class LabelRangeOutsideOutput(KerasCheck):
     code = "K411"
     title = "Labels outside the output activation's range"
     severity = "error"
+    on_validation = True  # the validation labels meet the same loss
     why = ("A bounded output activation can never produce targets outside its range (sigmoid "
            "[0, 1], tanh [-1, 1], ReLU ≥ 0): the loss cannot reach its minimum and gradients "
            "saturate at the bound.")

@@ -3,7 +3,8 @@
 Selection works like ruff's: ``select`` (codes or prefixes such as ``"K3"``) narrows the
 catalogue, ``ignore`` removes codes or prefixes, and both come from the project configuration
 and from the cell. A check that raises becomes a ``K000`` finding: kepler's own failures never
-reach the user's fit.
+reach the user's fit. Checks marked ``on_validation`` run again on the validation data and
+their findings are merged with the training ones (``validation_part``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from kepler_jupyter.checks.base import SEVERITIES, Check, CheckSubject, Finding
 from kepler_jupyter.checks.registry import INTERNAL_CODE, all_checks
+from kepler_jupyter.checks.validation_part import merge_parts, validation_subject
 from kepler_jupyter.config import thresholds_for
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -75,12 +77,28 @@ def run_checks(
     wanted_stages = {stages} if isinstance(stages, str) else set(stages)
     chosen = normalise_codes(select) if select is not None else normalise_codes(config.get("select"))
     ignored = [*normalise_codes(config.get("ignore")), *normalise_codes(ignore)]
+    selected = [check_class for check_class in all_checks()
+                if check_class.stage in wanted_stages
+                and is_selected(check_class.code, chosen, ignored)]
+    findings = _run_each(subject, selected, config)
+    again = [check_class for check_class in selected if check_class.on_validation]
+    part = validation_subject(subject) if again else None
+    if part is not None:
+        part.cache["timings"] = subject.cache.setdefault("timings", {})
+        findings = merge_parts(findings, _run_each(part, again, config), part)
+    # K000 stands for a selected check, so only an explicit ignore hides it
+    kept = [f for f in findings
+            if is_selected(f.code, None if f.code == INTERNAL_CODE else chosen, ignored)]
+    return sorted(kept, key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.code))
+
+
+def _run_each(subject: CheckSubject, selected: list[type[Check]],
+              config: dict[str, Any]) -> list[Finding]:
+    """The findings of each selected check on ``subject``; a check that raises becomes K000."""
     timings = subject.cache.setdefault("timings", {})
     findings: list[Finding] = []
-    for check_class in all_checks():
+    for check_class in selected:
         code = check_class.code
-        if check_class.stage not in wanted_stages or not is_selected(code, chosen, ignored):
-            continue
         started = time.perf_counter()
         try:
             check = check_class(checked_thresholds(check_class, config))
@@ -92,23 +110,26 @@ def run_checks(
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 produced = list(check.run(subject) or [])
-            findings.extend(_on_sample(f, subject) for f in produced if isinstance(f, Finding))
+            findings.extend(_on_sample(f, subject, check_class) for f in produced
+                            if isinstance(f, Finding))
         except Exception as error:
             findings.append(internal_failure(code, check_class.stage, error))
         finally:
-            timings[code] = time.perf_counter() - started
-    # K000 stands for a selected check, so only an explicit ignore hides it
-    kept = [f for f in findings
-            if is_selected(f.code, None if f.code == INTERNAL_CODE else chosen, ignored)]
-    return sorted(kept, key=lambda f: (_SEVERITY_RANK.get(f.severity, len(SEVERITIES)), f.code))
+            timings[code] = timings.get(code, 0.0) + time.perf_counter() - started
+    return findings
 
 
-def _on_sample(finding: Finding, subject: CheckSubject) -> Finding:
-    """Say in a data finding that it was found on a stream's sample, and on how much."""
-    if not subject.sampled or finding.stage != "data" or "sample" in finding.evidence:
+def _on_sample(finding: Finding, subject: CheckSubject, check_class: type[Check]) -> Finding:
+    """Say in a data finding that it was found on a stream's sample, and on how much.
+
+    A check that runs on each part in turn speaks of the training part here (the validation
+    pass names its own sample in ``where``); a check comparing the parts, of every sampled one.
+    """
+    if subject.part != "training" or finding.stage != "data" or "sample" in finding.evidence:
         return finding
-    described = "; ".join(f"{part}: {sample.describe()}"
-                          for part, sample in subject.sampled.items() if sample.batches)
+    parts = ("training",) if check_class.on_validation else tuple(subject.sampled)
+    described = "; ".join(f"{part}: {sample.describe()}" for part, sample in subject.sampled.items()
+                          if part in parts and sample.batches)
     if described:
         finding.message = f"In {described}: {finding.message}"
         finding.evidence["sample"] = described

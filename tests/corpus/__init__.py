@@ -12,12 +12,13 @@ from . import (
     good,
     prefit_families,
     real_pipelines,
+    validation_and_generators,
 )
 from .case import Case
 
 CASES: list[Case] = [
     *buggy_keras.CASES, *buggy_data.CASES, *buggy_sklearn.CASES, *buggy_training.CASES, *good.CASES,
-    *real_pipelines.CASES, *gallery.CASES,
+    *real_pipelines.CASES, *validation_and_generators.CASES, *gallery.CASES,
     *prefit_families.CASES,
 ]
 BUGGY = [c for c in CASES if not c.good]

@@ -1,6 +1,7 @@
 """Run kepler's checks on one corpus case, the way a user's fit would meet them.
 
-Pre-fit stages go through the public ``kepler_jupyter.checks.run``; a case with ``train=True``
+Pre-fit stages go through the public ``kepler_jupyter.checks.run``, with the case's streams
+(generators included) sampled first as an intercepted fit samples them; a case with ``train=True``
 is then really fitted (tiny) with the training monitor's callbacks from
 ``checks.training_callbacks`` (even after a pre-fit error, like ``--force``), and its history
 and warnings go to the results checks. No project configuration applies (``config={}``).
@@ -13,6 +14,7 @@ from typing import Any
 
 from kepler_jupyter import checks
 from kepler_jupyter.adapters import get as get_adapter
+from kepler_jupyter.adapters.streams import sample_fit_streams
 from kepler_jupyter.checks.base import CheckSubject, Finding
 from kepler_jupyter.checks.training import make_training_callbacks
 from kepler_jupyter.run.context import FitContext, RunOptions
@@ -31,10 +33,15 @@ def evaluate(case: Case, statistics_every_epoch: bool = False) -> list[Finding]:
     strictest test for false alarms); by default the monitor runs as users get it.
     """
     model, X, y, fit_kwargs = case.build()
+    # streams sampled as an intercepted fit samples them: generators are replaced by replays
+    arguments = {"x": X, **fit_kwargs}
+    samples = sample_fit_streams(checks.framework_of(model) or "", arguments)
+    X, fit_kwargs = arguments.pop("x"), arguments
     findings: list[Finding] = []
     select = [family for stage in case.stages for family in STAGE_FAMILIES.get(stage, ())]
     if select:
-        findings += checks.run(model, X, y, config={}, select=select, **fit_kwargs)
+        findings += checks.run(model, X, y, config={}, select=select, stream_samples=samples,
+                               **fit_kwargs)
     if case.train:
         findings += _fit_and_judge(case, model, X, y, fit_kwargs, statistics_every_epoch)
     return findings

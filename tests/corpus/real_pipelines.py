@@ -1,8 +1,7 @@
 """Real-pipeline cases: the input forms real notebooks feed ``fit`` (tf.data, PyDataset,
 DataFrames, sparse matrices), buggy and well-made, judged before the fit.
 
-Generators are not here: ``checks.run`` never reads a generator (it could not hand the batches
-back to a fit); ``tests/test_streams.py`` checks them through real fits.
+Generators, and validation data in each form, are in ``validation_and_generators.py``.
 """
 
 from __future__ import annotations
