@@ -358,7 +358,6 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
             >
               ⟳
             </button>
-            <ListActions model={model} commands={commands} />
           </div>
           <div className="jp-kepler-toolbar">
             <ColumnsBox value={query.columns} onChange={columns => model.setQuery({ columns })} />
@@ -427,6 +426,7 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
                 ✕
               </button>
             )}
+            <ListActions model={model} commands={commands} />
           </div>
           {model.error && (
             <div className="jp-kepler-banner jp-kepler-banner-error" role="alert">
