@@ -62,10 +62,14 @@ def row(item: dict[str, Any], query: ListQuery) -> list[str | int | float]:
 
 
 def pages(query: ListQuery) -> Iterator[ListQuery]:
-    """The queries of the export's pages: the list's filter and sort, ``MAX_LIMIT`` rows each."""
+    """The queries of the export's pages: the list's filter and sort, ``MAX_LIMIT`` rows each.
+
+    A grouped table is exported run by run (a group's row is a summary of runs, not one): the
+    file holds every run the view's filter keeps.
+    """
     offset = 0
     while True:
-        yield replace(query, offset=offset, limit=MAX_LIMIT)
+        yield replace(query, offset=offset, limit=MAX_LIMIT, group=False)
         offset += MAX_LIMIT
 
 

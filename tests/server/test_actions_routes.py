@@ -179,6 +179,21 @@ async def test_csv_matches_the_list(sample_root, jp_fetch, fetch_json, monkeypat
             assert cell == ("" if value is None else str(value))
 
 
+async def test_csv_of_a_grouped_table_lists_every_run(sample_root, jp_root_dir, jp_fetch, fetch_json):
+    from sample_journal import make_record
+
+    rerun = make_record("r3run00006", "baseline mlp", "2025-01-07T10:00:00+00:00")
+    rerun["fingerprint"] = dict(sample_root[0].get("fingerprint") or {}, experiment="same-exp")
+    first = dict(sample_root[0], fingerprint=rerun["fingerprint"])
+    journal = Journal(jp_root_dir)
+    journal.update(first["id"], {"fingerprint": first["fingerprint"]})
+    journal.add(rerun)
+    ungrouped = await _listed_ids(fetch_json)
+    response = await jp_fetch("kepler", "api", "experiments.csv", params={"group": "1"})
+    assert [row[0] for row in _csv_rows(response.body)[1:]] == ungrouped
+    assert "r3run00006" in ungrouped and sample_root[0]["id"] in ungrouped
+
+
 async def test_csv_quotes_text_a_spreadsheet_would_run(jp_root_dir, jp_fetch):
     from sample_journal import make_record
 
