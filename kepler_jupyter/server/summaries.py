@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kepler_jupyter.history.repeats import is_noise_setting
 from kepler_jupyter.journal.record import SUMMARY_SETTINGS
 from kepler_jupyter.journal.record import summary as record_summary
 from kepler_jupyter.server.bounded import ROW_TAG_LIMIT, cut_text
@@ -114,6 +115,11 @@ def comparable_settings(record: Mapping[str, Any]) -> dict[str, Any]:
     }
     for key, value in _mapping(record.get("params")).items():
         _flatten(f"params.{key}", value, settings)
+    # Keras's per-session names (adam → adam_1) and the optimizer config's copy of the
+    # learning rate differ without meaning: left out, as the notebook's comparison does.
+    for key in [key for key in settings if key.startswith("params.")]:
+        if is_noise_setting(key.removeprefix("params.")):
+            del settings[key]
     for key in ("n_samples", "n_features", "input_shape", "n_classes", "dtype"):
         settings[f"data.{key}"] = scalar(data.get(key))
     fingerprint = _mapping(record.get("fingerprint"))

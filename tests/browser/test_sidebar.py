@@ -167,6 +167,7 @@ def test_compare_view_highlights_differences_and_overlays_curves(lab, browser, d
     view.locator("tr.jp-kepler-differs").first.wait_for(timeout=UI_TIMEOUT_MS)
     differing = view.locator("tr.jp-kepler-differs th[scope='row']").all_inner_texts()
     assert "params.batch_size" in differing and "params.learning_rate" not in differing
+    view.get_by_label("only the settings that differ").uncheck()  # on by default
     same_rows = view.locator("tr:not(.jp-kepler-differs) th[scope='row']").all_inner_texts()
     assert "params.learning_rate" in same_rows
     charts = view.locator(".jp-kepler-chart")

@@ -1,16 +1,20 @@
 /**
- * Several experiments side by side: settings in columns with the differing rows highlighted,
- * final metrics, and every experiment's curves overlaid on one chart per metric.
+ * Several experiments side by side, using the main area's whole width: every experiment's
+ * curves overlaid on one chart per metric (hover values, log scale, zoom), final metrics,
+ * parallel coordinates (settings → goal metric), and the settings, only those that differ by
+ * default. A setting a run lacks because its framework has none (the server marks it
+ * not_applicable) reads "n/a" there and is no difference.
  */
 import * as React from 'react';
 import { ReactWidget } from '@jupyterlab/ui-components';
 
 import { IKeplerApi } from '../request';
 import { normalizeRecord } from '../records';
-import { Comparison, ExperimentRecord } from '../tokens';
+import { Comparison, ExperimentRecord, SettingRow } from '../tokens';
 import { DamagedNotice, ErrorBoundary } from './ErrorBoundary';
 import { formatValue } from './format';
-import { LineChart, metricOrder, seriesColor } from './LineChart';
+import { LineChart, Swatch, metricOrder } from './LineChart';
+import { ParallelCoordinates } from './ParallelCoordinates';
 import { Section } from './ExperimentView';
 import { StatusBadge } from './JournalPanel';
 
@@ -18,17 +22,43 @@ function label(record: ExperimentRecord): string {
   return record.name || record.id;
 }
 
+/** The rows the settings table shows: all, or only those that differ. */
+export function visibleSettings(rows: SettingRow[], onlyDiffering: boolean): SettingRow[] {
+  return onlyDiffering ? rows.filter(row => row.differs) : rows;
+}
+
+/** "Settings (3 of 41 differ)": the count the server found, out of every setting shown. */
+export function settingsTitle(rows: SettingRow[]): string {
+  const differing = rows.filter(row => row.differs).length;
+  return `Settings (${differing} of ${rows.length} differ)`;
+}
+
+function SettingCell(props: { row: SettingRow; index: number; framework: string | undefined }): JSX.Element {
+  const { row, index, framework } = props;
+  if (row.not_applicable?.[index]) {
+    return (
+      <td className="jp-kepler-not-applicable" title={`${framework ?? 'this framework'} has no such setting`}>
+        n/a
+      </td>
+    );
+  }
+  return <td>{formatValue(row.values[index])}</td>;
+}
+
 function SettingsTable(props: { comparison: Comparison; onlyDiffering: boolean }): JSX.Element {
   const { comparison, onlyDiffering } = props;
-  const rows = comparison.settings.filter(row => row.differs || !onlyDiffering);
+  const rows = visibleSettings(comparison.settings, onlyDiffering);
+  if (rows.length === 0) {
+    return <div className="jp-kepler-muted">{onlyDiffering ? 'No setting differs.' : 'No settings recorded.'}</div>;
+  }
   return (
-    <table className="jp-kepler-table jp-kepler-compare-table">
+    <table className="jp-kepler-table jp-kepler-compare-table jp-kepler-settings-table">
       <thead>
         <tr>
           <th>setting</th>
           {comparison.experiments.map((record, i) => (
-            <th key={record.id} style={{ color: seriesColor(i) }}>
-              {label(record)}
+            <th key={record.id}>
+              <Swatch index={i} /> {label(record)}
             </th>
           ))}
         </tr>
@@ -37,8 +67,8 @@ function SettingsTable(props: { comparison: Comparison; onlyDiffering: boolean }
         {rows.map(row => (
           <tr key={row.key} className={row.differs ? 'jp-kepler-differs' : undefined}>
             <th scope="row">{row.key}</th>
-            {row.values.map((value, i) => (
-              <td key={i}>{formatValue(value)}</td>
+            {comparison.experiments.map((record, i) => (
+              <SettingCell key={i} row={row} index={i} framework={record.framework ?? undefined} />
             ))}
           </tr>
         ))}
@@ -61,8 +91,8 @@ function MetricsTable(props: { comparison: Comparison }): JSX.Element {
         <tr>
           <th>metric</th>
           {experiments.map((record, i) => (
-            <th key={record.id} style={{ color: seriesColor(i) }}>
-              {label(record)}
+            <th key={record.id}>
+              <Swatch index={i} /> {label(record)}
             </th>
           ))}
         </tr>
@@ -98,10 +128,11 @@ function OverlaidCurves(props: { experiments: ExperimentRecord[] }): JSX.Element
     return <div className="jp-kepler-muted">None of these experiments has per-epoch history.</div>;
   }
   return (
-    <div className="jp-kepler-charts">
+    <div className="jp-kepler-charts jp-kepler-compare-charts">
       {keys.map(key => (
         <LineChart
           key={key}
+          wide
           title={key}
           series={experiments
             .map((record, i) => ({ label: label(record), values: (record.history ?? {})[key] ?? [], color: i }))
@@ -119,7 +150,7 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
     experiments: normalized.map(n => n.record) as Comparison['experiments']
   };
   const problems = normalized.flatMap(n => n.problems.map(problem => `${label(n.record)}: ${problem}`));
-  const [onlyDiffering, setOnlyDiffering] = React.useState(false);
+  const [onlyDiffering, setOnlyDiffering] = React.useState(true);
   return (
     <div className="jp-kepler-detail jp-kepler-compare">
       <header className="jp-kepler-detail-header">
@@ -127,7 +158,7 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
         <ul className="jp-kepler-legend">
           {comparison.experiments.map((record, i) => (
             <li key={record.id}>
-              <span className="jp-kepler-swatch" style={{ color: seriesColor(i) }} />
+              <Swatch index={i} />
               {label(record)}
             </li>
           ))}
@@ -140,7 +171,10 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
       <Section title="Final metrics">
         <MetricsTable comparison={comparison} />
       </Section>
-      <Section title={`Settings (${comparison.differing.length} differ)`}>
+      <Section title="Settings → metric">
+        <ParallelCoordinates comparison={comparison} label={label} />
+      </Section>
+      <Section title={settingsTitle(comparison.settings)}>
         <label className="jp-kepler-toggle">
           <input type="checkbox" checked={onlyDiffering} onChange={event => setOnlyDiffering(event.target.checked)} />
           only the settings that differ

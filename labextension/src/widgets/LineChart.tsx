@@ -1,69 +1,46 @@
 /**
- * A small SVG line chart for per-epoch curves: a few series, a y axis with round ticks, epochs
- * on x, gaps where a value is missing (NaN stored as null). Colours are theme variables.
+ * An SVG line chart for per-epoch curves: hover names every run's value at the epoch under the
+ * pointer, a log-scale toggle keeps a run that starts at 92 from flattening the others, and a
+ * drag across epochs zooms (double-click or "reset zoom" to go back). Gaps where a value is
+ * missing (NaN stored as null). It takes its container's width, colours follow the theme.
  */
 import * as React from 'react';
 
+import { IAxis, IWindow, ScaleKind, epochTicks, nearestIndex, scaleX, scaleY, yAxis, zoomWindow } from './chartMath';
 import { formatNumber } from './format';
+import { ISeriesStyle, ensurePalette, markerPath, seriesStyle } from './palette';
+import { useWidth } from './useWidth';
+
+export { niceTicks } from './chartMath';
+export { seriesColor } from './palette';
 
 export interface ISeries {
   label: string;
   values: (number | null)[];
-  /** Index into SERIES_COLORS. */
+  /** The run's slot: its colour, and past the palette its dash and marker (see seriesStyle). */
   color: number;
+  /** A dashed line whatever the slot (validation curves in the detail view). */
   dashed?: boolean;
 }
 
-/** Theme colours for series, so charts follow light and dark themes. */
-export const SERIES_COLORS = [
-  'var(--jp-brand-color1)',
-  'var(--jp-warn-color1)',
-  'var(--jp-success-color1)',
-  'var(--jp-error-color1)',
-  'var(--jp-info-color1)',
-  'var(--jp-brand-color3)',
-  'var(--jp-warn-color3)',
-  'var(--jp-success-color3)'
-];
+const DEFAULT_WIDTH = 360;
+const HEIGHT = 200;
+const MARGIN = { top: 10, right: 14, bottom: 26, left: 52 };
+/** Markers on every point only while they stay apart. */
+const MAX_MARKED_POINTS = 400;
 
-export function seriesColor(index: number): string {
-  return SERIES_COLORS[index % SERIES_COLORS.length];
+let chartCounter = 0;
+
+function isValue(value: number | null | undefined, scale: ScaleKind): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && (scale === 'linear' || value > 0);
 }
 
-const WIDTH = 360;
-const HEIGHT = 180;
-const MARGIN = { top: 10, right: 12, bottom: 26, left: 48 };
-
-/** About five round tick values covering [low, high]. */
-export function niceTicks(low: number, high: number, count = 5): number[] {
-  if (low === high) {
-    const pad = Math.abs(low) * 0.1 || 1;
-    low -= pad;
-    high += pad;
-  }
-  const rough = (high - low) / (count - 1);
-  const magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
-  const step = [1, 2, 2.5, 5, 10].map(m => m * magnitude).find(s => s >= rough) ?? rough;
-  const ticks: number[] = [];
-  for (let tick = Math.floor(low / step) * step; tick <= high + step * 1e-9; tick += step) {
-    ticks.push(Number(tick.toPrecision(12)));
-  }
-  if (ticks[ticks.length - 1] < high) {
-    ticks.push(ticks[ticks.length - 1] + step);
-  }
-  return ticks;
-}
-
-function finite(values: (number | null)[]): number[] {
-  return values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-}
-
-/** SVG path data with a new segment after each missing value. */
-function pathData(values: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+/** SVG path data with a new segment after each missing (or, on a log axis, non-positive) value. */
+function pathData(values: (number | null)[], scale: ScaleKind, x: (i: number) => number, y: (v: number) => number): string {
   let data = '';
   let drawing = false;
   values.forEach((value, i) => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (!isValue(value, scale)) {
       drawing = false;
       return;
     }
@@ -73,71 +50,241 @@ function pathData(values: (number | null)[], x: (i: number) => number, y: (v: nu
   return data;
 }
 
-export function LineChart(props: { title: string; series: ISeries[] }): JSX.Element {
+function styleOf(series: ISeries): ISeriesStyle {
+  const style = seriesStyle(series.color);
+  return series.dashed ? { ...style, dash: '5 3' } : style;
+}
+
+/** A legend swatch drawn like the run's line: colour, dash and marker. */
+export function Swatch(props: { index: number; dashed?: boolean }): JSX.Element {
+  ensurePalette();
+  const style = styleOf({ label: '', values: [], color: props.index, dashed: props.dashed });
+  return (
+    <svg className="jp-kepler-swatch-svg" width={22} height={10} aria-hidden="true" style={{ color: style.color }}>
+      <line x1={1} x2={21} y1={5} y2={5} className="jp-kepler-chart-line" strokeDasharray={style.dash || undefined} />
+      <path d={markerPath(style.marker, 11, 5, 2.6)} className="jp-kepler-chart-point" />
+    </svg>
+  );
+}
+
+function Tooltip(props: { series: ISeries[]; index: number; left: number; width: number }): JSX.Element {
+  const { series, index, left, width } = props;
+  // Keep the box inside the chart: right of the crosshair, or left of it near the right edge.
+  const flip = left > width * 0.6;
+  return (
+    <div
+      className="jp-kepler-chart-tooltip"
+      role="tooltip"
+      style={flip ? { right: width - left + 8 } : { left: left + 8 }}
+    >
+      <div className="jp-kepler-chart-tooltip-epoch">epoch {index + 1}</div>
+      <table>
+        <tbody>
+          {series.map(s => {
+            const value = s.values[index];
+            return (
+              <tr key={s.label}>
+                <td>
+                  <Swatch index={s.color} dashed={s.dashed} />
+                </td>
+                <th scope="row">{s.label}</th>
+                <td className="jp-kepler-chart-tooltip-value">
+                  {typeof value === 'number' && Number.isFinite(value) ? formatNumber(value) : '—'}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function LineChart(props: { title: string; series: ISeries[]; wide?: boolean }): JSX.Element {
   const { title, series } = props;
-  const all = series.flatMap(s => finite(s.values));
+  ensurePalette();
+  const figure = React.useRef<HTMLElement>(null);
+  const width = useWidth(figure, DEFAULT_WIDTH);
+  const [scale, setScale] = React.useState<ScaleKind>('linear');
+  const [zoom, setZoom] = React.useState<IWindow | null>(null);
+  const [hover, setHover] = React.useState<number | null>(null);
+  const [drag, setDrag] = React.useState<{ from: number; to: number } | null>(null);
+  const clipId = React.useMemo(() => `jp-kepler-chart-clip-${++chartCounter}`, []);
+
   const epochs = Math.max(1, ...series.map(s => s.values.length));
-  if (all.length === 0) {
-    return (
-      <figure className="jp-kepler-chart">
-        <figcaption>{title}</figcaption>
-        <div className="jp-kepler-muted">No values recorded.</div>
-      </figure>
-    );
-  }
-  const ticks = niceTicks(Math.min(...all), Math.max(...all));
-  const low = ticks[0];
-  const high = ticks[ticks.length - 1];
-  const innerWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const full: IWindow = { start: 0, end: epochs - 1 };
+  const window = zoom && zoom.end <= full.end ? zoom : full;
+  const inWindow = series.flatMap(s =>
+    s.values.slice(window.start, window.end + 1).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+  );
+  const axis: IAxis | null = yAxis(inWindow, scale);
+  const hasAny = series.some(s => s.values.some(v => typeof v === 'number' && Number.isFinite(v)));
+
+  const innerWidth = Math.max(40, width - MARGIN.left - MARGIN.right);
   const innerHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (i: number) => MARGIN.left + (epochs === 1 ? innerWidth / 2 : (i / (epochs - 1)) * innerWidth);
-  const y = (v: number) => MARGIN.top + innerHeight - ((v - low) / (high - low || 1)) * innerHeight;
-  const xTicks = Array.from(new Set([0, Math.floor((epochs - 1) / 2), epochs - 1]));
+  const bottom = MARGIN.top + innerHeight;
+  const x = (i: number) => scaleX(window, i, MARGIN.left, innerWidth);
+  const y = (v: number) => (axis ? scaleY(axis, v, bottom, MARGIN.top) : bottom);
+
+  // Pointer x in the SVG's own units (the SVG may be drawn scaled by CSS).
+  const pointerX = (event: React.MouseEvent<SVGElement>): number => {
+    const svg = (event.currentTarget as SVGElement).ownerSVGElement ?? (event.currentTarget as SVGSVGElement);
+    const rect = svg.getBoundingClientRect();
+    return ((event.clientX - rect.left) * width) / (rect.width || width);
+  };
+  const onMove = (event: React.MouseEvent<SVGRectElement>) => {
+    const px = pointerX(event);
+    setHover(nearestIndex(window, px, MARGIN.left, innerWidth));
+    if (drag) {
+      setDrag({ ...drag, to: px });
+    }
+  };
+  const onUp = () => {
+    if (drag) {
+      const next = zoomWindow(window, drag.from, drag.to, MARGIN.left, innerWidth);
+      if (next) {
+        setZoom(next);
+      }
+      setDrag(null);
+    }
+  };
+  const marked = series.length * (window.end - window.start + 1) <= MAX_MARKED_POINTS;
+
+  const controls = (
+    <span className="jp-kepler-chart-controls">
+      <button
+        type="button"
+        className="jp-kepler-chart-button"
+        aria-pressed={scale === 'log'}
+        title="Logarithmic y axis: a run with a much larger loss no longer flattens the others"
+        onClick={() => setScale(scale === 'log' ? 'linear' : 'log')}
+      >
+        log
+      </button>
+      {zoom ? (
+        <button type="button" className="jp-kepler-chart-button" onClick={() => setZoom(null)}>
+          reset zoom
+        </button>
+      ) : null}
+    </span>
+  );
 
   return (
-    <figure className="jp-kepler-chart">
-      <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={title} className="jp-kepler-chart-svg">
-        {ticks.map(tick => (
-          <g key={`y${tick}`}>
-            <line className="jp-kepler-chart-grid" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
-            <text className="jp-kepler-chart-label" x={MARGIN.left - 6} y={y(tick) + 3} textAnchor="end">
-              {formatNumber(tick)}
+    <figure
+      ref={figure}
+      className={`jp-kepler-chart${props.wide ? ' jp-kepler-chart-wide' : ''}`}
+      data-scale={scale}
+      data-window={`${window.start + 1}-${window.end + 1}`}
+    >
+      <figcaption title="Hover for each run's value; drag across epochs to zoom, double-click to reset">
+        <span className="jp-kepler-chart-title">{title}</span>
+        {hasAny ? controls : null}
+      </figcaption>
+      {!hasAny ? (
+        <div className="jp-kepler-muted">No values recorded.</div>
+      ) : !axis ? (
+        <div className="jp-kepler-muted">No positive values to draw on a log scale.</div>
+      ) : (
+        <div className="jp-kepler-chart-body">
+          <svg
+            viewBox={`0 0 ${width} ${HEIGHT}`}
+            width={width}
+            height={HEIGHT}
+            role="img"
+            aria-label={title}
+            className="jp-kepler-chart-svg"
+          >
+            <defs>
+              <clipPath id={clipId}>
+                <rect x={MARGIN.left - 4} y={MARGIN.top - 4} width={innerWidth + 8} height={innerHeight + 8} />
+              </clipPath>
+            </defs>
+            {axis.ticks.map(tick => (
+              <g key={`y${tick}`}>
+                <line className="jp-kepler-chart-grid" x1={MARGIN.left} x2={MARGIN.left + innerWidth} y1={y(tick)} y2={y(tick)} />
+                <text className="jp-kepler-chart-label jp-kepler-chart-ytick" x={MARGIN.left - 6} y={y(tick) + 3} textAnchor="end">
+                  {formatNumber(tick)}
+                </text>
+              </g>
+            ))}
+            {epochTicks(window).map(i => (
+              <text key={`x${i}`} className="jp-kepler-chart-label" x={x(i)} y={HEIGHT - 8} textAnchor="middle">
+                {i + 1}
+              </text>
+            ))}
+            <text className="jp-kepler-chart-label" x={MARGIN.left - 6} y={HEIGHT - 8} textAnchor="end">
+              epoch
             </text>
-          </g>
-        ))}
-        {xTicks.map(i => (
-          <text key={`x${i}`} className="jp-kepler-chart-label" x={x(i)} y={HEIGHT - 8} textAnchor="middle">
-            {i + 1}
-          </text>
-        ))}
-        <text className="jp-kepler-chart-label" x={MARGIN.left - 6} y={HEIGHT - 8} textAnchor="end">
-          epoch
-        </text>
-        {series.map(s => (
-          <g key={s.label} style={{ color: seriesColor(s.color) }}>
-            <path
-              className="jp-kepler-chart-line"
-              d={pathData(s.values, x, y)}
-              strokeDasharray={s.dashed ? '5 3' : undefined}
+            <g clipPath={`url(#${clipId})`}>
+              {series.map(s => {
+                const style = styleOf(s);
+                return (
+                  <g key={s.label} style={{ color: style.color }}>
+                    <path className="jp-kepler-chart-line" d={pathData(s.values, scale, x, y)} strokeDasharray={style.dash || undefined} />
+                    {marked
+                      ? s.values.map((value, i) =>
+                          i >= window.start && i <= window.end && isValue(value, scale) ? (
+                            <path key={i} className="jp-kepler-chart-point" d={markerPath(style.marker, x(i), y(value), 2.2)} />
+                          ) : null
+                        )
+                      : null}
+                  </g>
+                );
+              })}
+            </g>
+            {hover !== null ? (
+              <g className="jp-kepler-chart-hover">
+                <line className="jp-kepler-chart-crosshair" x1={x(hover)} x2={x(hover)} y1={MARGIN.top} y2={bottom} />
+                {series.map(s => {
+                  const value = s.values[hover];
+                  const style = styleOf(s);
+                  return isValue(value, scale) ? (
+                    <path key={s.label} style={{ color: style.color }} className="jp-kepler-chart-point jp-kepler-chart-hover-point" d={markerPath(style.marker, x(hover), y(value), 4)} />
+                  ) : null;
+                })}
+              </g>
+            ) : null}
+            {drag ? (
+              <rect
+                className="jp-kepler-chart-selection"
+                x={Math.min(drag.from, drag.to)}
+                y={MARGIN.top}
+                width={Math.abs(drag.to - drag.from)}
+                height={innerHeight}
+              />
+            ) : null}
+            <rect
+              className="jp-kepler-chart-overlay"
+              x={MARGIN.left}
+              y={MARGIN.top}
+              width={innerWidth}
+              height={innerHeight}
+              onMouseMove={onMove}
+              onMouseLeave={() => {
+                setHover(null);
+                setDrag(null);
+              }}
+              onMouseDown={event => {
+                event.preventDefault();
+                const px = pointerX(event);
+                setDrag({ from: px, to: px });
+              }}
+              onMouseUp={onUp}
+              onDoubleClick={() => setZoom(null)}
             />
-            {s.values.map((value, i) =>
-              typeof value === 'number' && Number.isFinite(value) ? (
-                <circle key={i} className="jp-kepler-chart-point" cx={x(i)} cy={y(value)} r={2}>
-                  <title>{`${s.label}, epoch ${i + 1}: ${formatNumber(value)}`}</title>
-                </circle>
-              ) : null
-            )}
-          </g>
-        ))}
-      </svg>
+          </svg>
+          {hover !== null ? <Tooltip series={series} index={hover} left={x(hover)} width={width} /> : null}
+          {axis.hidden > 0 ? (
+            <div className="jp-kepler-muted jp-kepler-chart-note">
+              {axis.hidden} value{axis.hidden === 1 ? '' : 's'} ≤ 0 not shown on the log scale
+            </div>
+          ) : null}
+        </div>
+      )}
       <ul className="jp-kepler-legend">
         {series.map(s => (
           <li key={s.label}>
-            <span
-              className={`jp-kepler-swatch${s.dashed ? ' jp-kepler-swatch-dashed' : ''}`}
-              style={{ color: seriesColor(s.color) }}
-            />
+            <Swatch index={s.color} dashed={s.dashed} />
             {s.label}
           </li>
         ))}
