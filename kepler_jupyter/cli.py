@@ -55,7 +55,7 @@ def _report_damaged(records: list[dict[str, Any]], shown: int = 5) -> int:
           "listed without those fields (the journal file is unchanged):")
     for record in damaged[:shown]:
         reasons = record["damaged"] if isinstance(record["damaged"], list) else [record["damaged"]]
-        print(f"  {str(record.get('id'))[:40]}: {'; '.join(str(r)[:200] for r in reasons[:3])}")
+        print(_printable(f"  {str(record.get('id'))[:40]}: {'; '.join(str(r)[:200] for r in reasons[:3])}"))
     if len(damaged) > shown:
         print(f"  … and {len(damaged) - shown} more")
     return 1
@@ -85,6 +85,12 @@ def _doctor(journal: Any) -> int:
     return 1 if problems else 0
 
 
+def _printable(text: str) -> str:
+    """``text`` with what no terminal can encode (lone surrogates from a damaged journal's ids
+    or names) written as escapes, so that printing it cannot fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from kepler_jupyter.journal import Journal, JournalError
@@ -102,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
                 argv_list += ["--tag", args.tag]
             if args.archived:
                 argv_list.append("--archived")
-            print(repr(run(argv_list, CommandEnv(journal=journal))))
+            print(_printable(repr(run(argv_list, CommandEnv(journal=journal)))))
         elif args.command == "show":
             from kepler_jupyter.commands.show import ExperimentView
 
-            print(repr(ExperimentView(journal.get(args.id))))
+            print(_printable(repr(ExperimentView(journal.get(args.id)))))
         elif args.command == "export":
             _export(journal, args.format, args.output)
         elif args.command == "doctor":

@@ -83,12 +83,15 @@ def _watched(recorder, **options):
     import contextlib
 
     import kepler_jupyter
+    from kepler_jupyter.run import after_fit
 
     @contextlib.contextmanager
     def block():
         with kepler_jupyter.watch(display="none", **options) as session:
             session.lifecycle.subscribe(recorder)
             yield session
+        # ``ended`` is announced by the after-fit worker, once the fit has returned
+        after_fit.wait()
 
     return block()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kepler_jupyter.history.goal import Goal, default_goal
+from kepler_jupyter.journal.index_rows import index_key
 from kepler_jupyter.journal.indexed import per_fit_reads
 from kepler_jupyter.journal.record import experiment_label, flatten, get_path, score_meaning
 
@@ -59,7 +60,7 @@ def find_same_experiment(journal: Any, fingerprint: dict[str, Any] | str,
         # an indexed query on the fingerprint; only the match is read from the journal
         statuses = ", ".join("?" * len(DONE_STATUSES))
         entries = reads.entries(f"WHERE fp_experiment = ? AND status IN ({statuses}) AND id != ?",
-                                (key, *DONE_STATUSES, exclude_id or ""))
+                                (key, *DONE_STATUSES, index_key(exclude_id or "")))
         for entry in reversed(entries):
             record = _read_or_none(reads, entry)
             if record is not None and get_path(record, "fingerprint.experiment") == key:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kepler_jupyter.journal.damage import report_damaged_lines
-from kepler_jupyter.journal.index_rows import IndexRow, row_for, storable
+from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
@@ -424,6 +424,7 @@ class JournalIndex:
                     self.invalidate()
                     return
                 known = {row[0] for row in connection.execute("SELECT id FROM experiments")}
+                offsets = {index_key(record_id): place for record_id, place in offsets.items()}
                 connection.executemany("UPDATE experiments SET offset = ?, length = ? WHERE id = ?",
                                        [(offset, length, record_id)
                                         for record_id, (offset, length) in offsets.items()
@@ -502,8 +503,6 @@ class _RowWriter:
         return vector.tobytes()
 
     def upsert(self, row: IndexRow) -> None:
-        if not storable(row.id):
-            return  # an id SQLite cannot hold: such a record is found by reading the journal
         self._rows.append((
             row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
             row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
@@ -532,6 +531,7 @@ class _RowWriter:
 
     def delete(self, record_id: str) -> None:
         self.flush()  # in file order: an earlier version of this id may be waiting
+        record_id = index_key(record_id)
         self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
         self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
         self.next_rev += 1

@@ -76,6 +76,29 @@ def storable(text: str) -> bool:
     return True
 
 
+# Ids SQLite cannot hold (lone surrogates from a damaged or hostile journal) are kept under a
+# storable key: this mark, then the id's bytes in hex. Storable ids that begin with the mark
+# are escaped too, so that no two ids share a key.
+_ODD_ID_MARK = "\x01"
+
+
+def index_key(record_id: str) -> str:
+    """The index's key for ``record_id``: the id itself, or an escaped form SQLite can store."""
+    if storable(record_id) and not record_id.startswith(_ODD_ID_MARK):
+        return record_id
+    return _ODD_ID_MARK + record_id.encode("utf-8", "surrogatepass").hex()
+
+
+def id_of_key(key: str) -> str:
+    """The record id of an index key (``index_key``'s inverse)."""
+    if not key.startswith(_ODD_ID_MARK):
+        return key
+    try:
+        return bytes.fromhex(key[len(_ODD_ID_MARK):]).decode("utf-8", "surrogatepass")
+    except ValueError:  # not a key kepler wrote: keep it as it is
+        return key
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -203,7 +226,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
     n_params = model.get("n_params")
     errors, warnings = _counts(record.get("findings"))
     return IndexRow(
-        id=str(record["id"]),
+        id=index_key(str(record["id"])),
         offset=offset,
         length=length,
         name=_text(record.get("name")),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kepler_jupyter.journal.index_rows import index_key
 from kepler_jupyter.journal.lines import LINE_PREFIX, gc_paused, is_tombstone, parse_record_line
 
 _BLOCK_BYTES = 8 << 20
@@ -131,8 +132,10 @@ def latest_lines(fd: int, scan: RegionScan, first_line: int = 1) -> Iterator[Lat
 
 
 def read_record(fd: int, offset: int, length: int, record_id: str) -> dict[str, Any] | None:
-    """The record on the line at ``offset``, if it is a readable version of ``record_id``."""
+    """The record on the line at ``offset``, if it is a readable version of ``record_id`` (the
+    id, or its index key: ``index_rows.index_key``)."""
     record = parse_record_line(os.pread(fd, length, offset))
-    if record is None or record["id"] != record_id or is_tombstone(record):
+    if record is None or is_tombstone(record) or (
+            record["id"] != record_id and index_key(record["id"]) != record_id):
         return None
     return record

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any, overload
 
 from kepler_jupyter.journal.index import ORDER, IndexUnavailable, JournalIndex
-from kepler_jupyter.journal.index_rows import LISTING_FIELDS, OMITTED_KEY, storable
+from kepler_jupyter.journal.index_rows import (
+    LISTING_FIELDS,
+    OMITTED_KEY,
+    id_of_key,
+    index_key,
+    storable,
+)
 from kepler_jupyter.journal.index_scan import read_record
 from kepler_jupyter.journal.lines import parse_head, parse_record_line, parse_tail_fields
 from kepler_jupyter.journal.progress import with_progress
@@ -31,7 +37,7 @@ INDEXED_PATHS: dict[tuple[str, ...], str] = {
     ("fingerprint", "model"): "fp_model", ("fingerprint", "data"): "fp_data",
     ("fingerprint", "settings"): "fp_settings",
 }
-Entry = tuple[str, int, int]  # id, offset, length of its latest line
+Entry = tuple[str, int, int]  # index key (index_rows.index_key), offset, length of its latest line
 
 
 class StaleIndex(Exception):
@@ -81,7 +87,7 @@ class RecordList(Sequence[dict[str, Any]]):
                     return normalize(with_progress(self._path.parent, record))
             return normalize(_read_at(self._path, entry))
         except (StaleIndex, OSError):
-            return dict(self._fallback(entry[0]))  # Journal.get: normalised already
+            return dict(self._fallback(id_of_key(entry[0])))  # Journal.get: normalised already
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         try:
@@ -101,7 +107,7 @@ class RecordList(Sequence[dict[str, Any]]):
 
     def ids(self) -> list[str]:
         """The records' ids, without reading them."""
-        return [entry[0] for entry in self._entries]
+        return [id_of_key(entry[0]) for entry in self._entries]
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
         if isinstance(value, dict) and "id" in value:
@@ -149,7 +155,7 @@ class IndexedReads:
 
     def known(self, record_id: str) -> bool:
         """Whether the index, as it is (not brought up to date), has ``record_id``."""
-        if not self.index.path.exists() or not storable(record_id):
+        if not self.index.path.exists():
             return False
         try:
             return self.locate(record_id) is not None
@@ -160,12 +166,13 @@ class IndexedReads:
         return int(self.index.query("SELECT count(*) FROM experiments")[0][0])
 
     def locate(self, record_id: str) -> Entry | None:
-        rows = self.index.query("SELECT id, offset, length FROM experiments WHERE id = ?", (record_id,))
+        rows = self.index.query("SELECT id, offset, length FROM experiments WHERE id = ?",
+                                (index_key(record_id),))
         return rows[0] if rows else None
 
     def resolve(self, prefix: str, limit: int = 6) -> list[str]:
         """Ids equal to ``prefix`` (alone), else starting with it (at most ``limit``)."""
-        if not storable(prefix):
+        if index_key(prefix) != prefix:
             raise IndexUnavailable("an id SQLite cannot hold: the journal itself is read")
         if self.locate(prefix) is not None:
             return [prefix]
@@ -225,9 +232,9 @@ class IndexedReads:
             for record_id, offset, length in entries:
                 line = os.pread(fd, length, offset)
                 head = parse_head(line)
-                if head is None or head["id"] != record_id:
+                if head is None or index_key(head["id"]) != record_id:
                     record = parse_record_line(line)
-                    if record is None or record["id"] != record_id:
+                    if record is None or index_key(record["id"]) != record_id:
                         raise StaleIndex(record_id)
                     found.append(normalize({name: record[name] for name in wanted if name in record}))
                     continue

@@ -12,6 +12,7 @@ from kepler_jupyter.journal import logfile
 from kepler_jupyter.journal.errors import JournalError
 from kepler_jupyter.journal.frame import FRAME_FIELDS, records_to_dataframe
 from kepler_jupyter.journal.index import IndexUnavailable, index_for
+from kepler_jupyter.journal.index_rows import id_of_key
 from kepler_jupyter.journal.indexed import (
     Entry,
     IndexedReads,
@@ -22,6 +23,7 @@ from kepler_jupyter.journal.indexed import (
     only_listing_fields,
 )
 from kepler_jupyter.journal.logfile import journal_file_for
+from kepler_jupyter.journal.pending import settle
 from kepler_jupyter.journal.progress import drop_progress, save_progress, with_progress
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME, resolve_project_dir
 from kepler_jupyter.journal.record import json_safe, normalize, to_stored
@@ -92,6 +94,7 @@ class Journal:
     @property
     def damaged_lines(self) -> list[int]:
         """Line numbers of the journal file that could not be read (already reported)."""
+        settle()  # a fit of this process may still be writing its final record
         self._file.refresh()
         return sorted(self._file.damaged)
 
@@ -99,6 +102,7 @@ class Journal:
         return f"Journal({str(self._project_dir)!r})"
 
     def __len__(self) -> int:
+        settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():
             try:
                 return self._reads.count()
@@ -118,6 +122,7 @@ class Journal:
         With ``block=False`` (a fit must not wait) a rebuild runs in the background and
         ``None`` is returned meanwhile.
         """
+        settle()  # a fit of this process may still be writing its final record
         return self._reads if self._reads.ready(block=block) else None
 
     # ----------------------------------------------------------------- writing
@@ -177,6 +182,7 @@ class Journal:
             If no record (or more than one) matches ``exp_id``, if ``changes`` tries to
             change the id, or if the write fails (the journal is then unchanged).
         """
+        settle()  # a fit of this process may still be writing its final record
         if not isinstance(changes, Mapping):
             raise JournalError(f"update() takes a dict of changes, not {type(changes).__name__}")
         safe_changes = json_safe(changes)
@@ -193,7 +199,7 @@ class Journal:
             if indexed and self._reads.ready(block=False):
                 try:
                     entry = self._resolve_indexed(exp_id)
-                    record_id = entry[0]
+                    record_id = id_of_key(entry[0])
                     current = self._reads.read_as_stored(entry)
                 except (StaleIndex, IndexUnavailable):
                     self._index.invalidate()
@@ -326,6 +332,7 @@ class Journal:
         JournalError
             If no experiment matches, or several do.
         """
+        settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():
             try:
                 return self._reads.read(self._resolve_indexed(exp_id))
@@ -359,6 +366,7 @@ class Journal:
             100,000 experiments in well under a second); other fields are parsed out of each
             record's line.
         """
+        settle()  # a fit of this process may still be writing its final record
         wanted = None if fields is None else {"id", *fields}
         if self._reads.ready() and (status is None or isinstance(status, str)):
             where, parameters = ("", []) if status is None else ("WHERE status = ?", [status])
@@ -384,6 +392,7 @@ class Journal:
         ``search(params__optimizer="adam")`` are the same search. A missing field matches
         nothing. Only the fields searched are parsed until a record matches.
         """
+        settle()  # a fit of this process may still be writing its final record
         conditions = [
             (tuple(key.replace("__", ".").split(".")), json_safe(value))
             for key, value in fields.items()
@@ -427,6 +436,7 @@ class Journal:
         ListingPage
             ``records`` and ``total`` (how many match, all pages together).
         """
+        settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():
             try:
                 return self._reads.page(status=status, tag=tag, metric=metric, best=best,
@@ -498,6 +508,7 @@ class Journal:
         >>> from tinydb import Query                                   # doctest: +SKIP
         >>> journal.query(Query().metrics.val_accuracy > 0.9)          # doctest: +SKIP
         """
+        settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():
             try:
                 entries = self._reads.entries()
@@ -515,6 +526,7 @@ class Journal:
         Writes through it are appended like any other; document ids are stable within this
         process (order of first appearance in the file).
         """
+        settle()  # a fit of this process may still be writing its final record
         if self._table is None:
             from kepler_jupyter.journal.storage import open_table
 
@@ -528,6 +540,7 @@ class Journal:
         epochs, batch_size, optimizer, learning_rate, loss, ``metrics.<name>`` for each final
         metric, tags (comma-separated), hypothesis and conclusion.
         """
+        settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():
             try:
                 # slim records hold every field the frame reads (see ``listing``)

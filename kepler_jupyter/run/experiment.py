@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kepler_jupyter.adapters.fit_arguments import named_fit_arguments
 from kepler_jupyter.journal.record import summarize
+from kepler_jupyter.run import after_fit
 from kepler_jupyter.run.context import FitContext
 from kepler_jupyter.run.stages import (
     add_training_callbacks,
@@ -103,6 +104,9 @@ def run_intercepted_fit(
     kwargs: dict,
 ) -> Any:
     """Run ``original_fit(model, *args, **kwargs)`` as one journaled experiment."""
+    # The previous fit's after-fit work may still read its model (the training score): this
+    # fit may train that very object, so it starts once that work is done.
+    after_fit.wait()
     try:
         bound = inspect.signature(original_fit).bind(model, *args, **kwargs)
     except TypeError:
@@ -243,13 +247,25 @@ def _start(ctx: FitContext) -> None:
 
 
 def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
-    """The record's final state, then the results findings and ``ended``."""
+    """The record's final state; the rest (``_complete``) after the fit has returned when it
+    trained to its end (``run.after_fit``), at once when it failed or was interrupted."""
     record = ctx.record
     record.update(status=status, ended=now_iso(), duration_s=round(time.perf_counter() - started, 3))
     if error is not None and status == "failed":
         record["error"] = {"type": type(error).__name__, "message": str(error)[:2000]}
     if ctx.stop_reason:
         record["stop_reason"] = ctx.stop_reason
+    if status in ("completed", "stopped") and not ctx.options.save:
+        # Saving the model stays inline: the user may change the model right after the fit.
+        after_fit.defer(lambda: guarded("recording the finished run", _complete, ctx))
+    else:
+        _complete(ctx)
+
+
+def _complete(ctx: FitContext) -> None:
+    """The outcome (training score, results findings), summary, comparison, then ``ended``."""
+    record = ctx.record
+    status = record["status"]
     known = len(ctx.findings)
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]

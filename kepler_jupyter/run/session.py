@@ -34,8 +34,8 @@ class WatchSession(RunObserver):
         self.journal = journal
         #: shows the runs under the cell, and asks the user when a run must ask
         self.reporter = reporter
-        #: the final journal record of every fit in the block, in order
-        self.records: list[dict[str, Any]] = []
+        # the final journal record of every fit in the block, in order (see ``records``)
+        self._records: list[dict[str, Any]] = []
         #: where the runs of this block announce their events; ``subscribe`` adds a sink
         self.lifecycle = RunLifecycle(run_observers(self))
         #: this block's id, written in each record's ``source.run``: the run table groups the
@@ -47,6 +47,15 @@ class WatchSession(RunObserver):
         # id(model) -> (model, record id) of the estimators this block fitted, so that a later
         # clf.score(X_val, y_val) in the block is recorded as the experiment's validation score
         self._fitted: dict[int, tuple[Any, str]] = {}
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The final journal record of every fit in the block, in order (a fit's after-fit
+        work, ``run.after_fit``, is waited for first)."""
+        from kepler_jupyter.run import after_fit
+
+        after_fit.wait()
+        return self._records
 
     @property
     def last(self) -> dict[str, Any] | None:
@@ -65,6 +74,9 @@ class WatchSession(RunObserver):
 
     def handle_score(self, model: Any, args: tuple, kwargs: dict, result: Any) -> None:
         """A scikit-learn score() after a fit in this block: keep it as the validation score."""
+        from kepler_jupyter.run import after_fit
+
+        after_fit.wait()  # the fit's own record, kept when its after-fit work ends
         known = self._fitted.get(id(model))
         if known is None or known[0] is not model:
             return
@@ -85,11 +97,11 @@ class WatchSession(RunObserver):
 
     # -- as an observer of its runs ---------------------------------------------------------------
     def _keep(self, record: dict[str, Any]) -> None:
-        for index, known in enumerate(self.records):
+        for index, known in enumerate(self._records):
             if known.get("id") == record.get("id"):
-                self.records[index] = dict(record)
+                self._records[index] = dict(record)
                 return
-        self.records.append(dict(record))
+        self._records.append(dict(record))
 
     def on_ended(self, run: FitContext) -> None:
         self._keep(run.record)
@@ -137,7 +149,26 @@ def open_session(options: RunOptions, project_dir: str | Path | None = None) -> 
         with intercepting(session):
             yield session
     finally:
-        reporter.close()  # the cell's one output block gets its final static fallback
+        _end_of_block(reporter, mode)
+
+
+def _end_of_block(reporter: Reporter, mode: str) -> None:
+    """Close the block's display once its fits' after-fit work (``run/after_fit.py``) is shown.
+
+    Printed text is read in order (a terminal, a script's output): the block ends once its
+    fits' reports are printed. In a notebook the cell's output block is closed (its final
+    static fallback sent, finding warnings printed again) by the after-fit worker, after the
+    block's fits' work, so the cell's code does not wait for it; with no display, nothing
+    waits.
+    """
+    from kepler_jupyter.run import after_fit
+
+    if mode == "widget":
+        after_fit.defer(reporter.close)
+        return
+    if mode == "text":
+        after_fit.wait()
+    reporter.close()
 
 
 @contextmanager

@@ -56,3 +56,40 @@ def test_an_id_with_spaces_around_it_opens_as_listed(tmp_path):
     journal = Journal(tmp_path)
     for record in journal.experiments():
         assert journal.get(record["id"])["name"] == record["name"]
+
+
+def test_ids_sqlite_cannot_store_are_listed_from_the_index(tmp_path, capsys):
+    # lone surrogates, and an id that looks like the index's own escape: all kept apart
+    from kepler_jupyter.cli import main
+    from kepler_jupyter.server.indexed_listing import indexed_query
+    from kepler_jupyter.server.project import locate_project
+    from kepler_jupyter.server.query import ListQuery
+
+    (tmp_path / ".kepler").mkdir()
+    (tmp_path / ".kepler" / "journal.jsonl").write_text(
+        '{"id": "\\ud800odd", "name": "surrogate", "status": "completed", "created": "2026-01-01"}\n'
+        '{"id": "\\u0001ed", "name": "marked", "status": "completed", "created": "2026-01-02"}\n'
+        '{"id": "\\udc00", "name": "lone low", "status": "failed", "created": "2026-01-03"}\n'
+        '{"id": "plain001", "name": "plain", "status": "completed", "created": "2026-01-04"}\n',
+        encoding="utf-8")
+    journal = Journal(tmp_path)
+    reads = journal.indexed()
+    assert reads is not None and reads.count() == 4  # every record has its index row
+    listed = journal.listing()
+    assert [r["name"] for r in listed.records] == ["surrogate", "marked", "lone low", "plain"]
+    assert listed.total == 4
+    assert journal.listing(status="failed").records[0]["id"] == "\udc00"
+    records = journal.experiments()
+    assert records.ids() == ["\ud800odd", "\x01ed", "\udc00", "plain001"]
+    assert [r["name"] for r in records] == ["surrogate", "marked", "lone low", "plain"]
+    for record in records:
+        assert journal.get(record["id"])["name"] == record["name"]
+    journal.update("\ud800odd", {"tags": ["kept"]})
+    assert journal.get("\ud800odd")["tags"] == ["kept"]
+    assert reads.count() == 4 and journal.listing(tag="kept").records[0]["name"] == "surrogate"
+    location = locate_project(tmp_path, None, allow_hidden=False)
+    items = indexed_query(location, ListQuery())["items"]
+    assert sorted(item["name"] for item in items) == ["lone low", "marked", "plain", "surrogate"]
+    assert main(["--project", str(tmp_path), "list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("surrogate", "marked", "lone low", "plain"))
