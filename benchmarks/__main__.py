@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "journal_benchmark": ([], None),
     "server_list_benchmark": ([], None),
     "overhead_benchmark": ([], None),
+    "small_fit_overhead": ([], ["--quick"]),
     "monitor_benchmark": ([], None),
     "loop_benchmark": ([], None),
     "corpus_benchmark": ([], None),
