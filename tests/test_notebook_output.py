@@ -43,8 +43,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def run_captured(shell, source: str):
+    from kepler_jupyter.run import after_fit
+
     with capture_output() as captured:
         run_cell(shell, source)
+        # what the after-fit worker shows reaches the cell after its code has run (a kernel
+        # routes it there); here it is captured once that work is done
+        after_fit.wait()
     return captured
 
 

@@ -250,7 +250,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         archived=record.get("archived") is True,
         # never NULL, so that grouping walks the index on it: a key SQLite cannot store (a
         # search name with a lone surrogate) leaves the record a group of its own
-        group_key=_text(base_key(record)) or f"i:{record['id']}",
+        group_key=_text(base_key(record)) or f"i:{index_key(str(record['id']))}",
         group_cell=_text(cell_run(record)),
     )
 
