@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "corpus_benchmark": ([], None),
     "reliability_benchmark": ([], None),
     "groups_benchmark": ([], ["--n", "2000", "--repeats", "1"]),
+    "notebook_output_benchmark": ([], None),
 }
 
 

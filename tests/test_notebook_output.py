@@ -179,3 +179,18 @@ def test_only_the_findings_warnings_are_left_unprinted():
     finally:
         warnings.showwarning = previous
     assert shown == [KeplerInternalWarning, UserWarning, DataWarning]
+
+
+def test_a_grid_shows_one_progress_block_whose_fallback_ends_complete(shell):
+    run_cell(shell, SKLEARN_SETUP)
+    captured = run_captured(shell, """
+import kepler_jupyter
+def build(C):
+    return LogisticRegression(C=C)
+result = kepler_jupyter.grid(build, {"C": [0.1, 1.0, 10.0]}, X, y, name="lr-grid", display="widget")
+""")
+    assert len(blocks(captured)) == 1
+    final = captured.outputs[-1]
+    assert final.update and WIDGET_VIEW in final.data
+    static = final.data["text/html"]
+    assert "3 done" in static and "0 remaining" in static and static.count("<tr") == 4  # header + 3

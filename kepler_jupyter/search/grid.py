@@ -168,11 +168,12 @@ class _Progress:
         self._records: list[dict[str, Any]] = []
         self._line = grid_progress.point_line
         self.widget = None
+        self._handle: Any = None
         if mode == "widget":
             from IPython.display import display
 
             self.widget = grid_progress.GridProgress(total, goal, title)
-            display(self.widget)
+            self._handle = display(self.widget, display_id=True)
 
     def update(self, point: GridPoint) -> None:
         if point.record:
@@ -181,6 +182,10 @@ class _Progress:
         goal = self.goal or default_goal(self._records)
         if self.widget is not None:
             self.widget.update(point, goal)
+            # the bundle's static table (what the saved notebook shows where widgets do not
+            # run) is the one sent: send it again when the last point is in
+            if self._handle is not None and not self.widget.remaining:
+                self._handle.update(self.widget)
         elif self.mode == "text":
             print(self._line(point, self.total, goal), flush=True)
 
