@@ -13,7 +13,7 @@ from kepler_jupyter.run.options import MAGIC_FLAGS, RunOptions
 from kepler_jupyter.run.session import watch
 
 # given by the cell itself, not by a flag
-FROM_THE_CELL = {"source", "notebook_path"}
+FROM_THE_CELL = {"source", "notebook_path", "cell_id"}
 
 
 def _magic_flags() -> set[str]:

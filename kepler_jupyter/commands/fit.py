@@ -15,6 +15,19 @@ def notebook_path(shell: Any) -> str | None:
     return session or os.environ.get("JPY_SESSION_NAME") or None
 
 
+def cell_id(shell: Any) -> str | None:
+    """The id of the notebook cell being run, when the front end sent it (JupyterLab and
+    Notebook 7 put ``cellId`` in each execute request's metadata)."""
+    get_parent = getattr(getattr(shell, "kernel", None), "get_parent", None)
+    try:
+        parent = get_parent() if callable(get_parent) else None
+    except Exception:  # an unusual kernel: the cell is then found by its code
+        return None
+    metadata = parent.get("metadata") if isinstance(parent, dict) else None
+    value = metadata.get("cellId") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def run_cell_code(shell: Any, cell: str) -> Any:
     """Execute the cell in the user's namespace like a normal cell: IPython syntax is
     transformed, tracebacks show the cell's lines, and the value of a final expression is
@@ -45,6 +58,7 @@ def run_fit_cell(magics: Any, args: Any, cell: str) -> Any:
             {"on_duplicate": magics.on_duplicate, "display": magics.display, "checks": magics.checks},
             source=cell,
             notebook_path=notebook_path(shell),
+            cell_id=cell_id(shell),
         )
         context = open_session(options)
         session = context.__enter__()

@@ -103,8 +103,8 @@ FIELDS: dict[str, FieldSpec] = {
     ),
     "findings": FieldSpec("array", "what the checks found", items=_o(), ref="Finding"),
     "env": _o("python, packages, platform, cpu, gpus, git, seeds"),
-    "source": _o("the cell's text, the notebook and the id of the cell run (block)",
-                 cell=_s(), notebook=_s(), run=_s()),
+    "source": _o("the cell's text, the notebook, the notebook cell's id and the id of the cell "
+                 "run (block)", cell=_s(), notebook=_s(), cell_id=_s(), run=_s()),
     "notes": _o("the lab notes", hypothesis=_s(), conclusion=_s()),
     "tags": FieldSpec("array", "the user's tags", items=_s()),
     "archived": FieldSpec("boolean", "hidden from listings unless asked for (kept in the journal)"),

@@ -51,6 +51,8 @@ class RunOptions:
     #: the cell's source text and the notebook it came from, when known
     source: str | None = None
     notebook_path: str | None = None
+    #: the notebook cell's id (JupyterLab sends it with each execution), to open it later
+    cell_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.on_duplicate not in ON_DUPLICATE_CHOICES:
@@ -85,7 +87,7 @@ class RunOptions:
             The magic's configured settings (traitlets) for flags the line does not give; a
             ``checks`` setting of False turns checks off whatever the line says.
         **from_cell
-            Fields the cell itself gives: ``source``, ``notebook_path``.
+            Fields the cell itself gives: ``source``, ``notebook_path``, ``cell_id``.
         """
         values: dict[str, Any] = {}
         for name, flag in MAGIC_FLAGS.items():
@@ -102,7 +104,8 @@ class RunOptions:
         return cls(**values, **from_cell)
 
 
-#: the ``%%kepler fit`` flag of each field; ``source`` and ``notebook_path`` come from the cell
+#: the ``%%kepler fit`` flag of each field; ``source``, ``notebook_path`` and ``cell_id`` come
+#: from the cell
 #: itself. ``--no-checks`` is the negation of ``checks``; ``--tag`` is given once per tag.
 MAGIC_FLAGS: dict[str, str] = {
     "name": "--name",

@@ -203,6 +203,7 @@ def watch(
     display: str = "auto",
     source: str | None = None,
     notebook_path: str | None = None,
+    cell_id: str | None = None,
 ) -> Iterator[WatchSession]:
     """Journal every Keras / scikit-learn ``fit`` run inside the block as an experiment.
 
@@ -226,8 +227,9 @@ def watch(
     display
         ``"auto"`` (widgets in a notebook, text elsewhere), ``"widget"``, ``"text"`` or
         ``"none"``.
-    source, notebook_path
-        The code and the notebook the experiments come from, when known (kept in ``source``).
+    source, notebook_path, cell_id
+        The code, the notebook and the notebook cell's id the experiments come from, when
+        known (kept in ``source``; the panel opens the notebook at that cell).
 
     Yields
     ------

@@ -47,6 +47,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         data=adapter.describe_data(ctx.data),
         env=capture_environment(ctx.framework),
         source={"cell": options.source, "notebook": options.notebook_path,
+                **({"cell_id": options.cell_id} if options.cell_id else {}),
                 **({"run": ctx.cell_run} if ctx.cell_run else {})},
         hypothesis=options.hypothesis,
         tags=list(options.tags),

@@ -17,7 +17,7 @@ interface INotebookPanelLike {
   context?: { ready: Promise<void> };
   revealed?: Promise<void>;
   content?: {
-    widgets: readonly { model: { sharedModel: { getSource(): string } } }[];
+    widgets: readonly { model: { id: string; sharedModel: { getSource(): string } } }[];
     activeCellIndex: number;
     scrollToItem?: (index: number, behavior?: string, margin?: number, align?: string) => Promise<void>;
   };
@@ -60,8 +60,8 @@ export async function openNotebookAtCell(
     return `Opened ${notebookPath}.`;
   }
   const index = findCellIndex(
-    notebook.widgets.map(cell => cell.model.sharedModel.getSource()),
-    record.source?.cell
+    notebook.widgets.map(cell => ({ id: cell.model.id, source: cell.model.sharedModel.getSource() })),
+    record.source
   );
   if (index < 0) {
     return `Opened ${notebookPath}; no cell holds this run's code any more (edited since).`;

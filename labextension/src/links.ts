@@ -102,17 +102,27 @@ function normalizedSource(text: string): string {
   return text.replace(/\r\n?/g, '\n').trim();
 }
 
+/** What the panel knows of a notebook cell. */
+export interface ICellLike {
+  id?: string;
+  source: string;
+}
+
 /**
- * The index of the notebook cell a run came from: the cell whose text is the recorded one
- * (after its `%%kepler` line), else the first that contains it; -1 when none does (the
- * notebook was edited since).
+ * The index of the notebook cell a run came from: the cell with the recorded id (JupyterLab
+ * sends it with each execution), else the cell whose text is the recorded one (after its
+ * `%%kepler` line), else the first that contains it; -1 when none does (edited since).
  */
-export function findCellIndex(cells: readonly string[], recorded: string | null | undefined): number {
-  const wanted = normalizedSource(recorded ?? '');
-  if (!wanted) {
-    return -1;
+export function findCellIndex(
+  cells: readonly ICellLike[],
+  recorded: { cell?: string | null; cell_id?: string | null } | null | undefined
+): number {
+  const byId = recorded?.cell_id ? cells.findIndex(cell => cell.id === recorded.cell_id) : -1;
+  const wanted = normalizedSource(recorded?.cell ?? '');
+  if (byId >= 0 || !wanted) {
+    return byId;
   }
-  const bodies = cells.map(source => normalizedSource(source.replace(/^\s*%%kepler[^\n]*\n?/, '')));
+  const bodies = cells.map(cell => normalizedSource(cell.source.replace(/^\s*%%kepler[^\n]*\n?/, '')));
   const exact = bodies.indexOf(wanted);
-  return exact >= 0 ? exact : cells.findIndex(source => normalizedSource(source).includes(wanted));
+  return exact >= 0 ? exact : cells.findIndex(cell => normalizedSource(cell.source).includes(wanted));
 }

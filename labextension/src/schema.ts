@@ -318,11 +318,12 @@ export interface ExperimentRecord {
     [k: string]: unknown | undefined;
   } | null;
   /**
-   * the cell's text, the notebook and the id of the cell run (block)
+   * the cell's text, the notebook, the notebook cell's id and the id of the cell run (block)
    */
   source?: {
     cell?: string | null;
     notebook?: string | null;
+    cell_id?: string | null;
     run?: string | null;
     [k: string]: unknown | undefined;
   } | null;

@@ -139,10 +139,15 @@ describe('notes and tags', () => {
   });
 
   it('finds the cell a run came from', () => {
-    const cells = ['import numpy', '%%kepler fit --tag x\nmodel.fit(X, y, epochs=3)\n', 'model.fit(X, y, epochs=3)  # again'];
-    expect(findCellIndex(cells, 'model.fit(X, y, epochs=3)')).toBe(1);
-    expect(findCellIndex(['a', 'b\r\nmodel.fit(X, y)'], 'model.fit(X, y)')).toBe(1);
-    expect(findCellIndex(cells, 'something else')).toBe(-1);
+    const cells = ['import numpy', '%%kepler fit --tag x\nmodel.fit(X, y, epochs=3)\n', 'model.fit(X, y, epochs=3)  # again']
+      .map((source, i) => ({ id: `cell-${i}`, source }));
+    const code = 'model.fit(X, y, epochs=3)';
+    expect(findCellIndex(cells, { cell: code })).toBe(1);
+    // the recorded cell id wins over the code (the same code may sit in two cells)
+    expect(findCellIndex(cells, { cell: code, cell_id: 'cell-2' })).toBe(2);
+    expect(findCellIndex(cells, { cell: code, cell_id: 'gone' })).toBe(1);
+    expect(findCellIndex([{ source: 'a' }, { source: 'b\r\nmodel.fit(X, y)' }], { cell: 'model.fit(X, y)' })).toBe(1);
+    expect(findCellIndex(cells, { cell: 'something else' })).toBe(-1);
     expect(findCellIndex(cells, null)).toBe(-1);
   });
 
