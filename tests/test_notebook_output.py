@@ -194,3 +194,30 @@ result = kepler_jupyter.grid(build, {"C": [0.1, 1.0, 10.0]}, X, y, name="lr-grid
     assert final.update and WIDGET_VIEW in final.data
     static = final.data["text/html"]
     assert "3 done" in static and "0 remaining" in static and static.count("<tr") == 4  # header + 3
+
+
+def test_overlapping_cells_do_not_pile_up_filters():
+    """A cell's filter stopped while the next cell's sits on top of it (its block closed by the
+    after-fit worker) is skipped by the filter of the cell after."""
+    from kepler_jupyter.display.quiet_warnings import FindingWarningsShown
+    from kepler_jupyter.warnings import DataWarning
+
+    original = warnings.showwarning
+    first, second, third = FindingWarningsShown(), FindingWarningsShown(), FindingWarningsShown()
+    try:
+        first.start()
+        second.start()
+        first.stop()  # not on top: stays in the chain as a pass-through
+        second.stop()
+        third.start()
+        assert third._previous is original
+        shown: list[type[Warning]] = []
+        third.stop()
+        assert warnings.showwarning is original
+        warnings.showwarning = lambda message, category, *args, **kwargs: shown.append(category)
+        first.start()
+        warnings.showwarning("m", DataWarning, "f.py", 1)
+        assert shown == []
+    finally:
+        first.stop()
+        warnings.showwarning = original

@@ -44,6 +44,10 @@ class FindingWarningsShown:
         if self._installed is not None:
             return
         previous = warnings.showwarning
+        # a filter of an earlier cell that was stopped while another sat on top of it is a
+        # pass-through now: skip it, so that cells that overlap do not pile up wrappers
+        while getattr(previous, "_kepler_stopped", False):
+            previous = previous._kepler_previous  # type: ignore[attr-defined]
         self._previous, self._active = previous, True
 
         def showwarning(message: Warning | str, category: type[Warning], filename: str,
@@ -52,6 +56,7 @@ class FindingWarningsShown:
                 return
             previous(message, category, filename, lineno, file, line)
 
+        showwarning._kepler_previous = previous  # type: ignore[attr-defined]
         self._installed = showwarning
         warnings.showwarning = showwarning
 
@@ -59,6 +64,7 @@ class FindingWarningsShown:
         if self._installed is None:
             return
         self._active = False
+        self._installed._kepler_stopped = True
         if warnings.showwarning is self._installed:
             warnings.showwarning = self._previous
         self._installed = None
