@@ -249,6 +249,8 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
         positions = [position for position in positions if keep(position)]
 
     rows: list[tuple[int, dict[str, Any] | None]]
+    grouped = query.group and query.parent is None
+    matched = len(positions)
     if query.parent is not None or query.group:
         from kepler_jupyter.server.groups import grouped_positions, snapshot_group_keys
 
@@ -269,6 +271,7 @@ def run_query(snapshot: JournalSnapshot, query: ListQuery) -> dict[str, Any]:
             item["group"] = group
         items.append(item)
     return {
+        **({"experiments": matched} if grouped else {}),
         "total": len(rows),
         "offset": query.offset,
         "limit": query.limit,

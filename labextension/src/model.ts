@@ -123,6 +123,10 @@ export class JournalModel implements IDisposable {
   get total(): number {
     return this._total;
   }
+  /** With groups: the experiments the rows stand for (null without groups). */
+  get experiments(): number | null {
+    return this._experiments;
+  }
   get revision(): string | null {
     return this._revision;
   }
@@ -411,6 +415,7 @@ export class JournalModel implements IDisposable {
 
   private _accept(list: ExperimentList): void {
     this._total = list.total;
+    this._experiments = list.experiments ?? null;
     this._revision = list.revision;
     this._metric = list.metric;
     this._project = list.project;
@@ -542,6 +547,7 @@ export class JournalModel implements IDisposable {
   private _range: [number, number] = [0, 0];
   private _generation = 0;
   private _total = 0;
+  private _experiments: number | null = null;
   private _revision: string | null = null;
   private _metric: MetricInfo | null = null;
   private _project: ProjectInfo | null = null;

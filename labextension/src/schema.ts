@@ -152,6 +152,10 @@ export interface ExperimentList {
    * Matching experiments, all pages.
    */
   total: number;
+  /**
+   * Present with ?group=1: the matching experiments the rows (total) stand for.
+   */
+  experiments?: number;
   offset: number;
   limit: number;
   sort: SortKey;

@@ -7,61 +7,14 @@ import json
 import statistics
 
 import pytest
-from sample_journal import make_record
+from grouped_journal import RERUN_ACCURACY, SWEEP_ACCURACY, write_grouped_journal
 from tornado.httpclient import HTTPClientError
 
-from kepler_jupyter.journal import Journal
 from kepler_jupyter.journal.index import INDEX_FILE_NAME
 from kepler_jupyter.server.indexed_listing import indexed_query
 from kepler_jupyter.server.listing import JournalCache
 from kepler_jupyter.server.project import locate_project
 from kepler_jupyter.server.query import ListQuery, QueryError, run_query
-
-RERUN_ACCURACY = [0.81, 0.84, 0.79, 0.86]
-SWEEP_ACCURACY = [0.60, 0.70, 0.90]
-LOOP_ACCURACY = [0.50, 0.55]
-
-
-def _record(exp_id: str, day: int, accuracy: float | None, *, fingerprint: str | None = None,
-            search: str | None = None, grid_tag: str | None = None, run: str | None = None,
-            status: str = "completed", name: str | None = None) -> dict:
-    history = {"val_accuracy": [0.1, accuracy]} if accuracy is not None else None
-    record = make_record(exp_id, name or f"run {exp_id}", f"2025-02-{day:02d}T00:00:00Z",
-                         status=status, history=history,
-                         tags=[f"grid:{grid_tag}"] if grid_tag else [])
-    if fingerprint:
-        record["fingerprint"]["experiment"] = fingerprint
-    if search:
-        record["search"] = {"name": search, "strategy": "grid", "params": {"units": day}}
-    if run:
-        record["source"]["run"] = run
-    return record
-
-
-def write_grouped_journal(project_dir) -> None:
-    """Four re-runs of one experiment (one from a cell that made only that fit), a search of
-    three points, an older search known by its tag only, a cell loop of two fits, two singles."""
-    journal = Journal(project_dir)
-    day = 1
-    records = []
-    for index, accuracy in enumerate(RERUN_ACCURACY):
-        records.append(_record(f"rerun{index}", day, accuracy, fingerprint="same-experiment",
-                               run="lonely-cell" if index == 0 else None, name="MLP baseline"))
-        day += 1
-    for index, accuracy in enumerate(SWEEP_ACCURACY):
-        records.append(_record(f"sweep{index}", day, accuracy, search="lr-sweep", run=f"point{index}"))
-        day += 1
-    records.append(_record("oldgrid0", day, 0.3, grid_tag="old-grid"))
-    records.append(_record("oldgrid1", day + 1, None, grid_tag="old-grid", status="failed"))
-    day += 2
-    for index, accuracy in enumerate(LOOP_ACCURACY):
-        records.append(_record(f"loop{index}", day, accuracy, run="cell-42",
-                               name="Ridge" if index == 0 else f"Ridge #{index + 1}"))
-        day += 1
-    records.append(_record("single0", day, 0.99))
-    records.append(_record("single1", day + 1, None, status="failed"))
-    for record in records:  # one append each: the index writer groups the loop on its 2nd fit
-        journal.add(record)
 
 
 @pytest.fixture
@@ -83,8 +36,8 @@ def _both(location, parameters):
 def test_groups_collapse_reruns_and_gather_searches_and_loops(location):
     found, _ = _both(location, {"group": "1"})
     rows = {item["id"]: item.get("group") for item in found["items"]}
-    # 5 groups of two or more (re-runs, search, old grid, loop) and 2 singles
-    assert found["total"] == len(rows) == 6
+    # 4 groups of two or more (re-runs, search, old grid, loop) and 2 singles: 13 runs
+    assert found["total"] == len(rows) == 6 and found["experiments"] == 13
     rerun = rows["rerun3"]  # the newest run stands for its group
     assert rerun["kind"] == "rerun" and rerun["count"] == 4 and rerun["label"] == "MLP baseline"
     assert rerun["mean"] == pytest.approx(statistics.mean(RERUN_ACCURACY))

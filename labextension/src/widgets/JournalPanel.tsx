@@ -71,6 +71,12 @@ export function parseColumns(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).map(part => part.trim()).filter(part => /^[A-Za-z_][\w.-]*$/.test(part)))];
 }
 
+/** "14 experiments", or "14 experiments in 6 rows" when groups gather some of them. */
+export function countText(experiments: number, rows: number): string {
+  const runs = experiments === 1 ? '1 experiment' : `${experiments.toLocaleString('en-US')} experiments`;
+  return rows === experiments ? runs : `${runs} in ${rows.toLocaleString('en-US')} ${rows === 1 ? 'row' : 'rows'}`;
+}
+
 export function ExperimentRow(props: {
   row: ExperimentSummary | undefined;
   selected: boolean;
@@ -157,21 +163,27 @@ export function ExperimentRow(props: {
               ×{group.count}
             </span>
           )}
-          {metricName && <span className="jp-kepler-cell-label jp-kepler-row-metric-label">{metricName}</span>}
-          {group ? (
-            <span
-              className="jp-kepler-row-metric jp-kepler-group-spread"
-              title={`${metricName ?? 'metric'}: mean ± standard deviation over ${group.n_values} of ${group.count} runs`}
-            >
-              {groupSpread(group)}
-            </span>
-          ) : (
+          {!group && metricName && <span className="jp-kepler-cell-label jp-kepler-row-metric-label">{metricName}</span>}
+          {!group && (
             <span className="jp-kepler-row-metric" title={metricName ?? 'project metric'}>
               {formatNumber(row.metric_value)}
             </span>
           )}
         </div>
-        {(columns.length > 0 || row.tags.length > 0) && (
+        {group && (
+          // a group's own line: the spread of the metric over its runs (a narrow sidebar
+          // keeps the name whole on the line above)
+          <div className="jp-kepler-row-line jp-kepler-row-cells">
+            <span
+              className="jp-kepler-cell"
+              title={`${metricName ?? 'metric'}: mean ± standard deviation over ${group.n_values} of ${group.count} runs`}
+            >
+              <span className="jp-kepler-cell-label">{metricName ?? 'metric'}</span>{' '}
+              <span className="jp-kepler-group-spread">{groupSpread(group)}</span>
+            </span>
+          </div>
+        )}
+        {!group && (columns.length > 0 || row.tags.length > 0) && (
           <div className="jp-kepler-row-line jp-kepler-row-cells">
             {columns.map(key => (
               <span key={key} className="jp-kepler-cell" data-column={key} title={`${key}: ${cellText(row.columns?.[key])}`}>
@@ -404,7 +416,7 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
               className="jp-kepler-total"
               title={metric?.name ? `Project metric: ${metric.name} (${metric.mode === 'max' ? 'higher' : 'lower'} is better)` : ''}
             >
-              {model.total === 1 ? '1 experiment' : `${model.total.toLocaleString('en-US')} experiments`}
+              {countText(model.experiments ?? model.total, model.total)}
             </span>
             <button
               className="jp-kepler-button jp-mod-accept"
