@@ -112,14 +112,14 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         order_sql = (f"ORDER BY ({key}) IS NULL, {key} {order.upper()}, "
                      "e.created DESC, e.first_seq DESC")
     rows: list[tuple[Any, ...]]
-    matched = 0
+    n_matched = 0
     state = reads.index.state()
     if grouped:
         total, rows = grouped_rows(reads.index, state, join, where, parameters, key, order,
                                    metric.name, query.limit, query.offset)
         counted = join if "m." in where else ""
-        matched = reads.index.query(f"SELECT count(*) FROM experiments e {counted} {where}",
-                                    [metric.name or ""] * bool(counted) + parameters)[0][0]
+        n_matched = reads.index.query(f"SELECT count(*) FROM experiments e {counted} {where}",
+                                      [metric.name or ""] * bool(counted) + parameters)[0][0]
     else:
         head = [metric.name or ""] if joined else []
         head += parameters
@@ -151,7 +151,7 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         items.append(item)
     revision = hashlib.sha1(repr((str(location.kepler_dir), state, metric)).encode(),
                             usedforsecurity=False).hexdigest()[:16]
-    counts = {"experiments": int(matched), "total": int(total)} if grouped else {"total": int(total)}
+    counts = {"experiments": int(n_matched), "total": int(total)} if grouped else {"total": int(total)}
     return {**counts, "offset": query.offset, "limit": query.limit, "sort": query.sort,
             "order": order, "items": items, "metric": metric.to_payload(), "revision": revision}
 
