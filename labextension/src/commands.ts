@@ -93,7 +93,7 @@ export function registerCommands(
         return;
       }
       const path = stringArg(args, 'path') ?? model.projectPath;
-      show(`compare:${path}:${ids.join(',')}`, () => new CompareView({ api, ids, path }),
+      show(`compare:${path}:${ids.join(',')}`, () => new CompareView({ api, ids, path, note: stringArg(args, 'note') }),
         compareLink(PageConfig.getBaseUrl(), ids, path));
     }
   });

@@ -12,6 +12,7 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 
 import { registerCommands } from './commands';
+import { registerCompareGroup } from './compareGroup';
 import { followActiveNotebook } from './follow';
 import { keplerIcon } from './icons';
 import { DEEP_LINK_PATTERN } from './links';
@@ -42,6 +43,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, PANEL_ID);
 
     registerCommands(app, { model, api });
+    registerCompareGroup(app, { model, api });
     // /lab?kepler=<id> and /lab?kepler-compare=<id>,<id> reopen a view in a fresh page
     router?.register({ command: CommandIDs.openLink, pattern: DEEP_LINK_PATTERN, rank: 100 });
     if (labShell) {

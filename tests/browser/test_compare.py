@@ -1,8 +1,9 @@
 """The compare view in a real JupyterLab: real Keras and scikit-learn runs, compared.
 
 The journal is written by real fits (two Keras MLPs, one of them slow enough to start far
-above the other, and a scikit-learn MLPRegressor) through ``kepler_jupyter.watch`` in a
-subprocess; the test then compares the three in the panel. Screenshot: test-output/compare.png.
+above the other, a scikit-learn MLPRegressor, and a loop of three Ridge fits in one block)
+through ``kepler_jupyter.watch`` in a subprocess; the tests compare the first three in the
+panel, and the loop's runs from its group row. Screenshots: test-output/compare*.png.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ MAKE_JOURNAL = textwrap.dedent("""
             model.fit(X, y, epochs=8, batch_size=batch, validation_split=0.2, verbose=0)
     with kepler_jupyter.watch(name="sklearn mlp"):
         MLPRegressor(hidden_layer_sizes=(16,), max_iter=8, random_state=0).fit(X, y)
+    from sklearn.linear_model import Ridge
+    with kepler_jupyter.watch(name="ridge loop"):  # three fits of one block: a loop group
+        for alpha in (0.01, 1.0, 100.0):
+            Ridge(alpha=alpha).fit(X, y)
 """)
 
 
@@ -183,4 +188,24 @@ def test_compare_three_runs_of_two_frameworks(lab, browser, dialogs):
     overlay.hover(position={"x": box["width"] * 3 / 7, "y": box["height"] / 2})
     page.wait_for_timeout(300)
     page.screenshot(path=str(TEST_OUTPUT / "compare.png"))
+    page.close()
+
+
+def test_compare_a_groups_runs_from_its_row(lab, browser, dialogs):
+    page = open_lab_page(browser, lab, dialogs=dialogs)
+    if not page.locator(PANEL).is_visible():
+        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
+    group_row = page.locator(f"{PANEL} .jp-kepler-row-group-loop")
+    group_row.first.wait_for(timeout=UI_TIMEOUT_MS)
+    group_row.first.click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Compare the Group's Runs").click()
+    view = page.locator(".jp-kepler-CompareView")
+    view.locator(".jp-kepler-parallel").wait_for(timeout=UI_TIMEOUT_MS)
+    assert view.locator("h1").inner_text() == "Comparing 3 experiments"
+    alpha = view.locator(
+        ".jp-kepler-parallel-axis[data-axis='params.estimator_params.alpha']")
+    assert alpha.get_attribute("data-kind") == "log"  # 0.01 to 100: four decades
+    assert alpha.locator("tspan.jp-kepler-parallel-axis-label").text_content() == "alpha"
+    assert alpha.locator("text.jp-kepler-chart-label").all_text_contents() == ["0.01", "1", "100"]
+    assert view.locator("path.jp-kepler-parallel-line").count() == 3
     page.close()

@@ -22,7 +22,7 @@ import {
   paletteCss,
   seriesStyle
 } from '../widgets/palette';
-import { MISSING_POSITION, buildParallelAxes, metricColor, metricGoodness } from '../widgets/parallel';
+import { MISSING_POSITION, axisLabel, buildParallelAxes, metricColor, metricGoodness } from '../widgets/parallel';
 
 // --- colour-vision simulation (Machado et al. 2009, severity 1) and CIELAB distance -------
 const CVD: { [name: string]: number[][] } = {
@@ -212,6 +212,12 @@ describe('parallel coordinates axes', () => {
     expect(byKey['framework'].kind).toBe('category');
     expect(byKey['framework'].ticks.map(t => t.label)).toEqual(['keras', 'sklearn']);
     expect(byKey['params.optimizer'].ticks.map(t => t.label)).toEqual(['Adam', 'SGD']);
+  });
+
+  it('names an axis without the params prefixes', () => {
+    expect(axisLabel('params.estimator_params.alpha')).toBe('alpha');
+    expect(axisLabel('params.learning_rate')).toBe('learning_rate');
+    expect(axisLabel('model.class')).toBe('model.class');
   });
 
   it('a run without the setting sits at the n/a mark', () => {

@@ -143,7 +143,7 @@ function OverlaidCurves(props: { experiments: ExperimentRecord[] }): JSX.Element
   );
 }
 
-export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
+export function ComparisonView(props: { comparison: Comparison; note?: string }): JSX.Element {
   const normalized = props.comparison.experiments.map(normalizeRecord);
   const comparison = {
     ...props.comparison,
@@ -163,6 +163,7 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
             </li>
           ))}
         </ul>
+        {props.note ? <p className="jp-kepler-muted jp-kepler-compare-note">{props.note}</p> : null}
         <DamagedNotice problems={problems} />
       </header>
       <Section title="Curves">
@@ -185,8 +186,14 @@ export function ComparisonView(props: { comparison: Comparison }): JSX.Element {
   );
 }
 
-function ComparisonLoader(props: { api: IKeplerApi; ids: string[]; path: string; onLoaded: (c: Comparison) => void }): JSX.Element {
-  const { api, ids, path, onLoaded } = props;
+function ComparisonLoader(props: {
+  api: IKeplerApi;
+  ids: string[];
+  path: string;
+  note?: string;
+  onLoaded: (c: Comparison) => void;
+}): JSX.Element {
+  const { api, ids, path, note, onLoaded } = props;
   const [comparison, setComparison] = React.useState<Comparison | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   React.useEffect(() => {
@@ -212,14 +219,15 @@ function ComparisonLoader(props: { api: IKeplerApi; ids: string[]; path: string;
   }
   return (
     <ErrorBoundary what={`the comparison of ${ids.join(', ')}`}>
-      <ComparisonView comparison={comparison} />
+      <ComparisonView comparison={comparison} note={note} />
     </ErrorBoundary>
   );
 }
 
 /** The main-area widget comparing several experiments. */
 export class CompareView extends ReactWidget {
-  constructor(options: { api: IKeplerApi; ids: string[]; path: string }) {
+  /** ``note``: a line shown above the comparison (which runs of a group were picked). */
+  constructor(options: { api: IKeplerApi; ids: string[]; path: string; note?: string }) {
     super();
     this._options = options;
     this.addClass('jp-kepler-CompareView');
@@ -228,13 +236,13 @@ export class CompareView extends ReactWidget {
   }
 
   render(): JSX.Element {
-    const { api, ids, path } = this._options;
-    return <ComparisonLoader api={api} ids={ids} path={path} onLoaded={this._onLoaded} />;
+    const { api, ids, path, note } = this._options;
+    return <ComparisonLoader api={api} ids={ids} path={path} note={note} onLoaded={this._onLoaded} />;
   }
 
   private _onLoaded = (comparison: Comparison): void => {
     this.title.caption = comparison.experiments.map(record => label(normalizeRecord(record).record)).join(' vs ');
   };
 
-  private _options: { api: IKeplerApi; ids: string[]; path: string };
+  private _options: { api: IKeplerApi; ids: string[]; path: string; note?: string };
 }

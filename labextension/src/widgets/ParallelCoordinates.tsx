@@ -7,7 +7,7 @@ import * as React from 'react';
 
 import { Comparison, ExperimentRecord } from '../tokens';
 import { formatValue } from './format';
-import { MISSING_POSITION, buildParallelAxes, metricColor, metricGoodness } from './parallel';
+import { MISSING_POSITION, axisLabel, buildParallelAxes, metricColor, metricGoodness } from './parallel';
 import { useWidth } from './useWidth';
 
 const HEIGHT = 280;
@@ -76,7 +76,7 @@ export function ParallelCoordinates(props: { comparison: Comparison; label: (r: 
           <g key={axis.key} className={`jp-kepler-parallel-axis${axis.isMetric ? ' jp-kepler-parallel-metric' : ''}`} data-axis={axis.key} data-kind={axis.kind}>
             <text className="jp-kepler-parallel-axis-name" x={ax(i)} y={MARGIN.top - 16} textAnchor="middle">
               <title>{axis.isMetric ? `${axis.key} (goal metric)` : `${axis.key} (${axis.kind})`}</title>
-              {shorten(axis.key)}
+              <tspan className="jp-kepler-parallel-axis-label">{shorten(axisLabel(axis.key))}</tspan>
             </text>
             {axis.ticks.map(tick => (
               <text key={tick.label} className="jp-kepler-chart-label" x={ax(i) + 5} y={ay(tick.position) + 3}>
@@ -101,7 +101,7 @@ export function ParallelCoordinates(props: { comparison: Comparison; label: (r: 
                 : comparison.settings.find(row => row.key === axis.key)?.values[hovered];
               return (
                 <span key={axis.key} className="jp-kepler-parallel-value">
-                  {axis.key} = {value === null || value === undefined ? 'n/a' : formatValue(value)}
+                  {axisLabel(axis.key)} = {value === null || value === undefined ? 'n/a' : formatValue(value)}
                 </span>
               );
             })}

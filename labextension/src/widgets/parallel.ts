@@ -27,6 +27,14 @@ export interface IParallelAxis {
   isMetric: boolean;
 }
 
+/**
+ * A setting's name short enough for an axis: without the ``params.`` and scikit-learn's
+ * ``estimator_params.`` prefixes (``params.estimator_params.alpha`` → ``alpha``).
+ */
+export function axisLabel(key: string): string {
+  return key.replace(/^params\./, '').replace(/^estimator_params\./, '');
+}
+
 /** Settings that name a run rather than describe it: never an axis. */
 function isAxisSetting(row: SettingRow): boolean {
   return row.differs && !row.key.startsWith('fingerprint.');
