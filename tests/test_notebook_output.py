@@ -121,7 +121,7 @@ for C in np.geomspace(0.001, 10, {n_fits}):
     # the scale finding hit every fit: listed once, with the count of runs it hit
     assert len(summary.hits["K320"].runs) == n_fits
     text = captured.outputs[-1].data["text/plain"]
-    assert text.count("K320") == 1 and f"{n_fits} run(s)" in text
+    assert text.count("K320") == 1 and f"all {n_fits} runs" in text
     assert f"{n_fits} fits in this cell ({n_fits} completed)" in text
     best = max(session.records, key=lambda r: r["metrics"]["train_score"])["metrics"]["train_score"]
     assert f"best train_score {best:.4g}" in text

@@ -25,6 +25,7 @@ RUNS_NAMED = 4
 _STATUS_COLOURS = {"completed": "#2e7d32", "stopped": "#f57c00", "skipped": "#9e9e9e",
                    "blocked": "#d32f2f", "failed": "#d32f2f", "interrupted": "#d32f2f",
                    "running": "#0288d1"}
+_SEVERITY_COLOURS = {"error": "#d32f2f", "warning": "#f57c00", "info": "#0288d1"}
 
 
 @dataclass
@@ -38,6 +39,12 @@ class FindingHits:
         named = ", ".join(self.runs[:RUNS_NAMED])
         more = len(self.runs) - RUNS_NAMED
         return named + (f" and {more} more" if more > 0 else "")
+
+    def count_text(self, total: int) -> str:
+        """``all 200 runs`` or ``3 of 200 runs: a, b, c``."""
+        if total > 1 and len(self.runs) >= total:
+            return f"all {total} runs"
+        return f"{len(self.runs)} of {total} run{'s' if total != 1 else ''}: {self.runs_text()}"
 
 
 class LoopSummary:
@@ -82,6 +89,10 @@ class LoopSummary:
             self.not_saved.append(experiment_label(record))
 
     # -- reading -------------------------------------------------------------------------------
+    def total(self) -> int:
+        """The runs of the cell so far, the one training included."""
+        return len(self.records) + (1 if self.running else 0)
+
     def statuses(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for record in self.records:
@@ -131,14 +142,14 @@ class LoopSummary:
         for hits in self._ordered_hits():
             finding = hits.finding
             lines.append(f"  [{finding.severity}] {finding.code} {finding.title} — "
-                         f"{len(hits.runs)} run(s): {hits.runs_text()}")
+                         f"{hits.count_text(self.total())}")
         lines += [f"  {note}" for note in self.notes()]
         return "\n".join(lines)
 
     def to_html(self) -> str:
         from kepler_jupyter.display.widgets.findings import details_html
 
-        total = max(len(self.records) + (1 if self.running else 0), 1)
+        total = max(self.total(), 1)
         segments = [(status, n) for status, n in self.statuses().items()]
         if self.running:
             segments.append(("running", 1))
@@ -151,11 +162,13 @@ class LoopSummary:
                  f"margin:3px 0'>{bar}</div>"]
         for hits in self._ordered_hits():
             finding = hits.finding
+            colour = _SEVERITY_COLOURS.get(finding.severity, "#757575")
             parts.append(
-                f"<details class='kepler-finding kepler-finding-{html.escape(finding.severity)}'>"
-                f"<summary>{html.escape(finding.severity)} <code>{html.escape(finding.code)}</code> "
-                f"<b>{html.escape(finding.title)}</b>: {len(hits.runs)} run(s) "
-                f"({html.escape(hits.runs_text())})</summary>"
+                f"<details class='kepler-finding kepler-finding-{html.escape(finding.severity)}' "
+                f"style='border-left: 4px solid {colour}; padding: 1px 8px; margin: 2px 0;'>"
+                f"<summary><b style='color: {colour}'>{html.escape(finding.severity)}</b> "
+                f"<code>{html.escape(finding.code)}</code> <b>{html.escape(finding.title)}</b>: "
+                f"{html.escape(hits.count_text(self.total()))}</summary>"
                 f"<div>{html.escape(finding.message)}</div>{details_html(finding)}</details>")
         parts += [f"<div>{html.escape(note)}</div>" for note in self.notes()]
         return "".join(parts) + "</div>"

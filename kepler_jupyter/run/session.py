@@ -156,17 +156,16 @@ def _end_of_block(reporter: Reporter, mode: str) -> None:
     """Close the block's display once its fits' after-fit work (``run/after_fit.py``) is shown.
 
     Printed text is read in order (a terminal, a script's output): the block ends once its
-    fits' reports are printed. In a notebook the cell's output block is closed (its final
-    static fallback sent, finding warnings printed again) by the after-fit worker, after the
-    block's fits' work, so the cell's code does not wait for it; with no display, nothing
-    waits.
+    fits' reports are printed. In a notebook the block's end waits too (the fits themselves
+    returned at once): the cell's output block is closed (its final static fallback sent,
+    finding warnings printed again) while the cell is still running, because a display
+    message that arrives after the cell has finished is not applied to it (nbclient and
+    nbconvert stop reading the cell's messages, and the saved notebook would keep the
+    block's first fallback). With no display, nothing waits.
     """
     from kepler_jupyter.run import after_fit
 
-    if mode == "widget":
-        after_fit.defer(reporter.close)
-        return
-    if mode == "text":
+    if mode in ("widget", "text"):
         after_fit.wait()
     reporter.close()
 

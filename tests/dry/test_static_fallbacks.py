@@ -76,3 +76,31 @@ def test_a_plotly_output_carries_its_svg_for_renderers_without_plotly():
     bundle = figure_bundle(go.Figure(), "text", html="<svg></svg>")
     assert bundle["data"]["text/html"] == "<svg></svg>"
     assert "text/html" not in figure_bundle(go.Figure(), "text")["data"]
+
+
+def test_loop_summary_counts_each_finding_once_with_its_runs_and_the_best_by_goal():
+    from kepler_jupyter.display.loop_summary import LoopSummary
+    from kepler_jupyter.history.goal import Goal
+
+    summary = LoopSummary(Goal("val_loss", "min", None))
+    nan_loss = Finding("K501", "NaN loss", "error", "training", "loss became NaN")
+    imbalance = Finding("K307", "Class imbalance", "warning", "data", "99% <one> class")
+    losses = [0.5, 0.3, None, 0.4, 0.35]
+    for index, loss in enumerate(losses):
+        record = {"id": f"run{index}xxxx", "name": f"<b>sweep #{index + 1}",
+                  "status": "completed" if loss is not None else "failed",
+                  "metrics": {"val_loss": loss} if loss is not None else {}}
+        summary.started(record)
+        summary.found(imbalance, record)
+        if loss is None:
+            summary.found(nan_loss, record)
+        summary.ended(record)
+    text = summary.to_text()
+    assert text.splitlines()[0] == ("kepler: 5 fits in this cell (4 completed, 1 failed) · "
+                                    "best val_loss 0.3: <b>sweep #2 (run1xxxx)")
+    assert "K307 Class imbalance — all 5 runs" in text
+    assert "K501 NaN loss — 1 of 5 runs: <b>sweep #3 (run2xxxx)" in text
+    static = summary.to_html()
+    assert "&lt;b&gt;sweep #2" in static and "<b>sweep" not in static
+    assert "99% &lt;one&gt; class" in static and static.count("<details") == 2
+    assert static.index("K501") < static.index("K307")  # errors first
