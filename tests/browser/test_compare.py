@@ -16,7 +16,7 @@ import sys
 import textwrap
 
 import pytest
-from lab_session import TEST_OUTPUT, open_lab_page, start_jupyter_lab
+from lab_session import TEST_OUTPUT, open_lab_page, set_lab_theme, start_jupyter_lab
 
 pytestmark = pytest.mark.timeout(900)
 PANEL = "#kepler-journal-panel"
@@ -84,6 +84,28 @@ def _open_comparison(page):
     return view
 
 
+def _luminance(rgb: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(int(v)) for v in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _line_contrasts(view) -> list[float]:
+    """Contrast of each drawn run colour with the view's background, as the browser renders."""
+    background = view.evaluate("v => getComputedStyle(v).backgroundColor")
+    strokes = view.locator(".jp-kepler-compare-charts path.jp-kepler-chart-line").evaluate_all(
+        "paths => paths.map(p => getComputedStyle(p).stroke)")
+    assert len(set(strokes)) == 3, strokes  # three runs, three colours
+    return [_contrast(stroke, background) for stroke in strokes]
+
+
 def _comparison(lab) -> dict:
     listing = lab.api("GET", "kepler/api/experiments?limit=50")
     ids = {row["name"]: row["id"] for row in listing["items"]}
@@ -129,6 +151,7 @@ def test_compare_three_runs_of_two_frameworks(lab, browser, dialogs):
 
     loss = charts.filter(has=page.locator("figcaption", has_text=re.compile("^loss"))).first
     assert loss.locator("path.jp-kepler-chart-line").count() == 3
+    assert min(_line_contrasts(view)) >= 3
 
     # Hover: the tooltip names each run's value at the epoch under the pointer.
     overlay = loss.locator("rect.jp-kepler-chart-overlay")
@@ -209,3 +232,19 @@ def test_compare_a_groups_runs_from_its_row(lab, browser, dialogs):
     assert alpha.locator("text.jp-kepler-chart-label").all_text_contents() == ["0.01", "1", "100"]
     assert view.locator("path.jp-kepler-parallel-line").count() == 3
     page.close()
+
+
+def test_run_colours_keep_their_contrast_on_the_dark_theme(lab, browser, dialogs):
+    set_lab_theme(lab, "JupyterLab Dark")
+    try:
+        page = open_lab_page(browser, lab, dialogs=dialogs)
+        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached",
+                               timeout=UI_TIMEOUT_MS)
+        view = _open_comparison(page)
+        background = view.evaluate("v => getComputedStyle(v).backgroundColor")
+        assert _luminance(background) < 0.05, background  # the dark theme is on
+        assert min(_line_contrasts(view)) >= 3
+        page.screenshot(path=str(TEST_OUTPUT / "compare-dark.png"))
+        page.close()
+    finally:
+        set_lab_theme(lab, "JupyterLab Light")

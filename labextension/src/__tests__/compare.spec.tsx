@@ -321,4 +321,25 @@ describe('line chart', () => {
     expect(yTicks()).not.toEqual(linearTicks);
     expect(yTicks()).toEqual(['0.1', '1', '10', '100']);
   });
+
+  it('arrow keys move the crosshair and the tooltip reads each run at that epoch', () => {
+    const view = render(<LineChart title="loss" series={series} />);
+    const body = view.root.find(n => n.type === 'div' && n.props.className === 'jp-kepler-chart-body');
+    const press = (key: string) => act(() => body.props.onKeyDown({ key, preventDefault: () => undefined }));
+    const tooltip = () => view.root.findAll(n => n.props.className === 'jp-kepler-chart-tooltip');
+    expect(tooltip()).toHaveLength(0);
+    press('ArrowRight');
+    press('ArrowRight');
+    const epoch = view.root.find(n => n.props.className === 'jp-kepler-chart-tooltip-epoch');
+    expect(epoch.props.children).toEqual(['epoch ', 2]);
+    const values = view.root
+      .findAll(n => n.type === 'td' && n.props.className === 'jp-kepler-chart-tooltip-value')
+      .map(n => n.props.children);
+    expect(values).toEqual(['10', '0.5']);
+    press('ArrowRight');
+    press('ArrowRight'); // stays on the last epoch
+    expect(view.root.find(n => n.props.className === 'jp-kepler-chart-tooltip-epoch').props.children).toEqual(['epoch ', 3]);
+    press('Escape');
+    expect(tooltip()).toHaveLength(0);
+  });
 });

@@ -185,7 +185,23 @@ export function LineChart(props: { title: string; series: ISeries[]; wide?: bool
       ) : !axis ? (
         <div className="jp-kepler-muted">No positive values to draw on a log scale.</div>
       ) : (
-        <div className="jp-kepler-chart-body">
+        <div
+          className="jp-kepler-chart-body"
+          tabIndex={0}
+          aria-label={`${title}: arrow keys read each epoch's values`}
+          onKeyDown={event => {
+            // The keyboard reads values too: arrows move the crosshair, Escape hides it.
+            if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+              event.preventDefault();
+              const step = event.key === 'ArrowRight' ? 1 : -1;
+              const from = hover ?? (step > 0 ? window.start - 1 : window.end + 1);
+              setHover(Math.min(window.end, Math.max(window.start, from + step)));
+            } else if (event.key === 'Escape') {
+              setHover(null);
+            }
+          }}
+          onBlur={() => setHover(null)}
+        >
           <svg
             viewBox={`0 0 ${width} ${HEIGHT}`}
             width={width}
