@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str] | None]] = {
     "monitor_benchmark": ([], None),
     "loop_benchmark": ([], None),
     "corpus_benchmark": ([], None),
+    "stream_sampling_benchmark": (["--profile"], None),
     "reliability_benchmark": ([], None),
     "groups_benchmark": ([], ["--n", "2000", "--repeats", "1"]),
     "notebook_output_benchmark": ([], None),
