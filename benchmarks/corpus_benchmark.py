@@ -4,8 +4,10 @@ For each check: the detection rate is the share of the buggy cases labelled with
 which it fired; the false-alarm rate the share of the well-made cases it judged (its stage ran)
 on which it fired as a warning or an error; its precision the share of its firings that were
 expected (detections / (detections + false alarms)). Info findings on well-made cases are not
-alarms. The same rates follow per input form (arrays, DataFrame, sparse, tf.data, PyDataset:
-the kind of the case's X) and per family (K1 settings … K6 results).
+alarms. The same rates follow per input form (arrays, DataFrame, sparse, tf.data, PyDataset,
+generator: the kind of the case's X), per form of the validation data (``validation_data`` in
+any of those forms, or a ``validation_split`` tail; cases without validation data are left
+out of that table) and per family (K1 settings … K6 results).
 
 Run: ``python benchmarks/corpus_benchmark.py [--only NAME_SUBSTRING] [--gallery-scale N]``
 """
@@ -28,6 +30,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 FORMS = {"array": "arrays", "values": "arrays", "sequence": "arrays", "mapping": "arrays",
          "dataframe": "DataFrame", "sparse": "sparse", "tf.data": "tf.data",
          "pydataset": "PyDataset", "generator": "generator"}
+
+
+def add(tallies: list[list[int]], column: int, amount: int = 1) -> None:
+    for tally in tallies:
+        tally[column] += amount
+
+
+def validation_form(fit_kwargs: dict) -> str | None:
+    """How a case gives its validation data: ``validation_data`` in some form, or the split."""
+    from kepler_jupyter.adapters.data_kinds import data_kind
+
+    validation = fit_kwargs.get("validation_data")
+    if validation is None:
+        return "validation_split tail" if fit_kwargs.get("validation_split") else None
+    if isinstance(validation, (tuple, list)) and validation:
+        validation = validation[0]
+    return f"validation {FORMS.get(data_kind(validation), 'other')}"
 
 
 def main() -> None:
@@ -54,18 +73,22 @@ def main() -> None:
     started = time.perf_counter()
     cases = [case for case in CASES if args.only in case.name]
     by_form: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # cases, exp, det, judged, alarms
+    by_validation: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     by_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # expected, det, judged, alarms
     for case in cases:
-        form = FORMS.get(data_kind(case.build()[1]), "other")
+        _, X, _, fit_kwargs = case.build()
+        form = FORMS.get(data_kind(X), "other")
+        validation = validation_form(fit_kwargs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             findings = evaluate(case)
         codes = {f.code for f in findings}
-        tally = by_form[form]
-        tally[0] += 1
+        # a case counts in its input form's row and, if it has one, its validation form's
+        tallies = [by_form[form]] + ([by_validation[validation]] if validation else [])
+        add(tallies, 0)
         for code in case.expect_codes:
-            tally[1] += 1
-            tally[2] += code in codes
+            add(tallies, 1)
+            add(tallies, 2, code in codes)
             by_family[code[:2]][0] += 1
             by_family[code[:2]][1] += code in codes
         crashes += [f"{case.name}: {f.message}" for f in findings if f.code == "K000"]
@@ -77,12 +100,12 @@ def main() -> None:
             for code, check in catalogue.items():
                 if check.stage in case.stages and framework in check.frameworks:
                     judged_good[code] += 1
-                    tally[3] += 1
+                    add(tallies, 3)
                     by_family[code[:2]][2] += 1
             for finding in findings:
                 if finding.severity in ("error", "warning"):
                     false_alarms[finding.code].append(case.name)
-                    tally[4] += 1
+                    add(tallies, 4)
                     by_family[finding.code[:2]][3] += 1
     elapsed = time.perf_counter() - started
 
@@ -104,6 +127,11 @@ def main() -> None:
     for form, (n, total, hits, judged, alarms) in sorted(by_form.items()):
         detection = f"{hits / total:6.0%}" if total else "     –"
         print(f"{form:11} {n:>5} {hits:>4} / {total:<3} {detection}   {alarms:>5} / {judged:<5} "
+              f"{alarms / max(judged, 1):7.2%}")
+    print(f"\n{'validation':19} {'cases':>5} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>7}")
+    for form, (n, total, hits, judged, alarms) in sorted(by_validation.items()):
+        detection = f"{hits / total:6.0%}" if total else "     –"
+        print(f"{form:19} {n:>5} {hits:>4} / {total:<3} {detection}   {alarms:>5} / {judged:<5} "
               f"{alarms / max(judged, 1):7.2%}")
     print(f"\n{'family':7} {'detected':>10} {'rate':>6}   {'false alarms':>13} {'rate':>7}")
     for family, (total, hits, judged, alarms) in sorted(by_family.items()):
