@@ -33,13 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kepler_jupyter.journal import index_groups
 from kepler_jupyter.journal.damage import report_damaged_lines
 from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 5  # 2: listings carry the record's damage reasons; 3: index on fp_data;
-# 4: archived flag; 5: run-table groups (group_key, group_cell)
+SCHEMA_VERSION = 6  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+# 4: archived flag; 5: run-table groups (group_key, group_cell); 6: the grouping index
+# covers archived, groups_shown (journal.index_groups)
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -58,7 +60,7 @@ CREATE TABLE IF NOT EXISTS experiments (
     framework TEXT, model_class TEXT, fp_experiment TEXT, fp_model TEXT, fp_data TEXT,
     fp_settings TEXT, listing TEXT NOT NULL, vector BLOB, n_params INTEGER, n_errors INTEGER,
     n_warnings INTEGER, duration_s REAL, search_text TEXT, archived INTEGER NOT NULL DEFAULT 0,
-    group_key TEXT, group_cell TEXT);
+    group_key TEXT, group_cell TEXT, group_base TEXT);
 CREATE INDEX IF NOT EXISTS experiments_order ON experiments (created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_status ON experiments (status, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_fingerprint ON experiments (fp_experiment);
@@ -66,7 +68,8 @@ CREATE INDEX IF NOT EXISTS experiments_data ON experiments (fp_data, created, fi
 CREATE INDEX IF NOT EXISTS experiments_rev ON experiments (rev);
 -- the panel's and %kepler list's default view leaves archived runs out: counted and paged here
 CREATE INDEX IF NOT EXISTS experiments_shown ON experiments (archived, created, first_seq);
-CREATE INDEX IF NOT EXISTS experiments_group ON experiments (group_key, created, first_seq);
+-- covers the run table's grouping in its default view (archived runs left out)
+CREATE INDEX IF NOT EXISTS experiments_group ON experiments (group_key, archived, created, first_seq);
 CREATE INDEX IF NOT EXISTS experiments_cell ON experiments (group_cell);
 CREATE TABLE IF NOT EXISTS metric_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (id, name));
@@ -77,8 +80,8 @@ CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQ
 _UPSERT = """
 INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
     model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector, n_params,
-    n_errors, n_warnings, duration_s, search_text, archived, group_key, group_cell)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    n_errors, n_warnings, duration_s, search_text, archived, group_base, group_key, group_cell)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     length = excluded.length, name = excluded.name, status = excluded.status,
     created = excluded.created, framework = excluded.framework,
@@ -88,15 +91,25 @@ ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
     n_params = excluded.n_params, n_errors = excluded.n_errors, n_warnings = excluded.n_warnings,
     duration_s = excluded.duration_s, search_text = excluded.search_text,
     archived = excluded.archived,
-    group_key = excluded.group_key, group_cell = excluded.group_cell
+    group_base = excluded.group_base, group_key = excluded.group_key,
+    group_cell = excluded.group_cell
 """
 # The fits of one cell run group together once it made two or more (the second fit's write
 # moves the first into the group); a search's points stay in their search.
 _LOOP_GROUPS = """
 UPDATE experiments SET group_key = 'c:' || group_cell
-WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_key NOT LIKE 's:%'
-  AND group_cell IN (SELECT group_cell FROM experiments WHERE group_cell IN
-                     (SELECT value FROM json_each(?)) GROUP BY group_cell HAVING count(*) > 1)
+WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_base NOT LIKE 's:%'
+  AND group_cell IN (SELECT group_cell FROM experiments WHERE group_base NOT LIKE 's:%' AND
+                     group_cell IN (SELECT value FROM json_each(?))
+                     GROUP BY group_cell HAVING count(*) > 1)
+"""
+# A cell run left with one fit (the other deleted) is no loop any more: its fit's own group.
+_LOOP_UNGROUPS = """
+UPDATE experiments SET group_key = group_base
+WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_key LIKE 'c:%'
+  AND group_cell NOT IN (SELECT group_cell FROM experiments WHERE group_base NOT LIKE 's:%' AND
+                         group_cell IN (SELECT value FROM json_each(?))
+                         GROUP BY group_cell HAVING count(*) > 1)
 """
 ORDER = "ORDER BY created, first_seq"
 
@@ -169,15 +182,15 @@ class JournalIndex:
             if row is not None and row[0] == SCHEMA_VERSION:
                 return connection
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + index_groups.SCHEMA)
             row = connection.execute("SELECT schema FROM state").fetchone()
             if row is not None and row[0] != SCHEMA_VERSION:
                 # another version's layout: start afresh (rebuilt from the journal on sync)
                 connection.executescript(
                     "BEGIN IMMEDIATE; DROP TABLE IF EXISTS state; DROP TABLE IF EXISTS experiments;"
                     " DROP TABLE IF EXISTS metric_values; DROP TABLE IF EXISTS damaged;"
-                    " DROP TABLE IF EXISTS columns; COMMIT;")
-                connection.executescript(_SCHEMA)
+                    " DROP TABLE IF EXISTS columns; DROP TABLE IF EXISTS groups_shown; COMMIT;")
+                connection.executescript(_SCHEMA + index_groups.SCHEMA)
         except sqlite3.Error as error:
             self._discard_damaged(error)
             raise IndexUnavailable(str(error)) from error
@@ -317,6 +330,7 @@ class JournalIndex:
         connection.execute("DELETE FROM experiments")
         connection.execute("DELETE FROM metric_values")
         connection.execute("DELETE FROM columns")
+        connection.execute("DELETE FROM groups_shown")
         connection.execute("DELETE FROM damaged")
         connection.execute("DELETE FROM state")
         identity = (0, 0) if stat is None else (stat.st_dev, stat.st_ino)
@@ -432,6 +446,8 @@ class JournalIndex:
                 gone = [(record_id,) for record_id in known - offsets.keys()]
                 connection.executemany("DELETE FROM experiments WHERE id = ?", gone)
                 connection.executemany("DELETE FROM metric_values WHERE id = ?", gone)
+                if gone:
+                    index_groups.refresh(connection, None)
                 connection.execute("DELETE FROM damaged")  # set aside by the compaction
                 with open(self.journal_path, "rb") as handle:
                     tail = tail_checksum(handle.fileno(), size)
@@ -483,6 +499,8 @@ class _RowWriter:
         self.next_rev = state.next_rev
         self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
         self.deleted = False
+        #: groups whose runs changed (``journal.index_groups``), recomputed at ``finish``
+        self.touched: set[str] = set()
         self._rows: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[str, str, float]] = []
 
@@ -508,7 +526,7 @@ class _RowWriter:
             row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
             row.fp_data, row.fp_settings, row.listing, self._vector(row.features), row.n_params,
             row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived),
-            row.group_key, row.group_cell))
+            row.group_key, row.group_key, row.group_cell))
         self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
         self.next_seq += 1
         self.next_rev += 1
@@ -520,10 +538,16 @@ class _RowWriter:
         if not self._rows:
             return
         ids = [(row[0],) for row in self._rows]
+        # the groups the rows leave, the ones they join, and those a loop takes rows from
+        self.touched |= index_groups.keys_of_ids(self.connection, [row[0] for row in self._rows])
+        self.touched |= {row[-2] for row in self._rows if row[-2] is not None}
         self.connection.executemany(_UPSERT, self._rows)
         cells = json.dumps(sorted({row[-1] for row in self._rows if row[-1] is not None}))
         if cells != "[]":
+            self.touched |= index_groups.keys_of_cells(self.connection, cells)
             self.connection.execute(_LOOP_GROUPS, (cells, cells))
+            self.connection.execute(_LOOP_UNGROUPS, (cells, cells))  # a fit left for a search
+            self.touched |= index_groups.keys_of_cells(self.connection, cells)
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)
@@ -532,13 +556,23 @@ class _RowWriter:
     def delete(self, record_id: str) -> None:
         self.flush()  # in file order: an earlier version of this id may be waiting
         record_id = index_key(record_id)
+        self.touched |= index_groups.keys_of_ids(self.connection, [record_id])
+        cells = json.dumps([row[0] for row in self.connection.execute(
+            "SELECT group_cell FROM experiments WHERE id = ? AND group_cell IS NOT NULL",
+            (record_id,))])
         self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
+        if cells != "[]":
+            self.touched |= index_groups.keys_of_cells(self.connection, cells)
+            self.connection.execute(_LOOP_UNGROUPS, (cells, cells))
+            self.touched |= index_groups.keys_of_cells(self.connection, cells)
         self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
         self.next_rev += 1
         self.deleted = True
 
     def finish(self, size: int, tail: str, lines: int) -> None:
         self.flush()
+        index_groups.refresh(self.connection, self.touched)
+        self.touched = set()
         self.connection.execute(
             "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
             (size, tail, lines, self.next_seq, self.next_rev))

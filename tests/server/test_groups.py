@@ -10,6 +10,7 @@ import pytest
 from grouped_journal import RERUN_ACCURACY, SWEEP_ACCURACY, write_grouped_journal
 from tornado.httpclient import HTTPClientError
 
+from kepler_jupyter.journal import Journal
 from kepler_jupyter.journal.index import INDEX_FILE_NAME
 from kepler_jupyter.server.indexed_listing import indexed_query
 from kepler_jupyter.server.listing import JournalCache
@@ -111,3 +112,27 @@ async def test_group_route_over_http(jp_root_dir, fetch_json, jp_fetch):
         await jp_fetch("kepler", "api", "experiments", params={"parent": "nonsense"})
     assert refused.value.code == 400
     assert "parent" in json.loads(refused.value.response.body)["message"]
+
+
+def test_the_index_keeps_its_groups_through_archive_delete_update_and_loops(tmp_path):
+    from grouped_journal import _record
+
+    journal = Journal(tmp_path)
+    location = locate_project(tmp_path, None, allow_hidden=True)
+    journal.add(_record("a", 1, 0.5, fingerprint="X", run="R"))
+    journal.add(_record("b", 2, 0.6, fingerprint="X"))
+    journal.add(_record("c", 3, 0.7, fingerprint="X"))
+    found, _ = _both(location, {"group": "1"})
+    assert [(item["id"], item["group"]["count"]) for item in found["items"]] == [("c", 3)]
+    journal.add(_record("d", 4, 0.8, fingerprint="Y", run="R"))  # R made two fits: a loop
+    found, _ = _both(location, {"group": "1"})
+    assert {item["id"]: item.get("group", {}).get("key") for item in found["items"]} == {
+        "d": "c:R", "c": "f:X"}
+    journal.archive("c")  # left out of the default view, with the group it leaves recounted
+    found, _ = _both(location, {"group": "1"})
+    assert {item["id"]: item.get("group") is None for item in found["items"]} == {"d": False, "b": True}
+    journal.delete("d")
+    journal.update("b", {"search": {"name": "later-sweep"}})
+    found, _ = _both(location, {"group": "1"})
+    assert [item["id"] for item in found["items"]] == ["b", "a"]
+    _both(location, {"group": "1", "archived": "show"})
