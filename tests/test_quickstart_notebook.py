@@ -93,3 +93,10 @@ def test_the_executed_quickstart_reads_right_as_html(executed):
     assert page.count("<svg") >= 3  # the curves of the two Keras fits and the comparison
     assert page.count("<polyline") >= 8
     assert "Error displaying widget" not in page and "Loading widget" not in page
+
+    # as executed (nbclient stores the widget state), nbconvert renders the widgets with
+    # ipywidgets' HTML manager: the state it loads carries the findings and the charts' SVG
+    # (the plotly outputs' own text/html, for a manager without plotly's renderer)
+    page_with_state, _resources = HTMLExporter().from_notebook_node(notebook)
+    assert "widget-state+json" in page_with_state
+    assert "K306" in page_with_state and "<svg xmlns" in page_with_state

@@ -147,9 +147,15 @@ class Importance:
 
         if self.message:
             return f"<p>{html.escape(self.message)}</p>"
+        from kepler_jupyter.display.svg_bars import bars_svg
+
         table = self.to_dataframe().to_html(index=False, float_format=lambda v: f"{v:.3g}")
-        figure = self.figure().to_html(full_html=False, include_plotlyjs="cdn")
-        return f"<p>{html.escape(self.summary())}</p>{figure}{table}"
+        # an inline SVG, not plotly's HTML: that needs a script from a CDN, which nbconvert's
+        # pages offline and GitHub's viewer do not run (``figure()`` is the interactive one)
+        bars = bars_svg([row[0] for row in self.rows], [row[1] for row in self.rows],
+                        f"What explains {self.metric or 'the metric'} "
+                        f"({len(self.experiment_ids)} experiments)")
+        return f"<p>{html.escape(self.summary())}</p>{bars}{table}"
 
 
 def importance(records: Iterable[dict[str, Any]], metric: str | None = None, *,

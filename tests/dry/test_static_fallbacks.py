@@ -104,3 +104,12 @@ def test_loop_summary_counts_each_finding_once_with_its_runs_and_the_best_by_goa
     assert "&lt;b&gt;sweep #2" in static and "<b>sweep" not in static
     assert "99% &lt;one&gt; class" in static and static.count("<details") == 2
     assert static.index("K501") < static.index("K307")  # errors first
+
+
+def test_importance_bars_are_an_inline_svg_with_escaped_labels():
+    from kepler_jupyter.display.svg_bars import bars_svg
+
+    svg = bars_svg(["learning_rate", "<units>"], [0.75, 0.25], "What explains val_loss")
+    assert svg.count("<rect") == 2 and ">75%<" in svg and ">25%<" in svg
+    assert "&lt;units&gt;" in svg and "<units>" not in svg
+    assert bars_svg([], [], "nothing") == ""
