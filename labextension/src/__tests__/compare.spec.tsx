@@ -10,9 +10,9 @@ import * as React from 'react';
 import TestRenderer, { act, ReactTestRenderer } from 'react-test-renderer';
 
 import { Comparison, SettingRow } from '../tokens';
-import { logTicks, nearestIndex, niceTicks, scaleY, yAxis, zoomWindow, epochTicks } from '../widgets/chartMath';
+import { defaultScale, logTicks, nearestIndex, niceTicks, scaleY, yAxis, zoomWindow, epochTicks } from '../widgets/chartMath';
 import { ComparisonView, settingsTitle, visibleSettings } from '../widgets/CompareView';
-import { LineChart } from '../widgets/LineChart';
+import { LineChart, tooltipOrder } from '../widgets/LineChart';
 import {
   DARK_PALETTE,
   LIGHT_PALETTE,
@@ -309,17 +309,47 @@ describe('line chart', () => {
     { label: 'small', values: [0.9, 0.5, 0.3], color: 1 }
   ];
 
-  it('the log toggle switches the axis to powers of ten', () => {
-    const view = render(<LineChart title="loss" series={series} />);
+  const narrow = [
+    { label: 'a', values: [0.9, 0.5, 0.3], color: 0 },
+    { label: 'b', values: [0.8, 0.6, 0.4], color: 1 }
+  ];
+
+  it('opens on a log axis when the values span 100x, else linear', () => {
+    expect(defaultScale([92, 10, 1, 0.9, 0.3])).toBe('log');
+    expect(defaultScale([0.9, 0.3])).toBe('linear');
+    expect(defaultScale([92, 0, 0.3])).toBe('linear'); // a log axis cannot show 0
+  });
+
+  it('the log toggle switches the axis to powers of ten and back', () => {
+    const view = render(<LineChart title="loss" series={narrow} />);
     const figure = () => view.root.find(n => n.type === 'figure');
     const yTicks = () =>
       view.root.findAll(n => n.type === 'text' && String(n.props.className).includes('jp-kepler-chart-ytick')).map(n => n.props.children);
+    const toggle = () => act(() => view.root.find(n => n.type === 'button' && n.props.children === 'log').props.onClick());
     expect(figure().props['data-scale']).toBe('linear');
     const linearTicks = yTicks();
-    act(() => view.root.find(n => n.type === 'button' && n.props.children === 'log').props.onClick());
+    toggle();
     expect(figure().props['data-scale']).toBe('log');
-    expect(yTicks()).not.toEqual(linearTicks);
-    expect(yTicks()).toEqual(['0.1', '1', '10', '100']);
+    expect(yTicks()).toEqual(['0.2', '0.5', '1']);
+    toggle();
+    expect(yTicks()).toEqual(linearTicks);
+  });
+
+  it('a run at 92 next to runs below 1 opens on the log axis; the toggle goes linear', () => {
+    const view = render(<LineChart title="loss" series={series} />);
+    const figure = () => view.root.find(n => n.type === 'figure');
+    expect(figure().props['data-scale']).toBe('log');
+    act(() => view.root.find(n => n.type === 'button' && n.props.children === 'log').props.onClick());
+    expect(figure().props['data-scale']).toBe('linear');
+  });
+
+  it('the tooltip lists the runs top line first, runs without a value last', () => {
+    const runs = [
+      { label: 'low', values: [0.1], color: 0 },
+      { label: 'none', values: [null], color: 1 },
+      { label: 'high', values: [5], color: 2 }
+    ];
+    expect(tooltipOrder(runs, 0).map(s => s.label)).toEqual(['high', 'low', 'none']);
   });
 
   it('arrow keys move the crosshair and the tooltip reads each run at that epoch', () => {

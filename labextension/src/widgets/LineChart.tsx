@@ -6,7 +6,7 @@
  */
 import * as React from 'react';
 
-import { IAxis, IWindow, ScaleKind, epochTicks, nearestIndex, scaleX, scaleY, yAxis, zoomWindow } from './chartMath';
+import { IAxis, IWindow, ScaleKind, defaultScale, epochTicks, nearestIndex, scaleX, scaleY, yAxis, zoomWindow } from './chartMath';
 import { formatNumber } from './format';
 import { ISeriesStyle, ensurePalette, markerPath, seriesStyle } from './palette';
 import { useWidth } from './useWidth';
@@ -67,8 +67,18 @@ export function Swatch(props: { index: number; dashed?: boolean }): JSX.Element 
   );
 }
 
+/** The tooltip's rows: highest value first, as the lines stack on the chart; no value last. */
+export function tooltipOrder(series: ISeries[], index: number): ISeries[] {
+  const valueOf = (s: ISeries) => {
+    const value = s.values[index];
+    return typeof value === 'number' && Number.isFinite(value) ? value : -Infinity;
+  };
+  return [...series].sort((a, b) => valueOf(b) - valueOf(a));
+}
+
 function Tooltip(props: { series: ISeries[]; index: number; left: number; width: number }): JSX.Element {
-  const { series, index, left, width } = props;
+  const { index, left, width } = props;
+  const series = tooltipOrder(props.series, index);
   // Keep the box inside the chart: right of the crosshair, or left of it near the right edge.
   const flip = left > width * 0.6;
   return (
@@ -105,12 +115,16 @@ export function LineChart(props: { title: string; series: ISeries[]; wide?: bool
   ensurePalette();
   const figure = React.useRef<HTMLElement>(null);
   const width = useWidth(figure, DEFAULT_WIDTH);
-  const [scale, setScale] = React.useState<ScaleKind>('linear');
+  // null: the automatic choice (log for values spanning 100x), until the user toggles.
+  const [chosenScale, setScale] = React.useState<ScaleKind | null>(null);
   const [zoom, setZoom] = React.useState<IWindow | null>(null);
   const [hover, setHover] = React.useState<number | null>(null);
   const [drag, setDrag] = React.useState<{ from: number; to: number } | null>(null);
   const clipId = React.useMemo(() => `jp-kepler-chart-clip-${++chartCounter}`, []);
 
+  const scale =
+    chosenScale ??
+    defaultScale(series.flatMap(s => s.values.filter((v): v is number => typeof v === 'number')));
   const epochs = Math.max(1, ...series.map(s => s.values.length));
   const full: IWindow = { start: 0, end: epochs - 1 };
   const window = zoom && zoom.end <= full.end ? zoom : full;

@@ -89,6 +89,18 @@ export function yAxis(values: number[], kind: ScaleKind): IAxis | null {
   };
 }
 
+/**
+ * The scale a chart opens with: log when every value is positive and they span a factor of
+ * 100 or more (a run that starts at 92 next to runs below 1), as the notebook's curves do.
+ */
+export function defaultScale(values: number[]): ScaleKind {
+  const finite = values.filter(v => Number.isFinite(v));
+  if (finite.length === 0 || finite.some(v => v <= 0)) {
+    return 'linear';
+  }
+  return Math.max(...finite) / Math.min(...finite) >= 100 ? 'log' : 'linear';
+}
+
 /** Map a value on ``axis`` to a pixel between ``bottom`` (low) and ``top`` (high). */
 export function scaleY(axis: IAxis, value: number, bottom: number, top: number): number {
   const t =
