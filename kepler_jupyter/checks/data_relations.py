@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
-from kepler_jupyter.checks.measure.column_stats import ColumnStats, _summarise, column_stats
+from kepler_jupyter.checks.measure.column_stats import (
+    ColumnStats,
+    column_stats,
+    validation_column_stats,
+)
 from kepler_jupyter.checks.measure.data_stats import inputs_of, is_dataframe, labels, split_inputs
 
 
@@ -127,12 +131,9 @@ class ValidationScaleDiffers(Check):
         if split.from_split or not split.validation:
             return  # a validation_split tail comes from the same arrays
         train_stats = {stats.name: stats for stats in column_stats(subject)}
-        for name, array in split.validation:
-            train = train_stats.get(name)
-            if train is None or train.n_features == 0:
-                continue
-            validation = _summarise(name, array)
-            if validation is None or validation.columns != train.columns:
+        for validation in validation_column_stats(subject):
+            train = train_stats.get(validation.name)
+            if train is None or train.n_features == 0 or validation.columns != train.columns:
                 continue
             if min(len(train.sample_rows), len(validation.sample_rows)) < self.options["min_rows"]:
                 continue

@@ -61,12 +61,24 @@ def validation_subject(subject: CheckSubject) -> CheckSubject | None:
         return None
     if X is None:
         return None
-    return CheckSubject(
+    part = CheckSubject(
         framework=subject.framework, model=subject.model, X=X, y=y,
         fit_kwargs=subject.fit_kwargs, config=subject.config, record=subject.record,
         sampled={"validation": sample} if sample is not None else {},
         part="validation", where=where,
     )
+    _share_measurements(subject, part)
+    return part
+
+
+def _share_measurements(subject: CheckSubject, part: CheckSubject) -> None:
+    """Start the validation pass from what the training pass measured of the validation data
+    (its row hashes for K305, its column statistics for K317): the same arrays, read once."""
+    hashes = subject.cache.get("row_hashes")
+    if hashes is not None and hashes[1] is not None:
+        part.cache["row_hashes"] = (hashes[1], None)
+    if "validation_column_stats" in subject.cache:
+        part.cache["column_stats"] = subject.cache["validation_column_stats"]
 
 
 def _regroup(original: Any, parts: list[tuple[str, Any]]) -> Any:

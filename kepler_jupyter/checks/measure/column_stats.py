@@ -18,12 +18,19 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import CheckSubject
-from kepler_jupyter.checks.measure.data_stats import is_dataframe, n_rows, training_inputs
+from kepler_jupyter.checks.measure.data_stats import (
+    is_dataframe,
+    n_rows,
+    split_inputs,
+    training_inputs,
+)
 
 #: about this many values are sampled per input (rows x features)
 SAMPLE_VALUES = 2_000_000
 MIN_SAMPLE_ROWS = 500
 MAX_SAMPLE_ROWS = 20_000
+#: rows sampled at most from the validation data (scale comparisons, the validation pass)
+VALIDATION_SAMPLE_ROWS = 5_000
 #: columns are sorted on at most this many sampled values (for modes and distinct counts)
 SORT_ROWS = 20_000
 
@@ -85,18 +92,31 @@ class ColumnStats:
 
 
 def column_stats(subject: CheckSubject) -> list[ColumnStats]:
-    """Statistics of every training input, computed once per subject."""
+    """Statistics of every training input, computed once per subject.
+
+    On the validation pass (``subject.part == "validation"``) the sample is smaller
+    (``VALIDATION_SAMPLE_ROWS``): scale and constant-ness need far fewer rows than 20,000, and
+    the pass must not double the data checks' cost.
+    """
     if "column_stats" not in subject.cache:
-        stats = []
-        for name, array in training_inputs(subject):
-            summary = _summarise(name, array)
-            if summary is not None:
-                stats.append(summary)
-        subject.cache["column_stats"] = stats
+        rows = MAX_SAMPLE_ROWS if subject.part == "training" else VALIDATION_SAMPLE_ROWS
+        subject.cache["column_stats"] = [
+            summary for name, array in training_inputs(subject)
+            if (summary := _summarise(name, array, rows)) is not None]
     return subject.cache["column_stats"]
 
 
-def _summarise(name: str, array: Any) -> ColumnStats | None:
+def validation_column_stats(subject: CheckSubject) -> list[ColumnStats]:
+    """Statistics of every validation input (``split_inputs(subject).validation``), computed
+    once per subject; the validation pass starts from them (``checks.validation_part``)."""
+    if "validation_column_stats" not in subject.cache:
+        subject.cache["validation_column_stats"] = [
+            summary for name, array in split_inputs(subject).validation or []
+            if (summary := _summarise(name, array, VALIDATION_SAMPLE_ROWS)) is not None]
+    return subject.cache["validation_column_stats"]
+
+
+def _summarise(name: str, array: Any, max_rows: int = MAX_SAMPLE_ROWS) -> ColumnStats | None:
     total = n_rows(array)
     if total == 0:
         return None
@@ -110,7 +130,7 @@ def _summarise(name: str, array: Any) -> ColumnStats | None:
         labels = list(array.columns)
         non_numeric = [str(labels[i]) for i in other_positions]
         columns = [str(labels[i]) for i in positions]
-        rows = _sample_rows(total, max(len(columns), 1))
+        rows = _sample_rows(total, max(len(columns), 1), max_rows)
         sample = array.iloc[rows, positions].to_numpy(dtype=np.float64, na_value=np.nan)
         if non_numeric:
             picked = array.iloc[rows, other_positions]
@@ -120,7 +140,7 @@ def _summarise(name: str, array: Any) -> ColumnStats | None:
         if array.dtype.kind not in "biuf":
             return None
         row_size = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
-        rows = _sample_rows(total, row_size)
+        rows = _sample_rows(total, row_size, max_rows)
         picked = np.asarray(array[rows], dtype=np.float64)
         width = array.shape[-1] if array.ndim > 1 else 1
         sample = picked.reshape(-1, width)
@@ -148,8 +168,8 @@ def _is_number(dtype: Any) -> bool:
                 and not pd.api.types.is_complex_dtype(dtype))
 
 
-def _sample_rows(total: int, row_size: int) -> np.ndarray:
-    wanted = min(max(SAMPLE_VALUES // max(row_size, 1), MIN_SAMPLE_ROWS), MAX_SAMPLE_ROWS)
+def _sample_rows(total: int, row_size: int, max_rows: int = MAX_SAMPLE_ROWS) -> np.ndarray:
+    wanted = min(max(SAMPLE_VALUES // max(row_size, 1), MIN_SAMPLE_ROWS), max_rows)
     if total <= wanted:
         return np.arange(total)
     # a fixed seed: the same data gives the same findings every time
