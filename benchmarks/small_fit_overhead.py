@@ -65,10 +65,16 @@ def keras_mlp(X, y) -> Fit:
 
 
 def _timed(fit: Fit, block: Callable[[], AbstractContextManager[object]]) -> tuple[float, float]:
+    switch = getattr(block, "switch", None)  # MLflow's autolog patches fits globally: on only here
+    if switch is not None:
+        switch(True)
     started, cpu = time.perf_counter(), time.thread_time()
     with block():
         fit()
-    return time.perf_counter() - started, time.thread_time() - cpu
+    timed = time.perf_counter() - started, time.thread_time() - cpu
+    if switch is not None:
+        switch(False)
+    return timed
 
 
 def compare(label: str, fit: Fit, rounds: int, project: str, mlflow_dir: str | None) -> None:
@@ -113,24 +119,27 @@ def compare(label: str, fit: Fit, rounds: int, project: str, mlflow_dir: str | N
           f"returned, on the background thread: median {statistics.median(behind) * 1000:.1f} ms")
 
 
+class _MLflowBlock:
+    """``with block():`` one MLflow run with autolog on (SQLite store); autolog patches every
+    fit of the framework while enabled, so ``switch`` turns it on only around its own fits."""
+
+    def __init__(self, mlflow_dir: str, label: str) -> None:
+        import mlflow
+
+        mlflow.set_tracking_uri(f"sqlite:///{os.path.join(mlflow_dir, 'mlflow.db')}")
+        mlflow.set_experiment("small-fit-overhead")
+        self.mlflow = mlflow
+        self.flavour = mlflow.keras if "keras" in label.lower() else mlflow.sklearn
+
+    def switch(self, on: bool) -> None:
+        self.flavour.autolog(disable=not on, silent=True)
+
+    def __call__(self) -> AbstractContextManager[object]:
+        return self.mlflow.start_run()
+
+
 def _mlflow_block(mlflow_dir: str, label: str) -> Callable[[], AbstractContextManager[object]]:
-    import mlflow
-
-    mlflow.set_tracking_uri(f"sqlite:///{os.path.join(mlflow_dir, 'mlflow.db')}")
-    mlflow.set_experiment("small-fit-overhead")
-    if "keras" in label.lower():
-        mlflow.tensorflow.autolog(silent=True) if hasattr(mlflow, "tensorflow") else None
-        try:
-            mlflow.keras.autolog(silent=True)
-        except Exception:
-            mlflow.autolog(silent=True)
-    else:
-        mlflow.sklearn.autolog(silent=True)
-
-    def block() -> AbstractContextManager[object]:
-        return mlflow.start_run()
-
-    return block
+    return _MLflowBlock(mlflow_dir, label)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -81,6 +81,27 @@ def test_git_commit_branch_and_dirty(tmp_path):
     assert not (tmp_path / ".git" / "index.lock").exists()
 
 
+@needs_git
+def test_a_fit_records_the_git_state_of_its_start_without_waiting_for_git(tmp_path, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    import kepler_jupyter
+    from kepler_jupyter.journal import Journal
+
+    _git(tmp_path, "init", "-q", "-b", "trunk")
+    (tmp_path / "train.py").write_text("print('v1')\n")
+    _git(tmp_path, "add", "train.py")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    head = git_state(str(tmp_path))["commit"]
+    (tmp_path / "train.py").write_text("print('v2')\n")  # dirty when the fit starts
+    monkeypatch.chdir(tmp_path)
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    with kepler_jupyter.watch(project_dir=tmp_path, display="none") as session:
+        LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    saved = Journal(tmp_path).get(session.last["id"])
+    assert saved["env"]["git"] == {"commit": head, "branch": "trunk", "dirty": True}
+
+
 def test_numpy_seed_is_seen_until_something_is_drawn(monkeypatch):
     # another test may have called keras.utils.set_random_seed, which also seeds numpy
     import kepler_jupyter.run.environment as environment

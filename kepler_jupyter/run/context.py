@@ -10,6 +10,7 @@ lifecycle's observers (``kepler_jupyter.run.lifecycle``) receive with every even
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,9 @@ class FitContext:
     #: the id of the cell run / ``watch()`` block this fit belongs to (the record's
     #: ``source.run``: the run table groups one block's fits)
     cell_run: str | None = None
+    #: the answer of ``git status`` started before training (``environment.start_git_state``),
+    #: read into ``record["env"]["git"]`` once the fit is over (``stages.record_git_state``)
+    git_state: Callable[[], dict[str, Any] | None] | None = None
     #: the earlier record of this very experiment, when the journal holds one
     previous: dict[str, Any] | None = None
     #: what was done about that earlier run: "warn" (trained again) or "skip"

@@ -33,6 +33,7 @@ import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -62,7 +63,8 @@ _recorded_seeds: dict[str, Any] = {}
 _originals: dict[str, Any] = {}
 
 
-def capture_environment(framework: str | None = None, cwd: str | None = None) -> dict[str, Any]:
+def capture_environment(framework: str | None = None, cwd: str | None = None,
+                        git: bool = True) -> dict[str, Any]:
     """The record's ``env`` field.
 
     Parameters
@@ -71,6 +73,9 @@ def capture_environment(framework: str | None = None, cwd: str | None = None) ->
         ``"keras"``, ``"sklearn"`` or None; Keras runs also record the Keras backend.
     cwd
         Folder whose git repository is described; the working directory by default.
+    git
+        Describe the git repository now; ``False`` leaves ``git`` None, for a caller that
+        fills it in later (``start_git_state``).
 
     Returns
     -------
@@ -83,7 +88,7 @@ def capture_environment(framework: str | None = None, cwd: str | None = None) ->
     """
     env = copy.deepcopy(_static_environment())
     env["gpus"] = _safe(_gpu_devices, [])
-    env["git"] = _safe(lambda: git_state(cwd), None)
+    env["git"] = _safe(lambda: git_state(cwd), None) if git else None
     env["seeds"] = _safe(detect_seeds, {})
     if framework == "keras":
         env["keras_backend"] = _safe(_keras_backend, None)
@@ -98,6 +103,16 @@ def git_state(cwd: str | None = None) -> dict[str, Any] | None:
     ``--no-optional-locks`` keeps git from taking the index lock, which could otherwise
     make the user's own concurrent git command fail.
     """
+    return start_git_state(cwd)()
+
+
+def start_git_state(cwd: str | None = None) -> Callable[[], dict[str, Any] | None]:
+    """Start ``git status`` (see ``git_state``) and return a function that waits for its answer.
+
+    A fit starts it before training and reads it afterwards (``run.after_fit``): the state is
+    the one at the start of the fit, and the user never waits for git (tens of milliseconds
+    in a large repository).
+    """
     command = ["git", "--no-optional-locks", "status", "--porcelain=v2", "--branch", "-uno"]
     environment = {
         **os.environ,
@@ -106,15 +121,26 @@ def git_state(cwd: str | None = None) -> dict[str, Any] | None:
         "LC_ALL": "C",
     }
     try:
-        completed = subprocess.run(
-            command, cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=environment
-        )
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, text=True, env=environment)
     except (OSError, subprocess.SubprocessError):  # no git, a hung file system
-        return None
-    if completed.returncode != 0:
-        return None
+        return lambda: None
+
+    def answer() -> dict[str, Any] | None:
+        try:
+            output, _ = process.communicate(timeout=GIT_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError):
+            process.kill()
+            process.communicate()
+            return None
+        return _parse_git_status(output) if process.returncode == 0 else None
+
+    return answer
+
+
+def _parse_git_status(output: str) -> dict[str, Any]:
     state: dict[str, Any] = {"commit": None, "branch": None, "dirty": False}
-    for line in completed.stdout.splitlines():
+    for line in output.splitlines():
         if line.startswith("# branch.oid "):
             commit = line.split(" ", 2)[2]
             state["commit"] = None if commit == "(initial)" else commit

@@ -28,6 +28,7 @@ from kepler_jupyter.run.stages import (
     collect_outcome,
     compare_with_earlier,
     find_previous_run,
+    record_git_state,
     run_prefit_checks,
 )
 from kepler_jupyter.warnings import KeplerInternalWarning
@@ -220,6 +221,7 @@ def _decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str
 
 def _block(ctx: FitContext) -> None:
     record = ctx.record
+    guarded("reading the git state", record_git_state, ctx)
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     record["summary"] = guarded("summarising the record", summarize, record)
     ctx.lifecycle.blocked(ctx)
@@ -235,6 +237,7 @@ def _skip(ctx: FitContext) -> tuple[Any]:
     from kepler_jupyter.run.stages import skipped_fit_result
 
     record = ctx.record
+    guarded("reading the git state", record_git_state, ctx)
     record.update(status="skipped", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     result = skipped_fit_result(ctx)
     ctx.lifecycle.skipped(ctx)
@@ -267,6 +270,7 @@ def _complete(ctx: FitContext) -> None:
     record = ctx.record
     status = record["status"]
     known = len(ctx.findings)
+    guarded("reading the git state", record_git_state, ctx)
     guarded("reading the results", collect_outcome, ctx)
     record["findings"] = [f.to_dict() for f in ctx.findings]
     record["summary"] = guarded("summarising the record", summarize, record)

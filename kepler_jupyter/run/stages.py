@@ -21,7 +21,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     from kepler_jupyter.adapters import sklearn_cv
     from kepler_jupyter.journal import new_experiment_id
     from kepler_jupyter.journal.record import new_record
-    from kepler_jupyter.run.environment import capture_environment
+    from kepler_jupyter.run.environment import capture_environment, start_git_state
 
     adapter = adapters.get(ctx.framework)
     fit_arguments = ctx.kwargs
@@ -36,6 +36,8 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     params = adapter.describe_settings(ctx.model, fit_arguments, ctx.data)
     if cross_validation:
         params["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
+    # git answers while the fit trains; record_git_state reads it (the user never waits for it)
+    ctx.git_state = start_git_state()
     return new_record(
         record_id=new_experiment_id(),
         project=ctx.require_journal().project_dir.name,
@@ -45,7 +47,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         model=adapter.describe_model(ctx.model),
         params=params,
         data=adapter.describe_data(ctx.data),
-        env=capture_environment(ctx.framework),
+        env=capture_environment(ctx.framework, git=False),
         source={"cell": options.source, "notebook": options.notebook_path,
                 **({"cell_id": options.cell_id} if options.cell_id else {}),
                 **({"run": ctx.cell_run} if ctx.cell_run else {})},
@@ -53,6 +55,14 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
         tags=list(options.tags),
         kind=ctx.kind if cross_validation else None,
     )
+
+
+def record_git_state(ctx: FitContext) -> None:
+    """The git state started by ``build_record``, into the record's ``env`` (waits for git)."""
+    pending, ctx.git_state = ctx.git_state, None
+    env = ctx.record.get("env")
+    if pending is not None and isinstance(env, dict):
+        env["git"] = pending()
 
 
 def run_prefit_checks(ctx: FitContext) -> list[Any]:
