@@ -165,6 +165,19 @@ export class JournalModel implements IDisposable {
     return page?.[index % this._pageSize];
   }
 
+  /** The tags of the runs loaded so far, most frequent first. */
+  loadedTags(): string[] {
+    const counts = new Map<string, number>();
+    for (const rows of this._pages.values()) {
+      for (const row of rows) {
+        for (const tag of row.tags) {
+          counts.set(tag, (counts.get(tag) ?? 0) + 1);
+        }
+      }
+    }
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([tag]) => tag);
+  }
+
   /** Fetch the pages holding rows `start`..`end` (inclusive) that are not loaded yet. */
   ensureRange(start: number, end: number): void {
     this._range = [Math.max(0, start), Math.max(0, end)];
@@ -406,6 +419,7 @@ export class JournalModel implements IDisposable {
     this._pending = new Map();
     this._revision = null;
     this._total = 0;
+    this._experiments = null;
     this._error = null;
     this._changed.emit();
     if (this._visible && this._handshake && this._handshake.status !== 'incompatible') {

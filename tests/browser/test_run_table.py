@@ -137,5 +137,7 @@ def test_groups_columns_sort_and_quick_filters(lab, browser, dialogs):
     group_switch.uncheck()
     page.wait_for_function(
         f"!document.querySelector('{PANEL} .jp-kepler-row-group')", timeout=UI_TIMEOUT_MS)
-    assert panel.locator(".jp-kepler-total").inner_text() == "13 experiments"
+    page.wait_for_function(
+        f"document.querySelector('{PANEL} .jp-kepler-total')?.textContent === '13 experiments'",
+        timeout=UI_TIMEOUT_MS)
     page.close()

@@ -102,6 +102,8 @@ describe('JournalModel groups', () => {
     expect(model.summaryAt(model.displayAt(top + 4))?.id).toBe(model.rowAt(top + 1)?.id);
     model.toggleGroup('s:sweep', top);
     expect(model.displayCount).toBe(6);
+    // the quick filters offer the loaded runs' tags (the catalogue is asked for by the picker)
+    expect(model.loadedTags()).toEqual(['even', 'odd']);
   });
 
   it('collapses groups on a new query and keeps the group switch per project', async () => {

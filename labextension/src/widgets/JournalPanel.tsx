@@ -290,12 +290,9 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
   const onSearch = React.useCallback((q: string) => model.setQuery({ q }), [model]);
   const onRange = React.useCallback((first: number, last: number) => model.ensureDisplayRange(first, last), [model]);
   const [picking, setPicking] = React.useState(false);
+  // The picker's fields are asked for when it opens (listing them reads every record); the
+  // tags offered as quick filters are those of the runs loaded so far until then.
   const catalogue = model.catalogue;
-  React.useEffect(() => {
-    if (catalogue === null && !model.loading) {
-      void model.loadCatalogue(); // the tag list and the picker's fields
-    }
-  }, [catalogue, model.projectPath]);
   const open = (id: string) =>
     void commands.execute(CommandIDs.openExperiment, { id, path: model.projectPath });
   const toggle = (id: string) => model.toggleSelected(id);
@@ -407,7 +404,7 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
           <QuickFilters
             status={query.status}
             tag={query.tag}
-            tags={catalogue?.tags ?? []}
+            tags={catalogue?.tags ?? model.loadedTags()}
             onStatus={status => model.setQuery({ status })}
             onTag={tag => model.setQuery({ tag })}
           />
