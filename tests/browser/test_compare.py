@@ -166,6 +166,12 @@ def test_compare_three_runs_of_two_frameworks(lab, browser, dialogs):
                             .replace(",", ""))
         assert shown_value == pytest.approx(record["history"]["loss"][3], rel=1e-3)
 
+    # Pointing at a legend entry fades the other runs' lines.
+    loss.locator(".jp-kepler-legend li", has_text="sklearn mlp").hover()
+    assert loss.locator("g.jp-kepler-chart-faded").count() == 2
+    assert loss.locator("g.jp-kepler-chart-picked").count() == 1
+    page.mouse.move(5, 5)
+
     # Log scale: the y axis switches to powers of ten.
     linear_ticks = loss.locator(".jp-kepler-chart-ytick").all_text_contents()
     loss.get_by_role("button", name="log").click()

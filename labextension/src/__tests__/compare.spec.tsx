@@ -372,4 +372,16 @@ describe('line chart', () => {
     press('Escape');
     expect(tooltip()).toHaveLength(0);
   });
+
+  it('pointing at a legend entry brings its line forward and fades the others', () => {
+    const view = render(<LineChart title="loss" series={narrow} />);
+    const groups = () =>
+      view.root.findAll(n => n.type === 'g' && n.props.style?.color !== undefined).map(n => n.props.className);
+    expect(groups()).toEqual([undefined, undefined]);
+    const entries = view.root.findAll(n => n.type === 'li');
+    act(() => entries[1].props.onMouseEnter());
+    expect(groups()).toEqual(['jp-kepler-chart-faded', 'jp-kepler-chart-picked']);
+    act(() => entries[1].props.onMouseLeave());
+    expect(groups()).toEqual([undefined, undefined]);
+  });
 });

@@ -120,6 +120,8 @@ export function LineChart(props: { title: string; series: ISeries[]; wide?: bool
   const [zoom, setZoom] = React.useState<IWindow | null>(null);
   const [hover, setHover] = React.useState<number | null>(null);
   const [drag, setDrag] = React.useState<{ from: number; to: number } | null>(null);
+  // The run whose legend entry is under the pointer: its line stands out, the others fade.
+  const [picked, setPicked] = React.useState<string | null>(null);
   const clipId = React.useMemo(() => `jp-kepler-chart-clip-${++chartCounter}`, []);
 
   const scale =
@@ -246,10 +248,15 @@ export function LineChart(props: { title: string; series: ISeries[]; wide?: bool
               epoch
             </text>
             <g clipPath={`url(#${clipId})`}>
-              {series.map(s => {
+              {/* the picked run drawn last, so on top */}
+              {[...series].sort((a, b) => Number(a.label === picked) - Number(b.label === picked)).map(s => {
                 const style = styleOf(s);
                 return (
-                  <g key={s.label} style={{ color: style.color }}>
+                  <g
+                    key={s.label}
+                    style={{ color: style.color }}
+                    className={picked === null ? undefined : picked === s.label ? 'jp-kepler-chart-picked' : 'jp-kepler-chart-faded'}
+                  >
                     <path className="jp-kepler-chart-line" d={pathData(s.values, scale, x, y)} strokeDasharray={style.dash || undefined} />
                     {marked
                       ? s.values.map((value, i) =>
@@ -313,7 +320,7 @@ export function LineChart(props: { title: string; series: ISeries[]; wide?: bool
       )}
       <ul className="jp-kepler-legend">
         {series.map(s => (
-          <li key={s.label}>
+          <li key={s.label} onMouseEnter={() => setPicked(s.label)} onMouseLeave={() => setPicked(null)}>
             <Swatch index={s.color} dashed={s.dashed} />
             {s.label}
           </li>
