@@ -28,6 +28,7 @@ TRAILING_COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "hypothesis": ("notes", "hypothesis"),
     "conclusion": ("notes", "conclusion"),
+    "archived": ("archived",),
 }
 
 
@@ -49,7 +50,7 @@ def lookup(record: Mapping[str, Any], path: Iterable[str]) -> Any:
 
 def records_to_dataframe(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per record: summary columns, ``metrics.<name>`` for each final metric, tags
-    (comma-separated), hypothesis and conclusion."""
+    (comma-separated), hypothesis, conclusion and archived (True / False)."""
     import pandas as pd  # imported here: pandas is slow to import and only this needs it
 
     metric_names: dict[str, None] = {}
@@ -72,6 +73,7 @@ def records_to_dataframe(records: list[dict[str, Any]]) -> pd.DataFrame:
         row.append(", ".join(map(str, tags)) if isinstance(tags, list) else tags)
         row.append(lookup(record, TRAILING_COLUMNS["hypothesis"]))
         row.append(lookup(record, TRAILING_COLUMNS["conclusion"]))
+        row.append(record.get("archived") is True)  # a flag: absent means not archived
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for column in columns:

@@ -538,7 +538,7 @@ class Journal:
 
         Columns: id, name, status, created, duration_s, framework, model_class, n_params,
         epochs, batch_size, optimizer, learning_rate, loss, ``metrics.<name>`` for each final
-        metric, tags (comma-separated), hypothesis and conclusion.
+        metric, tags (comma-separated), hypothesis, conclusion and archived.
         """
         settle()  # a fit of this process may still be writing its final record
         if self._reads.ready():

@@ -30,6 +30,7 @@ def test_archived_is_kept_but_listed_only_when_asked(any_journal, project_dir):
     fresh = Journal(project_dir)  # another kernel's view of the same file
     assert fresh.get(ids[1])["archived"] is True
     assert [r["id"] for r in fresh.experiments()] == ids  # data reads keep it
+    assert list(fresh.to_dataframe()["archived"]) == [False, True, False, False]
     assert [r["id"] for r in fresh.listing().records] == [ids[0], ids[2], ids[3]]
     assert fresh.listing(archived="show").total == 4
     assert [r["id"] for r in fresh.listing(archived="only").records] == [ids[1]]
