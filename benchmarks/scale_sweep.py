@@ -141,14 +141,19 @@ def _fit_overhead(project: Path, repeats: int) -> tuple[float, float]:
 
     watched()  # warm: this process has the journal open, as a kernel that fitted before
     after_fit.wait()
-    plain_times, extra = [], []
+    plain_times, extra, extra_cpu = [], [], []
     for _ in range(repeats):
+        cpu = time.thread_time()
         plain_ms = _median_ms(plain, 1)
+        plain_cpu = time.thread_time() - cpu
         plain_times.append(plain_ms)
+        cpu = time.thread_time()
         extra.append(_median_ms(watched, 1) - plain_ms)
+        extra_cpu.append((time.thread_time() - cpu - plain_cpu) * 1000)
         # the work after the fit (run/after_fit.py) is not what the user waits for; it must
         # not overlap the next plain fit either
         after_fit.wait()
+    print(f"    (main-thread CPU of that extra time: median {statistics.median(extra_cpu):.1f} ms)")
     return statistics.median(plain_times), statistics.median(extra)
 
 
