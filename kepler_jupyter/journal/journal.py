@@ -161,7 +161,8 @@ class Journal:
         self._maybe_compact()
         return record_id
 
-    def update(self, exp_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    def update(self, exp_id: str, changes: Mapping[str, Any],
+               merge_nested: Iterable[str] = ()) -> dict[str, Any]:
         """Merge ``changes`` into the top level of a record's latest version and save it.
 
         Parameters
@@ -170,6 +171,10 @@ class Journal:
             The record's id, or a unique prefix of it.
         changes
             Top-level fields to set; a nested dict replaces the whole field.
+        merge_nested
+            Fields whose dict in ``changes`` is merged into the stored dict instead
+            (``merge_nested=["notes"]`` sets the conclusion and keeps the hypothesis), under
+            the same lock, so an edit never undoes another writer's change to the same field.
 
         Returns
         -------
@@ -215,6 +220,9 @@ class Journal:
             if current is None:  # its only version turned out unreadable just now
                 raise JournalError(f"experiment {record_id!r} could not be read from {self.path}")
             merged = {**with_progress(self.kepler_dir, current), **safe_changes}
+            for name in merge_nested:
+                if isinstance(current.get(name), dict) and isinstance(safe_changes.get(name), dict):
+                    merged[name] = {**current[name], **safe_changes[name]}
             journal_file.append([merged])
         drop_progress(self.kepler_dir, record_id)  # this version holds the progress now
         self._maybe_compact()

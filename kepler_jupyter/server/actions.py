@@ -65,15 +65,13 @@ def parse_edit(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def edit_changes(current: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
-    """The top-level changes ``Journal.update`` gets for ``edit`` on the ``current`` record:
-    the notes keep whichever of hypothesis / conclusion the edit does not name."""
+def edit_changes(edit: dict[str, Any]) -> dict[str, Any]:
+    """The changes ``Journal.update`` gets for ``edit``; ``notes`` holds only the edited keys
+    and is merged into the stored notes under the journal's lock (``merge_nested``)."""
     changes: dict[str, Any] = {}
     if "hypothesis" in edit or "conclusion" in edit:
-        stored = current.get("notes")
-        notes: dict[str, Any] = stored if isinstance(stored, dict) else {}
-        changes["notes"] = {**notes, **{key: edit[key].strip() or None
-                                        for key in ("hypothesis", "conclusion") if key in edit}}
+        changes["notes"] = {key: edit[key].strip() or None
+                            for key in ("hypothesis", "conclusion") if key in edit}
     if "tags" in edit:
         changes["tags"] = list(edit["tags"])
     if "archived" in edit:
@@ -94,7 +92,7 @@ def apply_edit(location: ProjectLocation, experiment_id: str, edit: dict[str, An
         current = journal.get(experiment_id)
     except JournalError as error:
         raise LookupError(str(error)) from None
-    return dict(journal.update(current["id"], edit_changes(current, edit)))
+    return dict(journal.update(current["id"], edit_changes(edit), merge_nested=("notes",)))
 
 
 def delete_experiment(location: ProjectLocation, experiment_id: str) -> str:

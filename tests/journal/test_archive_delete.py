@@ -67,3 +67,15 @@ def test_delete_hides_everywhere_and_restore_undoes_it(any_journal, project_dir)
     with pytest.raises(JournalError, match="compaction"):
         Journal(project_dir).restore(ids[1])
     assert len(Journal(project_dir)) == 2
+
+
+def test_update_merges_nested_notes_under_the_lock(any_journal, project_dir):
+    record_id = _add(any_journal, 1)[0]
+    any_journal.update(record_id, {"notes": {"hypothesis": "h", "conclusion": None}})
+    # another writer's view: it sets the conclusion without having read the hypothesis
+    other = Journal(project_dir)
+    other.update(record_id, {"notes": {"conclusion": "c"}}, merge_nested=("notes",))
+    assert any_journal.get(record_id)["notes"] == {"hypothesis": "h", "conclusion": "c"}
+    # without merge_nested a nested dict replaces the whole field, as documented
+    other.update(record_id, {"notes": {"conclusion": "d"}})
+    assert any_journal.get(record_id)["notes"] == {"conclusion": "d"}
