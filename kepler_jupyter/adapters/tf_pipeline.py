@@ -1,5 +1,8 @@
 """A ``tf.data`` pipeline's identity and a bounded sample of its first batches.
 
+A pipeline whose seeded shuffle reshuffles each epoch is sampled through a copy
+(``tf_sampling_copy``): reading it would hand training a later epoch's order.
+
 The structure is read from the dataset objects themselves (each transformation keeps its
 input dataset and its arguments), not by serialising the dataset graph: that graph embeds the
 tensors of ``from_tensor_slices`` and took 0.8 s for 100 MB here. Each transformation counts
@@ -21,6 +24,7 @@ import re
 from typing import Any
 
 from kepler_jupyter.adapters.streams import Budget, StreamSample, n_rows, split_batch
+from kepler_jupyter.adapters.tf_sampling_copy import sampling_copy
 
 #: ops that run Python code inside a pipeline; a generator-built dataset holds one
 _PYTHON_OPS = frozenset({"PyFunc", "EagerPyFunc", "PyFuncStateless"})
@@ -63,11 +67,17 @@ def sample_dataset(dataset: Any, max_batches: int) -> StreamSample:
         sample.skipped = ("it is built on a Python generator (from_generator), which may not "
                           "be re-iterable: reading a sample could consume what training needs")
         return sample
+    readable = sampling_copy(dataset)
+    if readable is None:
+        sample.skipped = ("its shuffle is seeded (explicitly or by a global seed) and reshuffles "
+                          "every epoch, in a pipeline kepler cannot copy: reading a sample would "
+                          "draw the first epoch's order, and training would then see the second")
+        return sample
     n_batches = sample.cardinality if isinstance(sample.cardinality, int) else None
     budget = Budget(max_batches, n_batches)
     sample.where = "first"
     try:
-        for count, element in enumerate(_unoptimised(dataset.take(max_batches)), start=1):
+        for count, element in enumerate(_unoptimised(readable.take(max_batches)), start=1):
             batch = split_batch(element)
             sample.batches.append(batch)
             sample.stopped_by = budget.add(batch, count)
