@@ -172,6 +172,9 @@ def test_deep_link_opens_the_run_in_a_fresh_page(lab, browser, dialogs):
     view = compared.locator(".jp-kepler-CompareView")
     view.locator("tr.jp-kepler-differs").first.wait_for(timeout=90_000)
     assert "baseline mlp" in view.inner_text() and "wider hidden layer" in view.inner_text()
+    # the comparison's own toolbar offers the same link
+    copy = compared.locator(".jp-Toolbar [title*='lab?kepler-compare=b4se1ine01,w1der00002']")
+    assert copy.count() == 1 and "Copy link" in copy.inner_text()
     compared.close()
 
 
