@@ -97,7 +97,9 @@ class StreamNotInspected(Check):
            "has no data fingerprint (a re-run cannot be recognised).")
     fix = ("Nothing is wrong with the fit. To have the data checked and identified, build the "
            "pipeline from arrays or files (`from_tensor_slices`, `image_dataset_from_directory`) "
-           "or pass a PyDataset instead of a generator-based dataset.")
+           "or pass a PyDataset instead of a generator-based dataset. A seeded shuffle that "
+           "reshuffles each epoch is read through a copy only when batch / map / prefetch "
+           "follow it: put other transformations (cache, filter, repeat…) before the shuffle.")
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
         for part, sample in subject.sampled.items():
