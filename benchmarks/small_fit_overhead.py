@@ -127,6 +127,10 @@ class _MLflowBlock:
         import mlflow
 
         mlflow.set_tracking_uri(f"sqlite:///{os.path.join(mlflow_dir, 'mlflow.db')}")
+        if mlflow.get_experiment_by_name("small-fit-overhead") is None:
+            # artifacts in the temporary store too (by default: ./mlruns in the working folder)
+            mlflow.create_experiment("small-fit-overhead",
+                                     artifact_location=f"file://{os.path.join(mlflow_dir, 'artifacts')}")
         mlflow.set_experiment("small-fit-overhead")
         self.mlflow = mlflow
         self.flavour = mlflow.keras if "keras" in label.lower() else mlflow.sklearn
