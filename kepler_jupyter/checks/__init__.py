@@ -217,6 +217,7 @@ def _stacklevel_outside_kepler() -> int:
     """The ``stacklevel`` that attributes a warning to the first caller outside kepler (the
     user's ``fit`` line, or the framework's training loop), not to kepler's own source."""
     import sys
+    import threading
     from pathlib import Path
     from types import FrameType
 
@@ -226,6 +227,10 @@ def _stacklevel_outside_kepler() -> int:
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame = frame.f_back
         level += 1
+    if frame is not None and frame.f_code.co_filename == threading.__file__:
+        # found after the fit returned, on kepler's after-fit thread (run/after_fit.py): no
+        # user code called it, so kepler's worker is named rather than threading.py
+        level -= 1
     return level
 
 
