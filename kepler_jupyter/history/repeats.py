@@ -135,6 +135,11 @@ def _differences(before: dict[str, Any], after: dict[str, Any],
     return changes
 
 
+def _framework(record: dict[str, Any]) -> str | None:
+    framework = record.get("framework")
+    return framework if isinstance(framework, str) else None
+
+
 def is_noise_setting(setting: str) -> bool:
     """Whether a flattened setting name (``optimizer_config.name``) differs without meaning.
 
@@ -310,6 +315,11 @@ def describe_changes(record: dict[str, Any], earlier: dict[str, Any],
     settings = [item for item in _differences(flatten(earlier.get("params") or {}),
                                               flatten(record.get("params") or {}), _IGNORED_SETTINGS)
                 if not is_noise_setting(item["name"])]
+    if _framework(earlier) != _framework(record):
+        # a Keras optimizer has no counterpart in a scikit-learn estimator: a setting only one
+        # framework has is not applicable to the other, not a change (the model class says it)
+        settings = [item for item in settings
+                    if item["before"] is not None and item["after"] is not None]
     architecture: dict[str, Any] = diff_layers(get_path(earlier, "model.layers") or [],
                                                get_path(record, "model.layers") or [])
     architecture["n_params"] = [get_path(earlier, "model.n_params"), get_path(record, "model.n_params")]

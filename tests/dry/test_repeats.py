@@ -106,6 +106,23 @@ def test_describe_changes_lists_settings_layers_data_and_metric():
     assert "val_accuracy 0.9 → 0.93" in summary["text"]
 
 
+def test_describe_changes_across_frameworks_lists_only_settings_both_have():
+    """A Keras run after a scikit-learn one: the estimator's settings are not applicable to the
+    network (and the other way round), so they are not listed as changed; the model class is."""
+    earlier = sklearn_record()
+    record = keras_record(learning_rate=1e-2)
+    changes = describe_changes(record, earlier)
+    assert changes["model_class"] is not None
+    assert all(item["before"] is not None and item["after"] is not None
+               for item in changes["settings"])
+    # within one framework a setting that one run lacks is still a change
+    plain = keras_record()
+    tuned = keras_record()
+    tuned["params"]["extra_setting"] = 3
+    names = {item["name"] for item in describe_changes(tuned, plain)["settings"]}
+    assert "extra_setting" in names
+
+
 def test_describe_changes_of_the_same_experiment_says_so():
     earlier = keras_record()
     again = _rerun(earlier, "completed")
