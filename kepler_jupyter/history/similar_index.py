@@ -59,7 +59,7 @@ class _Arrays:
     """The vectors as matrices, split the way the distance is computed."""
 
     numeric: np.ndarray  # mask of the numeric columns
-    scaled_t: np.ndarray  # numeric columns divided by their unit, 0 where absent (column-major)
+    scaled_t: np.ndarray  # numeric columns divided by their unit, NaN where absent (column-major)
     present_t: np.ndarray  # where ``scaled_t`` has a value
     present_count: np.ndarray  # numbers each row has
     categories: np.ndarray  # category columns, 0 where absent
@@ -104,7 +104,7 @@ class _Arrays:
         n = len(changed)
         present = ~np.isnan(scaled)
         if changed:
-            self.scaled_t[:, changed] = np.nan_to_num(scaled[:n]).T
+            self.scaled_t[:, changed] = scaled[:n].T
             self.present_t[:, changed] = present[:n].T
             self.present_count[changed] = present[:n].sum(axis=1)
             self.categories[changed] = categories[:n]
@@ -112,7 +112,7 @@ class _Arrays:
             self.status[changed] = status[:n]
             self.fp_data[changed] = fp_data[:n]
         if appended:
-            self.scaled_t = np.concatenate([self.scaled_t, np.nan_to_num(scaled[n:]).T], axis=1)
+            self.scaled_t = np.concatenate([self.scaled_t, scaled[n:].T], axis=1)
             self.present_t = np.concatenate([self.present_t, present[n:].T], axis=1)
             self.present_count = np.concatenate([self.present_count, present[n:].sum(axis=1)])
             self.categories = np.concatenate([self.categories, categories[n:]])
@@ -136,7 +136,7 @@ class _Arrays:
         rank[ordered_rows] = np.arange(len(ordered_rows))
         status, status_codes = _codes(vectors.status)
         fp_data, fp_codes = _codes(vectors.fp_data)
-        return cls(numeric=numeric, scaled_t=np.ascontiguousarray(np.nan_to_num(scaled).T),
+        return cls(numeric=numeric, scaled_t=np.ascontiguousarray(scaled.T),
                    present_t=np.ascontiguousarray(present.T),
                    present_count=present.sum(axis=1).astype(np.float64),
                    categories=categories,
@@ -214,13 +214,29 @@ def _distances(vectors: _Vectors, record: dict[str, Any]) -> np.ndarray:
         # ``similarity``): the numbers the query lacks count 1 per row that has them, so only
         # the query's own columns (a handful) are compared element-wise.
         theirs = arrays.present_count - arrays.present_t[here].sum(axis=0)
-        gaps = np.minimum(np.abs(arrays.scaled_t[here] - mine[here][:, None]), 1.0)
-        gaps[~arrays.present_t[here]] = 1.0
+        # NaN where a row lacks the number: fmin takes the 1 there, in the same pass
+        gaps = np.fmin(np.abs(arrays.scaled_t[here] - mine[here][:, None]), 1.0)
         squared += theirs + np.einsum("ij,ij->j", gaps, gaps, dtype=np.float64)
     if arrays.categories.shape[1]:
         mine = np.nan_to_num(query[~arrays.numeric])
         squared += arrays.norms - 2.0 * (arrays.categories @ mine) + float(mine @ mine)
     return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _top(scores: np.ndarray, same: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best: same data first, then by score (rounded past float32's
+    noise), then journal order, as the full computation orders them.
+
+    Only the rows that can be among the ``k`` (a key at least the ``k``-th best, ties
+    included) are sorted: a full sort of 100,000 rows costs several ms, the partition a fraction.
+    """
+    key = np.round(scores, 5) + same * 2.0  # scores lie in (0, 1]: same data always ranks first
+    if len(key) > k:
+        threshold = np.partition(key, len(key) - k)[len(key) - k]
+        chosen = np.flatnonzero(key >= threshold)
+    else:
+        chosen = np.arange(len(key))
+    return chosen[np.lexsort((rank[chosen], -key[chosen]))][:k]
 
 
 def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
@@ -276,7 +292,7 @@ def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
     same = arrays.fp_data[candidates] == code if code is not None else np.zeros(len(candidates), bool)
     # Same data first, then by score (rounded past float32's noise), then journal order, as
     # the full computation orders them.
-    order = np.lexsort((arrays.rank[candidates], -np.round(scores, 5), ~same))[:k]
+    order = _top(scores, same, arrays.rank[candidates], k)
     found = []
     for position in order:
         entry = vectors.entries[candidates[position]]

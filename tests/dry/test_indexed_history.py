@@ -98,3 +98,18 @@ def test_matrices_kept_up_to_date_in_place_equal_a_fresh_load(journal):
     fresh = similar_experiments(journal, query, k=8)
     assert _ids(in_place) == _ids(fresh)
     assert [item.score for item in in_place] == pytest.approx([item.score for item in fresh])
+
+
+def test_partial_selection_orders_as_a_full_sort_with_ties_at_the_cut():
+    import numpy as np
+
+    from kepler_jupyter.history.similar_index import _top
+
+    rng = np.random.default_rng(3)
+    for size, k in ((1, 5), (7, 5), (200, 5), (200, 40)):
+        # few distinct scores: many ties at the k-th place, broken by same data then order
+        scores = rng.choice([0.2, 0.5, 0.5000001, 0.9, 1.0], size=size)
+        same = rng.random(size) < 0.3
+        rank = rng.permutation(size)
+        full = np.lexsort((rank, -np.round(scores, 5), ~same))[:k]
+        assert _top(scores, same, rank, k).tolist() == full.tolist()
