@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from kepler_jupyter.history import similar_cache
 from kepler_jupyter.history.similarity import _SCORE_SCALE, Similar, _unit, record_features
 from kepler_jupyter.journal.record import get_path
 
@@ -39,10 +40,14 @@ class _Vectors:
     fp_data: list[str | None] = field(default_factory=list)
     entries: list[tuple[str, int, int]] = field(default_factory=list)
     arrays: _Arrays | None = None  # built from the lists above when needed
+    cache: Path | None = None  # where the built arrays are kept for the next process
 
     def stacked(self) -> _Arrays:
         if self.arrays is None:
-            self.arrays = _Arrays.build(self)
+            matrix = _Arrays._matrix(self, list(range(len(self.raw))))
+            self.arrays = _Arrays.build(self, matrix)
+            if self.cache is not None:
+                similar_cache.save(self.cache, self, matrix)
         return self.arrays
 
 
@@ -124,8 +129,7 @@ class _Arrays:
         return True
 
     @classmethod
-    def build(cls, vectors: _Vectors) -> _Arrays:
-        matrix = cls._matrix(vectors, list(range(len(vectors.raw))))
+    def build(cls, vectors: _Vectors, matrix: np.ndarray) -> _Arrays:
         numeric = np.array([name.startswith("n:") for name in vectors.names], dtype=bool)
         units = np.array([_unit(name) for name in vectors.names], dtype=np.float32)
         scaled = matrix[:, numeric] / units[numeric]
@@ -163,7 +167,14 @@ def _refresh(reads: Any) -> _Vectors:
             return vectors  # nothing written since (every write moves next_rev on)
         if vectors is None or vectors.generation != generation:
             # new, or rebuilt, compacted or rows removed (each gives the index a new generation)
-            vectors = _cache[path] = _Vectors(generation=generation)
+            # a new process: the matrices another one built for this generation, if kept
+            kept = similar_cache.cache_path(path) if generation else None
+            vectors = similar_cache.load(kept, generation, next_rev) if kept else None
+            vectors = _cache[path] = vectors or _Vectors(generation=generation)
+            vectors.cache = kept
+            loaded = vectors.arrays is not None
+        else:
+            loaded = False
         rows = reads.index.query(f"SELECT {_COLUMNS} FROM experiments WHERE rev > ? ORDER BY rev",
                                  (vectors.rev,))
         vectors.names = [row[0] for row in reads.index.query(
@@ -191,6 +202,9 @@ def _refresh(reads: Any) -> _Vectors:
         if vectors.arrays is not None and not vectors.arrays.update(
                 vectors, sorted(set(changed) - set(appended)), appended):
             vectors.arrays = None
+        elif loaded and vectors.cache is not None and len(rows) > similar_cache.STALE_ROWS:
+            # the kept file is far behind: keep the caught-up matrices for the next process
+            similar_cache.save(vectors.cache, vectors, _Arrays._matrix(vectors, list(range(len(vectors.raw)))))
         return vectors
 
 

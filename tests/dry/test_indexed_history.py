@@ -113,3 +113,52 @@ def test_partial_selection_orders_as_a_full_sort_with_ties_at_the_cut():
         rank = rng.permutation(size)
         full = np.lexsort((rank, -np.round(scores, 5), ~same))[:k]
         assert _top(scores, same, rank, k).tolist() == full.tolist()
+
+
+def _kept_file(journal):
+    from kepler_jupyter.history import similar_cache
+
+    return similar_cache.cache_path(journal.indexed().index.path)
+
+
+def test_matrices_kept_beside_the_index_give_a_new_process_the_same_answers(journal, monkeypatch):
+    from kepler_jupyter.history import similar_cache, similar_index
+
+    monkeypatch.setattr(similar_cache, "MIN_ROWS", 1)
+    records = _fill(journal, 30)
+    queries = (records[4], records[11], keras_record(hidden=(64, 64)))
+    expected = [similar_experiments(journal, query, k=6) for query in queries]
+    state = journal.indexed().index.state()
+    from_file = similar_cache.load(_kept_file(journal), state.generation, state.next_rev)
+    assert from_file is not None and from_file.arrays is not None and len(from_file.ids) == 30
+    similar_index._cache.clear()  # as a new process: the kept file, not SQLite
+    loaded = [similar_experiments(journal, query, k=6) for query in queries]
+    kept = similar_index._cache[journal.indexed().index.path]
+    assert kept.cache is not None and len(kept.ids) == 30
+    for found, wanted in zip(loaded, expected, strict=True):
+        assert _ids(found) == _ids(wanted)
+        assert [item.score for item in found] == pytest.approx([item.score for item in wanted])
+    # rows written after the file: read from SQLite on top of it, as the records say
+    journal.update(expected[0][0].record["id"], {"status": "failed"})
+    journal.add(dict(records[4], id="twin", created="2031-01-01T00:00:00+00:00", status="completed"))
+    similar_index._cache.clear()
+    after = similar_experiments(journal, records[4], k=6)
+    assert "twin" in _ids(after) and after[_ids(after).index("twin")].score == pytest.approx(1.0)
+    assert _ids(after) == _ids(similar_experiments(list(journal.experiments()), records[4], k=6))
+
+
+def test_a_stale_or_damaged_kept_file_is_ignored(journal, monkeypatch):
+    from kepler_jupyter.history import similar_cache, similar_index
+
+    monkeypatch.setattr(similar_cache, "MIN_ROWS", 1)
+    records = _fill(journal, 12)
+    similar_experiments(journal, records[2], k=4)
+    path = _kept_file(journal)
+    stale = path.read_bytes()
+    journal.delete(records[3]["id"])  # a removal: a new generation of the index
+    for content in (stale, b"not a numpy file", stale[: len(stale) // 2]):
+        path.write_bytes(content)
+        similar_index._cache.clear()
+        found = similar_experiments(journal, records[2], k=4)
+        assert records[3]["id"] not in _ids(found)
+        assert _ids(found) == _ids(similar_experiments(list(journal.experiments()), records[2], k=4))
