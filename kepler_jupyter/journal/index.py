@@ -33,15 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kepler_jupyter.journal import index_groups
+from kepler_jupyter.journal import index_fields, index_groups
 from kepler_jupyter.journal.damage import report_damaged_lines
 from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 6  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+SCHEMA_VERSION = 7  # 2: listings carry the record's damage reasons; 3: index on fp_data;
 # 4: archived flag; 5: run-table groups (group_key, group_cell); 6: the grouping index
-# covers archived, groups_shown (journal.index_groups)
+# covers archived, groups_shown (journal.index_groups); 7: sortable fields (index_fields)
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -182,15 +182,17 @@ class JournalIndex:
             if row is not None and row[0] == SCHEMA_VERSION:
                 return connection
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(_SCHEMA + index_groups.SCHEMA)
+            connection.executescript(_SCHEMA + index_groups.SCHEMA + index_fields.SCHEMA)
             row = connection.execute("SELECT schema FROM state").fetchone()
             if row is not None and row[0] != SCHEMA_VERSION:
                 # another version's layout: start afresh (rebuilt from the journal on sync)
                 connection.executescript(
                     "BEGIN IMMEDIATE; DROP TABLE IF EXISTS state; DROP TABLE IF EXISTS experiments;"
                     " DROP TABLE IF EXISTS metric_values; DROP TABLE IF EXISTS damaged;"
-                    " DROP TABLE IF EXISTS columns; DROP TABLE IF EXISTS groups_shown; COMMIT;")
-                connection.executescript(_SCHEMA + index_groups.SCHEMA)
+                    " DROP TABLE IF EXISTS columns; DROP TABLE IF EXISTS groups_shown;"
+                    + "".join(f" DROP TABLE IF EXISTS {name};" for name in index_fields.TABLES)
+                    + " COMMIT;")
+                connection.executescript(_SCHEMA + index_groups.SCHEMA + index_fields.SCHEMA)
         except sqlite3.Error as error:
             self._discard_damaged(error)
             raise IndexUnavailable(str(error)) from error
@@ -331,6 +333,8 @@ class JournalIndex:
         connection.execute("DELETE FROM metric_values")
         connection.execute("DELETE FROM columns")
         connection.execute("DELETE FROM groups_shown")
+        connection.execute("DELETE FROM field_rows")
+        connection.execute("DELETE FROM field_values")
         connection.execute("DELETE FROM damaged")
         connection.execute("DELETE FROM state")
         identity = (0, 0) if stat is None else (stat.st_dev, stat.st_ino)
@@ -446,6 +450,7 @@ class JournalIndex:
                 gone = [(record_id,) for record_id in known - offsets.keys()]
                 connection.executemany("DELETE FROM experiments WHERE id = ?", gone)
                 connection.executemany("DELETE FROM metric_values WHERE id = ?", gone)
+                index_fields.delete(connection, [record_id for (record_id,) in gone])
                 if gone:
                     index_groups.refresh(connection, None)
                 connection.execute("DELETE FROM damaged")  # set aside by the compaction
@@ -503,6 +508,7 @@ class _RowWriter:
         self.touched: set[str] = set()
         self._rows: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[str, str, float]] = []
+        self._fields: list[tuple[str, str | None]] = []
 
     def _vector(self, features: dict[str, float]) -> bytes | None:
         import numpy as np  # here, so importing the journal stays light
@@ -528,6 +534,7 @@ class _RowWriter:
             row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived),
             row.group_key, row.group_key, row.group_cell))
         self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
+        self._fields.append((row.id, row.fields))
         self.next_seq += 1
         self.next_rev += 1
         if len(self._rows) >= _BATCH_ROWS:
@@ -551,7 +558,8 @@ class _RowWriter:
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)
-        self._rows, self._metrics = [], []
+        index_fields.write(self.connection, self._fields)
+        self._rows, self._metrics, self._fields = [], [], []
 
     def delete(self, record_id: str) -> None:
         self.flush()  # in file order: an earlier version of this id may be waiting
@@ -566,6 +574,7 @@ class _RowWriter:
             self.connection.execute(_LOOP_UNGROUPS, (cells, cells))
             self.touched |= index_groups.keys_of_cells(self.connection, cells)
         self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
+        index_fields.delete(self.connection, [record_id])
         self.next_rev += 1
         self.deleted = True
 

@@ -60,6 +60,8 @@ class IndexRow:
     group_key: str | None = None
     #: the cell run / ``watch()`` block that made the record (``journal.groups.cell_run``)
     group_cell: str | None = None
+    #: the record's fields in sort form as JSON (``journal.index_fields``)
+    fields: str | None = None
 
 
 def _text(value: Any) -> str | None:
@@ -225,6 +227,8 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
     model_class = _text(model.get("class")) or _text(summary.get("model_class"))
     n_params = model.get("n_params")
     errors, warnings = _counts(record.get("findings"))
+    from kepler_jupyter.journal.index_fields import fields_json  # it reads this module
+
     return IndexRow(
         id=index_key(str(record["id"])),
         offset=offset,
@@ -252,6 +256,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         # search name with a lone surrogate) leaves the record a group of its own
         group_key=_text(base_key(record)) or f"i:{index_key(str(record['id']))}",
         group_cell=_text(cell_run(record)),
+        fields=fields_json(record),
     )
 
 

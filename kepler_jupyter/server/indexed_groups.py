@@ -34,9 +34,9 @@ _orders_lock = threading.Lock()
 
 
 def _group_order(index: Any, state: Any, join: str, where: str, head: list[Any], sort_sql: str,
-                 order: str) -> list[_Group]:
+                 order: str, sort_join: str = "", sort_head: tuple[Any, ...] = ()) -> list[_Group]:
     cache_key = (str(getattr(index, "path", id(index))), state, join, where,
-                 json.dumps(head, default=str), sort_sql, order)
+                 json.dumps(head, default=str), sort_sql, order, sort_join, sort_head)
     with _orders_lock:
         cached = _orders.get(cache_key)
     if cached is not None:
@@ -45,6 +45,10 @@ def _group_order(index: Any, state: Any, join: str, where: str, head: list[Any],
         sort_sql = "total(m.value) / nullif(count(m.value), 0)"
     elif "m." not in where:
         join, head = "", head[1:]  # the metric is not needed to order the groups
+    if sort_join:  # a field's values (journal.index_fields), joined after the metric
+        metric_params = head[:1] if join else []
+        join = f"{join} {sort_join}"
+        head = [*metric_params, *sort_head, *head[len(metric_params):]]
     rows = index.query(
         f"SELECT e.group_key, count(*), e.rowid, max(e.created) FROM experiments e {join} {where} "
         f"GROUP BY e.group_key ORDER BY ({sort_sql}) IS NULL, {sort_sql} {order.upper()}, "
@@ -56,10 +60,14 @@ def _group_order(index: Any, state: Any, join: str, where: str, head: list[Any],
 
 
 def grouped_rows(index: Any, state: Any, join: str, where: str, parameters: list[Any],
-                 sort_sql: str, order: str, metric_name: str | None, limit: int, offset: int
+                 sort_sql: str, order: str, metric_name: str | None, limit: int, offset: int,
+                 sort_join: str = "", sort_head: tuple[Any, ...] = ()
                  ) -> tuple[int, list[tuple[Any, ...]]]:
     """``(number of groups, rows)`` for one page; each row is ``(id, offset, length, listing,
     metric value, group payload or None)`` of the group's newest run.
+
+    ``sort_join`` (with its parameters ``sort_head``) joins what ``sort_sql`` reads when that is
+    neither the metric nor a column of ``experiments`` (a field's values, ``f.value``).
 
     ``state`` is the index's state (the kept order is valid while it is unchanged), ``join``
     joins the metric as ``m``, ``where`` the query's conditions over ``e`` / ``m`` and
@@ -73,7 +81,8 @@ def grouped_rows(index: Any, state: Any, join: str, where: str, parameters: list
             "SELECT key, n, newest_rowid FROM groups_shown ORDER BY newest_created DESC, "
             "newest_seq DESC LIMIT ? OFFSET ?", [limit, offset])]
     else:
-        groups = _group_order(index, state, join, where, head, sort_sql, order)
+        groups = _group_order(index, state, join, where, head, sort_sql, order, sort_join,
+                              sort_head)
         total, page = len(groups), groups[offset: offset + limit]
     if not page:
         return total, []

@@ -20,6 +20,7 @@ from kepler_jupyter.journal.index_rows import OMITTED_KEY
 from kepler_jupyter.journal.record import normalize
 from kepler_jupyter.journal.removal import archived_sql
 from kepler_jupyter.server.columns import FIELD_SORT_PREFIX, row_columns
+from kepler_jupyter.server.indexed_fields import field_sorted_rows, sorted_field
 from kepler_jupyter.server.indexed_groups import grouped_rows
 from kepler_jupyter.server.metric import MetricChoice, infer_mode, read_goal
 from kepler_jupyter.server.project import ProjectLocation
@@ -76,12 +77,17 @@ def _where(query: ListQuery, matching_ids: list[str] | None) -> tuple[list[str],
 
 def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any] | None:
     """The schema's ``ExperimentList`` (without ``project``), or ``None`` without an index."""
-    if not location.has_journal or query.sort.startswith(FIELD_SORT_PREFIX):
-        return None  # sorting by any field reads every record: the cached snapshot does that
+    if not location.has_journal:
+        return None
     journal = _journal(location)
     reads = journal.indexed()
     if reads is None:
         return None
+    field_key = None
+    if query.sort.startswith(FIELD_SORT_PREFIX):
+        field_key = sorted_field(reads.index, query.sort[len(FIELD_SORT_PREFIX):])
+        if field_key is None:
+            return None  # a field the index does not keep: the cached snapshot sorts by it
     metric = indexed_metric(reads, location)
     if query.metric_name and query.metric_name != metric.name:
         metric = MetricChoice(query.metric_name, infer_mode(query.metric_name), None, "request")
@@ -104,7 +110,7 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
     joined = query.sort == "metric" or query.metric_op is not None or grouped
     join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?" if joined else ""
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    key = _SORT_SQL[query.sort]
+    key = "f.value" if field_key is not None else _SORT_SQL[query.sort]
     if query.sort == "created" and order == "desc":
         order_sql = "ORDER BY e.created DESC, e.first_seq DESC"  # NULLs come last anyway
     else:
@@ -115,8 +121,10 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
     n_matched = 0
     state = reads.index.state()
     if grouped:
+        sort_join = "LEFT JOIN field_values f ON f.id = e.id AND f.name = ?" if field_key else ""
         total, rows = grouped_rows(reads.index, state, join, where, parameters, key, order,
-                                   metric.name, query.limit, query.offset)
+                                   metric.name, query.limit, query.offset, sort_join,
+                                   (field_key,) if field_key else ())
         counted = join if "m." in where else ""
         n_matched = reads.index.query(f"SELECT count(*) FROM experiments e {counted} {where}",
                                       [metric.name or ""] * bool(counted) + parameters)[0][0]
@@ -124,6 +132,10 @@ def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any]
         head = [metric.name or ""] if joined else []
         head += parameters
         total = reads.index.query(f"SELECT count(*) FROM experiments e {join} {where}", head)[0][0]
+    if not grouped and field_key is not None:
+        rows = field_sorted_rows(reads.index, field_key, order, join, conditions, head[:joined],
+                                 parameters, query.limit, query.offset)
+    elif not grouped:
         value_sql = "m.value" if joined else "NULL"
         rows = [(*row, None) for row in reads.index.query(
             f"SELECT e.id, e.offset, e.length, e.listing, {value_sql} FROM experiments e {join} "

@@ -61,6 +61,8 @@ def test_groups_collapse_reruns_and_gather_searches_and_loops(location):
     {"group": "1", "q": "val_accuracy>0.8"}, {"group": "1", "columns": "val_accuracy,units"},
     {"parent": "f:same-experiment", "sort": "metric"}, {"parent": "s:lr-sweep"},
     {"parent": "c:cell-42", "columns": "val_accuracy"}, {"parent": "s:nothing"},
+    {"group": "1", "sort": "field:val_accuracy"}, {"group": "1", "sort": "field:units", "order": "desc"},
+    {"parent": "s:lr-sweep", "sort": "field:learning_rate"},
 ])
 def test_indexed_groups_equal_the_snapshot(location, parameters):
     _both(location, parameters)

@@ -43,6 +43,12 @@ QUERIES = [
     {"q": "batch_size=16 beta", "sort": "name"}, {"q": "created>=2025-01-15 n_params<5000"},
     {"sort": "metric", "columns": "val_accuracy,batch_size,tags"},
     {"columns": "batch_size,n_samples,loss", "limit": "5"},
+    # sorted by any field, from the index's materialised values (journal.index_fields)
+    {"sort": "field:batch_size"}, {"sort": "field:val_accuracy", "order": "desc"},
+    {"sort": "field:loss", "limit": "7", "offset": "30"}, {"sort": "field:name"},
+    {"sort": "field:n_params", "status": "failed", "q": "beta"},
+    {"sort": "field:val_accuracy", "metric": ">=0.5", "limit": "5", "offset": "2"},
+    {"sort": "field:nothing_has_it", "offset": "10"}, {"sort": "field:LR"},
 ]
 
 
