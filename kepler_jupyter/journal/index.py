@@ -39,9 +39,10 @@ from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 7  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+SCHEMA_VERSION = 8  # 2: listings carry the record's damage reasons; 3: index on fp_data;
 # 4: archived flag; 5: run-table groups (group_key, group_cell); 6: the grouping index
-# covers archived, groups_shown (journal.index_groups); 7: sortable fields (index_fields)
+# covers archived, groups_shown (journal.index_groups); 7: sortable fields (index_fields);
+# 8: the column catalogue (index_catalogue)
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
@@ -335,6 +336,7 @@ class JournalIndex:
         connection.execute("DELETE FROM groups_shown")
         connection.execute("DELETE FROM field_rows")
         connection.execute("DELETE FROM field_values")
+        connection.execute("DELETE FROM catalogue")
         connection.execute("DELETE FROM damaged")
         connection.execute("DELETE FROM state")
         identity = (0, 0) if stat is None else (stat.st_dev, stat.st_ino)
@@ -508,7 +510,7 @@ class _RowWriter:
         self.touched: set[str] = set()
         self._rows: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[str, str, float]] = []
-        self._fields: list[tuple[str, str | None]] = []
+        self._fields: list[tuple[str, str | None, str]] = []
 
     def _vector(self, features: dict[str, float]) -> bytes | None:
         import numpy as np  # here, so importing the journal stays light
@@ -534,7 +536,7 @@ class _RowWriter:
             row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived),
             row.group_key, row.group_key, row.group_cell))
         self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
-        self._fields.append((row.id, row.fields))
+        self._fields.append((row.id, row.fields, row.catalogue))
         self.next_seq += 1
         self.next_rev += 1
         if len(self._rows) >= _BATCH_ROWS:

@@ -25,10 +25,12 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kepler_jupyter.journal import index_catalogue
 from kepler_jupyter.journal.index_rows import storable
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS field_rows (id TEXT PRIMARY KEY, fields TEXT NOT NULL) WITHOUT ROWID;
+SCHEMA = index_catalogue.SCHEMA + """
+CREATE TABLE IF NOT EXISTS field_rows (
+    id TEXT PRIMARY KEY, fields TEXT NOT NULL, catalogue TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS field_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value, PRIMARY KEY (id, name)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS field_values_order ON field_values (name, value);
@@ -36,7 +38,7 @@ CREATE TABLE IF NOT EXISTS sorted_fields (
     name TEXT PRIMARY KEY, used REAL NOT NULL, top INTEGER NOT NULL DEFAULT 0);
 """
 #: tables dropped when the index's layout changes (``sorted_fields`` is only a wish list)
-TABLES = ("field_rows", "field_values", "sorted_fields")
+TABLES = ("field_rows", "field_values", "sorted_fields", "catalogue")
 MAX_SORTED_FIELDS = 32
 # Sections a bare name is looked up in, in ``resolve_field``'s order (the first one decides).
 _SECTIONS = ("metrics", "params", "params.estimator_params", "data", "model")
@@ -121,12 +123,15 @@ def fields_json(record: Mapping[str, Any]) -> str | None:
         return None
 
 
-def write(connection: sqlite3.Connection, rows: list[tuple[str, str | None]]) -> None:
-    """Store the ``(id, fields JSON)`` of upserted rows and their materialised fields."""
-    ids = [(record_id,) for record_id, _ in rows]
+def write(connection: sqlite3.Connection, rows: list[tuple[str, str | None, str]]) -> None:
+    """Store the ``(id, fields JSON, catalogue entries JSON)`` of upserted rows, their
+    materialised fields and their part of the column catalogue (``index_catalogue``)."""
+    ids = [(record_id,) for record_id, _, _ in rows]
+    index_catalogue.apply(connection, [record_id for record_id, _, _ in rows],
+                          [entries for _, _, entries in rows])
     connection.executemany("DELETE FROM field_values WHERE id = ?", ids)
-    connection.executemany("INSERT OR REPLACE INTO field_rows VALUES (?, ?)",
-                           [(record_id, text or "{}") for record_id, text in rows])
+    connection.executemany("INSERT OR REPLACE INTO field_rows VALUES (?, ?, ?)",
+                           [(record_id, text or "{}", entries) for record_id, text, entries in rows])
     names = [row[0] for row in connection.execute("SELECT name FROM sorted_fields")]
     if names:
         connection.execute(
@@ -134,16 +139,17 @@ def write(connection: sqlite3.Connection, rows: list[tuple[str, str | None]]) ->
             "json_extract(r.fields, '$.\"' || n.value || '\"') FROM field_rows r, "
             "json_each(?) n WHERE r.id IN (SELECT value FROM json_each(?)) AND "
             "json_extract(r.fields, '$.\"' || n.value || '\"') IS NOT NULL",
-            (json.dumps(names), json.dumps([record_id for record_id, _ in rows])))
+            (json.dumps(names), json.dumps([record_id for record_id, _, _ in rows])))
         connection.execute(
             f"UPDATE sorted_fields SET top = 1 WHERE name IN (SELECT t.value FROM field_rows r, "
             f"json_each(r.fields, '{_TOP_PATH}') t WHERE r.id IN (SELECT value FROM json_each(?)))",
-            (json.dumps([record_id for record_id, _ in rows]),))
+            (json.dumps([record_id for record_id, _, _ in rows]),))
 
 
 def delete(connection: sqlite3.Connection, ids: Iterable[str]) -> None:
     """Forget the fields of removed rows."""
     pairs = [(record_id,) for record_id in ids]
+    index_catalogue.apply(connection, [record_id for (record_id,) in pairs], [])
     connection.executemany("DELETE FROM field_rows WHERE id = ?", pairs)
     connection.executemany("DELETE FROM field_values WHERE id = ?", pairs)
 

@@ -62,6 +62,8 @@ class IndexRow:
     group_cell: str | None = None
     #: the record's fields in sort form as JSON (``journal.index_fields``)
     fields: str | None = None
+    #: what the record adds to the column catalogue, as JSON (``journal.index_catalogue``)
+    catalogue: str = "[]"
 
 
 def _text(value: Any) -> str | None:
@@ -227,6 +229,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
     model_class = _text(model.get("class")) or _text(summary.get("model_class"))
     n_params = model.get("n_params")
     errors, warnings = _counts(record.get("findings"))
+    from kepler_jupyter.journal.index_catalogue import entries_json
     from kepler_jupyter.journal.index_fields import fields_json  # it reads this module
 
     return IndexRow(
@@ -257,6 +260,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         group_key=_text(base_key(record)) or f"i:{index_key(str(record['id']))}",
         group_cell=_text(cell_run(record)),
         fields=fields_json(record),
+        catalogue=entries_json(record),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kepler_jupyter.history.filters import resolve_field
+from kepler_jupyter.journal.index_catalogue import catalogue_entries
 from kepler_jupyter.server.summaries import scalar
 
 FIELD_SORT_PREFIX = "field:"
@@ -24,8 +25,6 @@ MAX_COLUMNS = 24
 COLUMN_KEY = re.compile(r"^[A-Za-z_][\w.\-]{0,127}$")
 #: how many changed settings a project's default columns show beside its metric
 DEFAULT_SETTINGS = 3
-#: settings that identify rather than configure a run: never a "most changed" default
-_NOT_SETTINGS = {"estimator_params", "callbacks", "validation_data", "class_weight", "sample_weight"}
 
 
 def column_value(record: Mapping[str, Any], key: str) -> str | int | float | bool | None:
@@ -50,13 +49,6 @@ def row_columns(record: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any
     return {key: column_value(record, key) for key in keys}
 
 
-def _scalar_keys(section: Any) -> Iterable[str]:
-    if isinstance(section, Mapping):
-        for key, value in section.items():
-            if isinstance(key, str) and not isinstance(value, Mapping | list):
-                yield key
-
-
 def column_catalogue(records: Iterable[Mapping[str, Any]], metric_name: str | None) -> dict[str, Any]:
     """The columns a user can pick for these experiments, and the defaults.
 
@@ -67,28 +59,29 @@ def column_catalogue(records: Iterable[Mapping[str, Any]], metric_name: str | No
         goal metric (when any experiment has it) followed by the settings that took the most
         distinct values across the experiments (settings every run shares tell nothing).
     """
-    metrics: set[str] = set()
-    data: set[str] = set()
-    tags: set[str] = set()
-    distinct: dict[str, set[str]] = {}
-    seen: Counter[str] = Counter()
+    entries: Counter[tuple[str, str, str]] = Counter()
     for record in records:
-        metrics.update(_scalar_keys(record.get("metrics")))
-        data.update(_scalar_keys(record.get("data")))
-        tags.update(tag for tag in record.get("tags") or [] if isinstance(tag, str))
-        params = record.get("params")
-        if not isinstance(params, Mapping):
-            continue
-        settings = {key: params[key] for key in _scalar_keys(params) if key not in _NOT_SETTINGS}
-        estimator = params.get("estimator_params")
-        if isinstance(estimator, Mapping):
-            settings.update({key: estimator[key] for key in _scalar_keys(estimator)})
-        for key, value in settings.items():
-            distinct.setdefault(key, set()).add(repr(value))
-            seen[key] += 1
-    changed = sorted((key for key, values in distinct.items() if len(values) > 1),
-                     key=lambda key: (-len(distinct[key]), -seen[key], key))
+        entries.update(catalogue_entries(record))
+    names: dict[tuple[str, str], list[int]] = {}
+    for (section, name, _), count in entries.items():
+        distinct_seen = names.setdefault((section, name), [0, 0])
+        distinct_seen[0] += 1
+        distinct_seen[1] += count
+    counts: dict[str, list[tuple[str, int, int]]] = {"m": [], "d": [], "t": [], "s": []}
+    for (section, name), (distinct, seen) in sorted(names.items()):
+        counts[section].append((name, distinct, seen))
+    return catalogue_from_counts(counts, metric_name)
+
+
+def catalogue_from_counts(counts: Mapping[str, Sequence[tuple[str, int, int]]],
+                          metric_name: str | None) -> dict[str, Any]:
+    """``column_catalogue`` from per-section ``(name, distinct values, experiments)`` counts
+    (``journal.index_catalogue.counts``: the index's catalogue)."""
+    settings = counts.get("s", [])
+    changed = sorted((row for row in settings if row[1] > 1), key=lambda row: (-row[1], -row[2], row[0]))
+    metrics = sorted(name for name, _, _ in counts.get("m", []))
     default = [metric_name] if metric_name and metric_name in metrics else []
-    default += changed[:DEFAULT_SETTINGS]
-    return {"metrics": sorted(metrics), "settings": sorted(distinct), "data": sorted(data),
-            "tags": sorted(tags), "default": default}
+    default += [name for name, _, _ in changed[:DEFAULT_SETTINGS]]
+    return {"metrics": metrics, "settings": sorted(name for name, _, _ in settings),
+            "data": sorted(name for name, _, _ in counts.get("d", [])),
+            "tags": sorted(name for name, _, _ in counts.get("t", [])), "default": default}

@@ -20,6 +20,7 @@ from kepler_jupyter import __version__
 from kepler_jupyter.journal.record import json_safe
 from kepler_jupyter.schema import API_SCHEMA_VERSION
 from kepler_jupyter.server.columns import column_catalogue
+from kepler_jupyter.server.indexed_fields import indexed_catalogue
 from kepler_jupyter.server.indexed_listing import indexed_query, indexed_record
 from kepler_jupyter.server.listing import JournalCache, JournalSnapshot
 from kepler_jupyter.server.metric import MetricChoice
@@ -141,9 +142,11 @@ class ColumnsHandler(KeplerHandler):
     async def get(self) -> None:
         self.check_client_schema()
         location = self.locate()
-        snapshot = await self.snapshot(location)
-        catalogue = column_catalogue(snapshot.records, snapshot.metric.name)
-        catalogue["metric"] = snapshot.metric.to_payload()
+        catalogue = await self.from_index(indexed_catalogue, location)
+        if catalogue is None:
+            snapshot = await self.snapshot(location)
+            catalogue = column_catalogue(snapshot.records, snapshot.metric.name)
+            catalogue["metric"] = snapshot.metric.to_payload()
         catalogue["project"] = self.project_payload(location)
         self.send_json(catalogue)
 

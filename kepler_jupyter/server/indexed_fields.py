@@ -11,7 +11,26 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from kepler_jupyter.journal import index_fields
+from kepler_jupyter.journal import index_catalogue, index_fields
+from kepler_jupyter.server.project import ProjectLocation
+
+
+def indexed_catalogue(location: ProjectLocation) -> dict[str, Any] | None:
+    """``server.columns.column_catalogue`` with ``metric``, from the index's catalogue table
+    (``journal.index_catalogue``); ``None`` without an index."""
+    from kepler_jupyter.journal import Journal
+    from kepler_jupyter.server.columns import catalogue_from_counts
+    from kepler_jupyter.server.indexed_listing import indexed_metric
+
+    if not location.has_journal:
+        return None
+    reads = Journal(location.project_dir).indexed()
+    if reads is None:
+        return None
+    metric = indexed_metric(reads, location)
+    with reads.index.mutex:
+        counts = index_catalogue.counts(reads.index.connection)
+    return {**catalogue_from_counts(counts, metric.name), "metric": metric.to_payload()}
 
 
 def sorted_field(index: Any, field: str) -> str | None:

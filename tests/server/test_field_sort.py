@@ -10,6 +10,8 @@ from sample_journal import make_record
 
 from kepler_jupyter.journal import Journal
 from kepler_jupyter.journal.index import index_for
+from kepler_jupyter.server.columns import column_catalogue
+from kepler_jupyter.server.indexed_fields import indexed_catalogue
 from kepler_jupyter.server.indexed_listing import indexed_query
 from kepler_jupyter.server.listing import JournalCache
 from kepler_jupyter.server.project import locate_project
@@ -102,3 +104,44 @@ def test_fields_the_index_does_not_keep_go_to_the_snapshot(location):
     for sort in ("field:extra", "field:params.choice", "field:tags"):
         query = ListQuery.from_arguments({"sort": sort}.get)
         assert indexed_query(location, query) is None
+
+
+def _snapshot_catalogue(location):
+    snapshot = JournalCache().snapshot(location)
+    return {**column_catalogue(snapshot.records, snapshot.metric.name),
+            "metric": snapshot.metric.to_payload()}
+
+
+def test_the_column_catalogue_from_the_index_equals_the_snapshot(location):
+    found = indexed_catalogue(location)
+    assert found == _snapshot_catalogue(location)
+    assert {"choice", "batch_size"} <= set(found["settings"]) and found["data"]
+    assert found["default"][0] == "val_accuracy" and "choice" in found["default"]
+    journal = Journal(location.project_dir)
+    record = _record(61, 7)
+    record["metrics"]["new_metric"] = 1.0
+    record["tags"] = ["fresh"]
+    journal.add(record)
+    journal.update("fs002", {"tags": ["edited"]})
+    for experiment_id in ("fs000", "fs003", "fs006", "fs009", "fs012"):
+        journal.delete(experiment_id)  # the last runs with rows_kept: the data field goes
+    found = indexed_catalogue(location)
+    assert found == _snapshot_catalogue(location)
+    assert "new_metric" in found["metrics"] and {"fresh", "edited"} <= set(found["tags"])
+    assert "rows_kept" not in found["data"]
+
+
+async def test_columns_route_answers_from_the_index(tmp_path, jp_root_dir, fetch_json):
+    journal = Journal(jp_root_dir)
+    for index, value in enumerate(_MIXED):
+        journal.add(_record(index, value))
+    payload = await fetch_json("columns")
+    location = locate_project(jp_root_dir, None, allow_hidden=True)
+    assert {key: payload[key] for key in ("metrics", "settings", "data", "tags", "default")} == {
+        key: value for key, value in _snapshot_catalogue(location).items() if key != "metric"}
+    index = index_for(location.kepler_dir)
+    assert index.query("SELECT count(*) FROM catalogue WHERE section = 's' AND name = 'choice'")[0][0] == 11
+    sorted_page = await fetch_json("experiments", params={"sort": "field:choice", "limit": 3,
+                                                          "columns": "choice"})
+    assert [item["columns"]["choice"] for item in sorted_page["items"]] == [-2, 0.5, True]
+    assert index.query("SELECT name FROM sorted_fields") == [("choice",)]  # sorted by the index

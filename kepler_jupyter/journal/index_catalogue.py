@@ -1,0 +1,95 @@
+"""The column picker's catalogue kept in the index: which metrics, settings, data fields and
+tags the experiments have, and how many distinct values each setting took.
+
+Each record contributes entries ``(section, name, value)`` (``catalogue_entries``): ``m`` a
+metric, ``d`` a data field, ``t`` a tag (value ``""``), ``s`` a setting with its value's
+``repr``. The table ``catalogue`` counts the experiments behind each entry; the writer adds a
+row's entries and takes away those its previous version had (kept beside it in
+``field_rows.catalogue``), so ``GET /kepler/api/columns`` reads one small table instead of
+every record (``server.columns.catalogue_from_counts``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS catalogue (
+    section TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (section, name, value)) WITHOUT ROWID;
+"""
+#: settings that identify rather than configure a run: never a "most changed" default
+NOT_SETTINGS = {"estimator_params", "callbacks", "validation_data", "class_weight", "sample_weight"}
+Entry = tuple[str, str, str]
+
+
+def _scalar_keys(section: Any) -> Iterator[str]:
+    if isinstance(section, Mapping):
+        for key, value in section.items():
+            if isinstance(key, str) and not isinstance(value, Mapping | list):
+                yield key
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def catalogue_entries(record: Mapping[str, Any]) -> list[Entry]:
+    """What one (normalised) record adds to the catalogue (see the module)."""
+    entries = [("m", key, "") for key in _scalar_keys(record.get("metrics"))]
+    entries += [("d", key, "") for key in _scalar_keys(record.get("data"))]
+    tags = record.get("tags")
+    if isinstance(tags, list):
+        entries += [("t", tag, "") for tag in dict.fromkeys(tags) if isinstance(tag, str)]
+    params = record.get("params")
+    if isinstance(params, Mapping):
+        settings = {key: params[key] for key in _scalar_keys(params) if key not in NOT_SETTINGS}
+        estimator = params.get("estimator_params")
+        if isinstance(estimator, Mapping):
+            settings.update({key: estimator[key] for key in _scalar_keys(estimator)})
+        entries += [("s", key, repr(value)) for key, value in settings.items()]
+    return [entry for entry in entries if _storable(entry[1]) and _storable(entry[2])]
+
+
+def entries_json(record: Mapping[str, Any]) -> str:
+    """``catalogue_entries`` as the index keeps them beside the row."""
+    from kepler_jupyter.journal.record import normalize
+
+    return json.dumps(catalogue_entries(normalize(record)), ensure_ascii=False)
+
+
+def apply(connection: sqlite3.Connection, ids: Iterable[str], added: Iterable[str]) -> None:
+    """Take away the entries the rows ``ids`` had (before they are replaced or deleted) and
+    add the entries ``added`` (JSON texts of ``entries_json``)."""
+    delta: Counter[Entry] = Counter()
+    for (text,) in connection.execute(
+            "SELECT catalogue FROM field_rows WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),)):
+        delta.subtract(tuple(entry) for entry in json.loads(text or "[]"))
+    for text in added:
+        delta.update(tuple(entry) for entry in json.loads(text))
+    changes = [(*entry, count) for entry, count in delta.items() if count]
+    if changes:
+        connection.executemany(
+            "INSERT INTO catalogue VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            changes)
+        connection.executemany(  # entries no experiment has any more
+            "DELETE FROM catalogue WHERE section = ? AND name = ? AND value = ? AND n <= 0",
+            [entry for entry, count in delta.items() if count < 0])
+
+
+def counts(connection: sqlite3.Connection) -> dict[str, list[tuple[str, int, int]]]:
+    """Per section, ``(name, distinct values, experiments having it)``, names sorted."""
+    found: dict[str, list[tuple[str, int, int]]] = {"m": [], "d": [], "t": [], "s": []}
+    for section, name, distinct, seen in connection.execute(
+            "SELECT section, name, count(*), sum(n) FROM catalogue GROUP BY section, name"):
+        found.setdefault(section, []).append((name, int(distinct), int(seen)))
+    return found
