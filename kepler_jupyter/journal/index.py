@@ -50,6 +50,8 @@ CATCH_UP_MAX_BYTES = 16 << 20
 _WRITER_BUSY_MS = 100
 _READER_BUSY_MS = 120_000
 _BATCH_ROWS = 500
+# Up to this many rows written at once, the run-table groups follow them row by row.
+_SMALL_WRITE = 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
@@ -508,6 +510,9 @@ class _RowWriter:
         self.deleted = False
         #: groups whose runs changed (``journal.index_groups``), recomputed at ``finish``
         self.touched: set[str] = set()
+        #: rows of small writes that moved between groups, applied one by one at ``finish``
+        #: (``None`` once the writes are many: a catch-up or a rebuild recomputes instead)
+        self.moves: list[tuple[index_groups.Place | None, index_groups.Place | None]] | None = []
         self._rows: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[str, str, float]] = []
         self._fields: list[tuple[str, str | None, str]] = []
@@ -547,16 +552,34 @@ class _RowWriter:
         if not self._rows:
             return
         ids = [(row[0],) for row in self._rows]
-        # the groups the rows leave, the ones they join, and those a loop takes rows from
-        self.touched |= index_groups.keys_of_ids(self.connection, [row[0] for row in self._rows])
-        self.touched |= {row[-2] for row in self._rows if row[-2] is not None}
+        unique = list(dict.fromkeys(row[0] for row in self._rows))
+        if self.moves is not None and len(self.moves) + len(unique) > _SMALL_WRITE:
+            self.touched |= {place[0] for move in self.moves for place in move
+                             if place is not None and place[0] is not None}
+            self.moves = None
+        if self.moves is not None:
+            before = index_groups.places(self.connection, unique)
+            # a loop regroups the other fits of its cell: only a fit outside a search can
+            # change which cells are loops (a search's trial never joins a loop)
+            cell_set = {row[-1] for row in self._rows
+                        if row[-1] is not None and not str(row[-3]).startswith("s:")}
+            cell_set |= {place[6] for place in before.values()
+                         if place[6] is not None and not str(place[5]).startswith("s:")}
+        else:
+            # the groups the rows leave, the ones they join, and those a loop takes rows from
+            self.touched |= index_groups.keys_of_ids(self.connection, unique)
+            self.touched |= {row[-2] for row in self._rows if row[-2] is not None}
+            cell_set = {row[-1] for row in self._rows if row[-1] is not None}
         self.connection.executemany(_UPSERT, self._rows)
-        cells = json.dumps(sorted({row[-1] for row in self._rows if row[-1] is not None}))
+        cells = json.dumps(sorted(cell_set))
         if cells != "[]":
             self.touched |= index_groups.keys_of_cells(self.connection, cells)
             self.connection.execute(_LOOP_GROUPS, (cells, cells))
             self.connection.execute(_LOOP_UNGROUPS, (cells, cells))  # a fit left for a search
             self.touched |= index_groups.keys_of_cells(self.connection, cells)
+        if self.moves is not None:
+            after = index_groups.places(self.connection, unique)
+            self.moves.extend((before.get(record_id), after.get(record_id)) for record_id in unique)
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)
@@ -583,7 +606,9 @@ class _RowWriter:
     def finish(self, size: int, tail: str, lines: int) -> None:
         self.flush()
         index_groups.refresh(self.connection, self.touched)
-        self.touched = set()
+        if self.moves:
+            index_groups.apply_moves(self.connection, self.moves, self.touched)
+        self.touched, self.moves = set(), []
         self.connection.execute(
             "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
             (size, tail, lines, self.next_seq, self.next_rev))
