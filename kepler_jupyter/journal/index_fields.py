@@ -29,8 +29,8 @@ from kepler_jupyter.journal import index_catalogue
 from kepler_jupyter.journal.index_rows import storable
 
 SCHEMA = index_catalogue.SCHEMA + """
-CREATE TABLE IF NOT EXISTS field_rows (
-    id TEXT PRIMARY KEY, fields TEXT NOT NULL, catalogue TEXT) WITHOUT ROWID;
+-- a rowid table: its rows (about 1 KB) are too long for a WITHOUT ROWID table's pages
+CREATE TABLE IF NOT EXISTS field_rows (id TEXT PRIMARY KEY, fields TEXT NOT NULL, catalogue TEXT);
 CREATE TABLE IF NOT EXISTS field_values (
     id TEXT NOT NULL, name TEXT NOT NULL, value, PRIMARY KEY (id, name)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS field_values_order ON field_values (name, value);
@@ -45,42 +45,52 @@ _SECTIONS = ("metrics", "params", "params.estimator_params", "data", "model")
 _SPECIAL = {"layers", "tag", "tags", "note", "notes"}
 #: name of the per-record key that lists the top-level keys (a bare name that is also a
 #: top-level key of some record is resolved by the snapshot, not the index)
-TOP_KEYS = ".top"  # no field is stored under a dotted name
+#: key of the names a record holds as a list or an object (a dotted name: no field's)
+TOP_KEYS = ".top"
 _TOP_PATH = '$.".top"'
 
 
 def _section(record: Mapping[str, Any], path: str) -> Mapping[str, Any]:
     value: Any = record
     for part in path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value if isinstance(value, Mapping) else {}
+        value = value.get(part) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _sortable(value: Any) -> float | str | None:
-    """``server.columns.sort_key`` of a cell, as one SQLite value (numbers before text)."""
-    from kepler_jupyter.server.summaries import scalar
-
-    if isinstance(value, list) and not value:
+    """``server.columns.sort_key`` of a scalar cell as one SQLite value (numbers before text);
+    ``None`` for an empty one (``server.summaries.scalar`` turns NaN and infinity into null)."""
+    if value is None:
         return None
-    cell = scalar(value)
-    if cell is None:
-        return None
-    if isinstance(cell, bool | int | float):
-        number = float(cell)
+    if isinstance(value, bool | int | float):
+        number = float(value)
         return number if math.isfinite(number) else None
-    text = str(cell).lower()
+    text = str(value).lower()
     return text if storable(text) else None
+
+
+def _names() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Lower-cased names ``resolve_field`` reads its own way, and the names stored as it
+    reads them (aliases, top-level fields, ``layers``)."""
+    global _NAMES
+    if _NAMES is None:
+        from kepler_jupyter.history.filters import FIELD_ALIASES, TOP_LEVEL_FIELDS
+
+        _NAMES = (frozenset(FIELD_ALIASES) | _SPECIAL,
+                  (*FIELD_ALIASES, *TOP_LEVEL_FIELDS, "layers"))
+    return _NAMES
+
+
+_NAMES: tuple[frozenset[str], tuple[str, ...]] | None = None
 
 
 def storage_key(field: str) -> str | None:
     """The name a sort by ``field`` is stored under, or ``None`` where the snapshot decides
     (dotted paths, tags, notes)."""
-    from kepler_jupyter.history.filters import FIELD_ALIASES
-
     lowered = field.lower()
-    if lowered in _SPECIAL - {"layers"}:
+    if lowered in _SPECIAL and lowered != "layers":
         return None
-    if lowered == "layers" or lowered in FIELD_ALIASES:
+    if lowered in _names()[0]:
         return lowered
     if "." in field or not storable(field):
         return None
@@ -88,34 +98,67 @@ def storage_key(field: str) -> str | None:
 
 
 def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's fields in sort form, keyed by ``storage_key`` (see the module)."""
-    from kepler_jupyter.history.filters import FIELD_ALIASES, TOP_LEVEL_FIELDS, resolve_field
-    from kepler_jupyter.journal.record import normalize
+    """The (normalised) record's fields in sort form, keyed by ``storage_key`` (see the
+    module). Names whose value is a list or an object in this record are listed under
+    ``TOP_KEYS`` instead: sorting by them is left to the snapshot (it sorts their JSON text)."""
+    from kepler_jupyter.history.filters import FIELD_ALIASES as aliases
+    from kepler_jupyter.history.filters import resolve_field
+    from kepler_jupyter.journal.record import get_path
 
-    record = dict(normalize(record))
+    special, own = _names()
     found: dict[str, Any] = {}
     for path in reversed(_SECTIONS):  # earlier sections overwrite later ones
-        for name, value in _section(record, path).items():
-            if isinstance(name, str) and storage_key(name) == name and name not in TOP_LEVEL_FIELDS:
-                found[name] = value
-    top = []
+        found.update(_section(record, path))
     for key, value in record.items():
-        if (isinstance(key, str) and key not in found and storage_key(key) == key
-                and key not in TOP_LEVEL_FIELDS):
-            if isinstance(value, Mapping | list):
-                top.append(key)  # sorting by it is left to the snapshot (see _top_level)
-            else:
-                found[key] = value
-    fields = {name: _sortable(value) for name, value in found.items()}
-    for name in (*FIELD_ALIASES, *TOP_LEVEL_FIELDS, "layers"):
-        fields[name] = _sortable(resolve_field(record, name))
+        if key not in found:
+            found[key] = value
+    fields: dict[str, Any] = {}
+    containers = []
+    for name, value in found.items():
+        if not _plain_name(name, special, own):
+            continue
+        if isinstance(value, dict | list):
+            containers.append(name)
+        else:
+            fields[name] = _sortable(value)
+    paths: dict[str, Any] = {}
+    for name in own:
+        # what resolve_field reads for these names: an alias's path, a top-level field
+        alias = aliases.get(name)
+        if alias is None:
+            value = resolve_field(dict(record), name) if name == "layers" else record.get(name)
+        else:
+            if alias not in paths:
+                paths[alias] = get_path(record, alias)
+            value = paths[alias]
+        if isinstance(value, dict | list):
+            containers.append(name)
+        else:
+            fields[name] = _sortable(value)
     stored: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
-    stored[TOP_KEYS] = [key for key in top if storable(key)]
+    stored[TOP_KEYS] = containers
     return stored
 
 
+# Whether a name is stored as itself (a bare, storable name resolve_field looks up in the
+# sections); the same few names recur in every record, so the answers are kept.
+_PLAIN: dict[Any, bool] = {}
+_PLAIN_KEPT = 10_000
+
+
+def _plain_name(name: Any, special: frozenset[str], own: tuple[str, ...]) -> bool:
+    plain = _PLAIN.get(name)
+    if plain is None:
+        plain = (isinstance(name, str) and "." not in name and name.lower() not in special
+                 and name not in own and storable(name))
+        if len(_PLAIN) < _PLAIN_KEPT:
+            _PLAIN[name] = plain
+    return plain
+
+
 def fields_json(record: Mapping[str, Any]) -> str | None:
-    """``sort_fields`` as the index stores it; ``None`` for a record it cannot describe."""
+    """``sort_fields`` of a normalised record as the index stores it; ``None`` for a record
+    it cannot describe."""
     try:
         # not ASCII-escaped: json_extract's paths name the keys as they are
         return json.dumps(sort_fields(record), allow_nan=False, ensure_ascii=False)
@@ -188,7 +231,6 @@ def ensure_sorted(connection: sqlite3.Connection, key: str) -> str | None:
 
 
 def _top_level(connection: sqlite3.Connection, key: str) -> str | None:
-    """A bare name that some record has at its top level (as a list or object) is left to the
-    snapshot."""
+    """A name that some record holds as a list or an object is left to the snapshot."""
     row = connection.execute("SELECT top FROM sorted_fields WHERE name = ?", (key,)).fetchone()
-    return "a top-level field" if row and row[0] else None
+    return "a list or an object in some record" if row and row[0] else None

@@ -232,6 +232,8 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
     from kepler_jupyter.journal.index_catalogue import entries_json
     from kepler_jupyter.journal.index_fields import fields_json  # it reads this module
 
+    normal = normalize(record)  # as the snapshot's records are read
+
     return IndexRow(
         id=index_key(str(record["id"])),
         offset=offset,
@@ -259,8 +261,8 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         # search name with a lone surrogate) leaves the record a group of its own
         group_key=_text(base_key(record)) or f"i:{index_key(str(record['id']))}",
         group_cell=_text(cell_run(record)),
-        fields=fields_json(record),
-        catalogue=entries_json(record),
+        fields=fields_json(normal),
+        catalogue=entries_json(normal),
     )
 
 
