@@ -39,10 +39,10 @@ from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
 from kepler_jupyter.journal.index_scan import latest_lines, scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA_VERSION = 8  # 2: listings carry the record's damage reasons; 3: index on fp_data;
+SCHEMA_VERSION = 9  # 2: listings carry the record's damage reasons; 3: index on fp_data;
 # 4: archived flag; 5: run-table groups (group_key, group_cell); 6: the grouping index
 # covers archived, groups_shown (journal.index_groups); 7: sortable fields (index_fields);
-# 8: the column catalogue (index_catalogue)
+# 8: the column catalogue (index_catalogue); 9: field_rows a rowid table
 _TAIL_BYTES = 4096
 # Further behind than this, bringing the index up to date is a job for the background.
 CATCH_UP_MAX_BYTES = 16 << 20
