@@ -98,6 +98,7 @@ def build(path: Path, count: int) -> tuple[sqlite3.Connection, float, float]:
         "INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, "
         "listing, archived, group_base, group_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows)
+    index_groups.refresh(connection, None)
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     return connection, compute, write

@@ -62,6 +62,7 @@ def test_groups_collapse_reruns_and_gather_searches_and_loops(location):
     {"parent": "f:same-experiment", "sort": "metric"}, {"parent": "s:lr-sweep"},
     {"parent": "c:cell-42", "columns": "val_accuracy"}, {"parent": "s:nothing"},
     {"group": "1", "sort": "field:val_accuracy"}, {"group": "1", "sort": "field:units", "order": "desc"},
+    {"group": "1", "sort": "field:val_accuracy", "status": "completed,failed", "order": "desc"},
     {"parent": "s:lr-sweep", "sort": "field:learning_rate"},
 ])
 def test_indexed_groups_equal_the_snapshot(location, parameters):
