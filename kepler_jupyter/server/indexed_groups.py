@@ -41,15 +41,7 @@ def _group_order(index: Any, state: Any, join: str, where: str, head: list[Any],
         cached = _orders.get(cache_key)
     if cached is not None:
         return cached
-    if sort_join and where == DEFAULT_VIEW:
-        # sorted by a field in the default view: the index's table of groups names each
-        # group's newest run, whose value orders it (no pass over every run)
-        rows = index.query(
-            "SELECT g.key, g.n, g.newest_rowid, NULL FROM groups_shown g JOIN experiments e "
-            f"ON e.rowid = g.newest_rowid {sort_join} ORDER BY ({sort_sql}) IS NULL, {sort_sql} "
-            f"{order.upper()}, g.newest_created DESC, g.newest_seq DESC", list(sort_head))
-    else:
-        rows = _grouped(index, join, where, head, sort_sql, order, sort_join, sort_head)
+    rows = _grouped(index, join, where, head, sort_sql, order, sort_join, sort_head)
     groups = [(str(key), int(count), int(rowid)) for key, count, rowid, _ in rows]
     with _orders_lock:
         _orders[cache_key] = groups
@@ -73,6 +65,31 @@ def _grouped(index: Any, join: str, where: str, head: list[Any], sort_sql: str, 
         "max(e.created) DESC, e.first_seq DESC", head)  # the newest run's first_seq
 
 
+def _field_page(index: Any, key: str, order: str, limit: int, offset: int) -> list[_Group]:
+    """A page of the default view's groups sorted by the field ``key`` (materialised,
+    ``journal.index_fields``): walks the values' index, then the groups without a value."""
+    present = index.query(
+        "SELECT g.key, g.n, g.newest_rowid FROM field_values f CROSS JOIN experiments e "
+        "CROSS JOIN groups_shown g WHERE f.name = ? AND e.id = f.id AND g.key = e.group_key "
+        f"AND g.newest_rowid = e.rowid ORDER BY f.value {order.upper()}, g.newest_created DESC, "
+        "g.newest_seq DESC LIMIT ? OFFSET ?", [key, limit, offset])
+    if len(present) == limit:
+        return [(str(k), int(n), int(rowid)) for k, n, rowid in present]
+    if present or offset == 0:
+        n_present = offset + len(present)
+    else:
+        n_present = index.query(
+            "SELECT count(*) FROM field_values f CROSS JOIN experiments e CROSS JOIN groups_shown g "
+            "WHERE f.name = ? AND e.id = f.id AND g.key = e.group_key AND g.newest_rowid = e.rowid",
+            [key])[0][0]
+    missing = index.query(
+        "SELECT g.key, g.n, g.newest_rowid FROM groups_shown g JOIN experiments e ON "
+        "e.rowid = g.newest_rowid WHERE NOT EXISTS (SELECT 1 FROM field_values f WHERE "
+        "f.id = e.id AND f.name = ?) ORDER BY g.newest_created DESC, g.newest_seq DESC "
+        "LIMIT ? OFFSET ?", [key, limit - len(present), max(0, offset - n_present)])
+    return [(str(k), int(n), int(rowid)) for k, n, rowid in [*present, *missing]]
+
+
 def grouped_rows(index: Any, state: Any, join: str, where: str, parameters: list[Any],
                  sort_sql: str, order: str, metric_name: str | None, limit: int, offset: int,
                  sort_join: str = "", sort_head: tuple[Any, ...] = ()
@@ -94,6 +111,10 @@ def grouped_rows(index: Any, state: Any, join: str, where: str, parameters: list
         page = [(str(key), int(count), int(rowid)) for key, count, rowid in index.query(
             "SELECT key, n, newest_rowid FROM groups_shown ORDER BY newest_created DESC, "
             "newest_seq DESC LIMIT ? OFFSET ?", [limit, offset])]
+    elif where == DEFAULT_VIEW and sort_join:
+        # sorted by a field: the index's table of groups, each ordered by its newest run's value
+        total = int(index.query("SELECT count(*) FROM groups_shown")[0][0])
+        page = _field_page(index, str(sort_head[0]), order, limit, offset)
     else:
         groups = _group_order(index, state, join, where, head, sort_sql, order, sort_join,
                               sort_head)

@@ -56,6 +56,8 @@ def _both(location, parameters):
     {"sort": "field:choice", "limit": "4", "offset": "12"},  # past the values: the missing runs
     {"sort": "field:rows_kept", "order": "desc", "columns": "rows_kept,choice"},
     {"sort": "field:choice", "group": "1"}, {"sort": "field:val_accuracy", "q": "choice>1"},
+    {"sort": "field:rows_kept", "group": "1", "limit": "3", "offset": "4"},
+    {"sort": "field:choice", "group": "1", "order": "desc", "limit": "3", "offset": "13"},
 ])
 def test_mixed_missing_and_nan_values_sort_as_the_snapshot(location, parameters):
     _both(location, parameters)

@@ -63,6 +63,8 @@ def test_groups_collapse_reruns_and_gather_searches_and_loops(location):
     {"parent": "c:cell-42", "columns": "val_accuracy"}, {"parent": "s:nothing"},
     {"group": "1", "sort": "field:val_accuracy"}, {"group": "1", "sort": "field:units", "order": "desc"},
     {"group": "1", "sort": "field:val_accuracy", "status": "completed,failed", "order": "desc"},
+    {"group": "1", "sort": "field:val_accuracy", "limit": "2", "offset": "3"},
+    {"group": "1", "sort": "field:val_accuracy", "limit": "2", "offset": "5"},
     {"parent": "s:lr-sweep", "sort": "field:learning_rate"},
 ])
 def test_indexed_groups_equal_the_snapshot(location, parameters):
