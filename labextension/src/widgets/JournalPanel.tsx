@@ -290,7 +290,7 @@ export function JournalView(props: { model: JournalModel; commands: CommandRegis
   const onSearch = React.useCallback((q: string) => model.setQuery({ q }), [model]);
   const onRange = React.useCallback((first: number, last: number) => model.ensureDisplayRange(first, last), [model]);
   const [picking, setPicking] = React.useState(false);
-  // The picker's fields are asked for when it opens (listing them reads every record); the
+  // The picker's fields are asked for when it opens (the server's index counts them); the
   // tags offered as quick filters are those of the runs loaded so far until then.
   const catalogue = model.catalogue;
   const open = (id: string) =>
