@@ -263,7 +263,15 @@ class IndexedReads:
             conditions.append("EXISTS (SELECT 1 FROM json_each(e.listing, '$.tags') WHERE value = ?)")
             parameters.append(tag)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        total = int(self.index.query(f"SELECT count(*) FROM experiments e {where}", parameters)[0][0])
+        if status is None and tag is None and archived == "hide":
+            # the default view: counting the shown rows walks 100,000 index entries (8 ms);
+            # all rows (SQLite counts a table's pages) less the few archived ones is the same
+            total = int(self.index.query(
+                "SELECT (SELECT count(*) FROM experiments) - "
+                "(SELECT count(*) FROM experiments WHERE archived = 1)")[0][0])
+        else:
+            total = int(self.index.query(f"SELECT count(*) FROM experiments e {where}",
+                                         parameters)[0][0])
         direction = "DESC" if newest_first else ""
         order = f"ORDER BY e.created {direction}, e.first_seq {direction}"
         join = ""

@@ -33,6 +33,13 @@ def test_archived_is_kept_but_listed_only_when_asked(any_journal, project_dir):
     assert list(fresh.to_dataframe()["archived"]) == [False, True, False, False]
     assert [r["id"] for r in fresh.listing().records] == [ids[0], ids[2], ids[3]]
     assert fresh.listing(archived="show").total == 4
+    # the default view's total (counted as all rows less the archived ones in the index)
+    assert fresh.listing(limit=1).total == 3 and fresh.listing(archived="only").total == 1
+    any_journal.archive(ids[2])
+    any_journal.archive(ids[1], archived=False)
+    assert Journal(project_dir).listing(limit=1).total == 3
+    any_journal.archive(ids[2], archived=False)
+    any_journal.archive(ids[1])
     assert [r["id"] for r in fresh.listing(archived="only").records] == [ids[1]]
     env = CommandEnv(journal=fresh)
     assert ids[1] not in repr(list_command.run(["--limit", "0"], env))
