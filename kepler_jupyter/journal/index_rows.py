@@ -151,14 +151,16 @@ def search_text(record: Mapping[str, Any], model_class: str | None) -> str:
     return text if storable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
-def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, Any]:
+def slim_record(record: Mapping[str, Any], checked: bool = True,
+                normal: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The part of a record that listings show, as a record of its own.
 
     It has the ``LISTING_FIELDS`` the record has, and cut-down ``model`` (class, n_params),
     ``params`` (``SLIM_PARAMS``), ``notes`` and ``findings`` (code and severity only), so list
     rows, tables and data frames built from it read the same as from the record. With
     ``checked``, a field too large for a listing (a hostile journal) is left out and named in
-    ``OMITTED_KEY``.
+    ``OMITTED_KEY``. ``normal``: ``normalize(record)`` where the caller has it already (the
+    index's rebuild: normalizing every record twice cost a tenth of it).
     """
     small = _small if checked else (lambda value: True)
     slim: dict[str, Any] = {}
@@ -191,23 +193,24 @@ def slim_record(record: Mapping[str, Any], checked: bool = True) -> dict[str, An
             for f in findings[:1000]
         ]
     # what reading the whole record would say is damaged, also for fields a listing omits
-    damaged = normalize(record).get("damaged")
+    damaged = (normalize(record) if normal is None else normal).get("damaged")
     if damaged:
         slim["damaged"] = damaged
     return slim
 
 
-def listing_json(record: Mapping[str, Any]) -> str:
-    """The slim record as the index stores it (ASCII JSON, so lone surrogates survive)."""
+def listing_json(record: Mapping[str, Any], normal: Mapping[str, Any] | None = None) -> str:
+    """The slim record as the index stores it (ASCII JSON, so lone surrogates survive);
+    ``normal``: ``normalize(record)`` if known."""
     # Strict JSON (no NaN tokens, which a hand-written line can hold): SQLite's JSON functions
     # refuse anything else, and the index's filters run on this text.
     try:
-        text = json.dumps(slim_record(record, checked=False), allow_nan=False)
+        text = json.dumps(slim_record(record, checked=False, normal=normal), allow_nan=False)
         if len(text) <= _MAX_FIELD_CHARS:  # the usual case: one dump, no per-field checks
             return text
     except (TypeError, ValueError, RecursionError):
         pass
-    return json.dumps(json_safe(slim_record(record)), allow_nan=False)
+    return json.dumps(json_safe(slim_record(record, normal=normal)), allow_nan=False)
 
 
 def features_of(record: Mapping[str, Any]) -> dict[str, float]:
@@ -247,7 +250,7 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
         fp_model=_text(fingerprint.get("model")),
         fp_data=_text(fingerprint.get("data")),
         fp_settings=_text(fingerprint.get("settings")),
-        listing=listing_json(record),
+        listing=listing_json(record, normal),
         features=features_of(record),
         metric_values=metric_values_of(record),
         n_params=n_params if isinstance(n_params, int) and not isinstance(n_params, bool)
