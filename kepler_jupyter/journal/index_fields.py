@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS sorted_fields (
 #: tables dropped when the index's layout changes (``sorted_fields`` is only a wish list)
 TABLES = ("field_rows", "field_values", "sorted_fields", "catalogue")
 MAX_SORTED_FIELDS = 32
+_USE_MARK_S = 3600.0
 # Sections a bare name is looked up in, in ``resolve_field``'s order (the first one decides).
 _SECTIONS = ("metrics", "params", "params.estimator_params", "data", "model")
 _SPECIAL = {"layers", "tag", "tags", "note", "notes"}
@@ -202,8 +203,10 @@ def ensure_sorted(connection: sqlite3.Connection, key: str) -> str | None:
 
     The caller holds no transaction; this takes the index's write lock while it fills.
     """
-    if connection.execute("SELECT 1 FROM sorted_fields WHERE name = ?", (key,)).fetchone():
-        connection.execute("UPDATE sorted_fields SET used = ? WHERE name = ?", (time.time(), key))
+    row = connection.execute("SELECT used FROM sorted_fields WHERE name = ?", (key,)).fetchone()
+    if row is not None:
+        if time.time() - row[0] > _USE_MARK_S:  # not a write per request: once an hour
+            connection.execute("UPDATE sorted_fields SET used = ? WHERE name = ?", (time.time(), key))
         return _top_level(connection, key)
     connection.execute("BEGIN IMMEDIATE")
     try:
