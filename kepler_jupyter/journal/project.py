@@ -17,6 +17,9 @@ journal.jsonl   one line per saved version of an experiment record (JSON); the l
 journal.lock    taken briefly by whoever writes, so that several notebooks can log at once.
 journal.damaged-*.jsonl
                 lines that could not be read, set aside when the journal was compacted.
+index.sqlite*, index.vectors.npz
+                derived from journal.jsonl to keep listings and look-ups fast; rebuilt when
+                missing, so they can be deleted and need not go into version control.
 
 Keep this folder with the project (and in version control if you like): it is the record of
 what was tried. Deleting it deletes the journal.
