@@ -41,11 +41,17 @@ def location(tmp_path):
     return locate_project(tmp_path, None, allow_hidden=True)
 
 
-def _both(location, parameters):
+def _answers(location, parameters):
+    """The index's answer and the snapshot's to one list request (the index must answer)."""
     query = ListQuery.from_arguments(parameters.get)
     expected = run_query(JournalCache().snapshot(location), query)
     found = indexed_query(location, query)
     assert found is not None, "answered by the snapshot, not the index"
+    return found, expected
+
+
+def _both(location, parameters):
+    found, expected = _answers(location, parameters)
     assert {**found, "revision": None} == {**expected, "revision": None}
     return found
 
@@ -60,7 +66,9 @@ def _both(location, parameters):
     {"sort": "field:choice", "group": "1", "order": "desc", "limit": "3", "offset": "13"},
 ])
 def test_mixed_missing_and_nan_values_sort_as_the_snapshot(location, parameters):
-    _both(location, parameters)
+    found, expected = _answers(location, parameters)
+    # the revision is computed differently on each path (index state / file signature)
+    assert {**found, "revision": None} == {**expected, "revision": None}
 
 
 def test_numbers_come_before_text_and_empty_cells_last(location):

@@ -68,7 +68,8 @@ def test_groups_collapse_reruns_and_gather_searches_and_loops(location):
     {"parent": "s:lr-sweep", "sort": "field:learning_rate"},
 ])
 def test_indexed_groups_equal_the_snapshot(location, parameters):
-    _both(location, parameters)
+    found, expected = _both(location, parameters)
+    assert found["items"] == expected["items"] and found["total"] == expected["total"]
 
 
 def test_sorting_groups_by_the_metric_uses_their_mean(location):
