@@ -19,7 +19,7 @@ from tornado import web
 
 from kepler_jupyter.server.handlers import KeplerHandler
 from kepler_jupyter.server.indexed_listing import indexed_query
-from kepler_jupyter.server.query import MAX_LIMIT, ListQuery, QueryError, run_query
+from kepler_jupyter.server.query import MAX_LIMIT, ListQuery, run_query
 
 #: the fixed columns before the chosen ones: (header, list row key)
 BASE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -91,10 +91,7 @@ class ExportCsvHandler(KeplerHandler):
     @web.authenticated
     async def get(self) -> None:
         self.check_client_schema()
-        try:
-            query = ListQuery.from_arguments(lambda name: self.get_argument(name, None))
-        except QueryError as error:
-            raise web.HTTPError(400, str(error), reason="bad-query") from None
+        query = self.list_query()
         location = self.locate()
         snapshot = None
         started = False

@@ -73,6 +73,13 @@ class KeplerHandler(APIHandler):
         except ProjectPathError as error:
             raise web.HTTPError(error.status, error.message) from None
 
+    def list_query(self) -> ListQuery:
+        """The list route's parameters (filter, sort, columns, groups, page); 400 when malformed."""
+        try:
+            return ListQuery.from_arguments(lambda name: self.get_argument(name, None))
+        except QueryError as error:
+            raise web.HTTPError(400, str(error), reason="bad-query") from None
+
     async def snapshot(self, location: ProjectLocation) -> JournalSnapshot:
         try:
             return await asyncio.get_running_loop().run_in_executor(
@@ -123,10 +130,7 @@ class ExperimentListHandler(KeplerHandler):
     @web.authenticated
     async def get(self) -> None:
         self.check_client_schema()
-        try:
-            query = ListQuery.from_arguments(lambda name: self.get_argument(name, None))
-        except QueryError as error:
-            raise web.HTTPError(400, str(error), reason="bad-query") from None
+        query = self.list_query()
         location = self.locate()
         payload = await self.from_index(indexed_query, location, query)
         if payload is None:
