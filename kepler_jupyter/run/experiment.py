@@ -7,6 +7,11 @@ log) itself: it changes the run's record and announces events; the observers do 
 The rule every stage follows: kepler's own failures become one ``KeplerInternalWarning`` and
 the user's fit runs exactly as it would without kepler; the user's own exceptions (and
 KeyboardInterrupt) reach the user unchanged after the journal has recorded them.
+
+The lifecycle steps a run goes through are public so that other ways of training (the
+hand-written loops of ``kepler_jupyter.run.loops``) reuse them in the same order:
+``prepare`` -> ``decide`` -> (``block``) -> ``start`` -> ``finish``. ``run_intercepted_fit``
+is the one caller that runs them around a single ``fit`` call.
 """
 
 from __future__ import annotations
@@ -122,14 +127,14 @@ def run_intercepted_fit(
     samples = guarded("sampling the data streams", _sample_streams, framework, bound) or {}
     if any(bound.arguments[name] is not value for name, value in before.items()):
         args, kwargs = tuple(bound.args[1:]), dict(bound.kwargs)
-    ctx = guarded("reading the fit", _prepare, session, framework, original_fit, model, args, bound,
+    ctx = guarded("reading the fit", prepare, session, framework, original_fit, model, args, bound,
                   samples)
     if ctx is None:
         return original_fit(model, *args, **kwargs)
 
-    decision = guarded("checking before training", _decide, ctx, session.reporter.ask_duplicate) or "train"
+    decision = guarded("checking before training", decide, ctx, session.reporter.ask_duplicate) or "train"
     if decision == "block":
-        _block(ctx)
+        block(ctx)
     if decision == "skip":
         skipped = guarded("skipping the repeated run", _skip, ctx)
         if skipped is not None:
@@ -139,20 +144,20 @@ def run_intercepted_fit(
     with_callbacks = guarded("adding kepler's training callbacks", add_training_callbacks, ctx, args, kwargs)
     if with_callbacks is not None:
         fit_args, fit_kwargs = with_callbacks
-    guarded("starting the run", _start, ctx)
+    guarded("starting the run", start, ctx)
     started = time.perf_counter()
     with _WarningRecorder(ctx.fit_warnings):
         try:
             result = original_fit(model, *fit_args, **fit_kwargs)
         except KeyboardInterrupt as exc:
-            guarded("recording the interrupted run", _finish, ctx, "interrupted", exc, started)
+            guarded("recording the interrupted run", finish, ctx, "interrupted", exc, started)
             raise
         except BaseException as exc:
-            guarded("recording the failed run", _finish, ctx, "failed", exc, started)
+            guarded("recording the failed run", finish, ctx, "failed", exc, started)
             raise
     ctx.result = result
     status = "stopped" if ctx.stop_reason else "completed"
-    guarded("recording the finished run", _finish, ctx, status, None, started)
+    guarded("recording the finished run", finish, ctx, status, None, started)
     return result
 
 
@@ -162,7 +167,7 @@ def _sample_streams(framework: str, bound: inspect.BoundArguments) -> dict[str, 
     return sample_fit_streams(framework, bound.arguments)
 
 
-def _prepare(
+def prepare(
     session: WatchSession,
     framework: str,
     original_fit: Callable[..., Any],
@@ -171,6 +176,23 @@ def _prepare(
     bound: inspect.BoundArguments,
     samples: dict[str, Any],
 ) -> FitContext:
+    """Build the run's context and its first record (name, settings, data, preparation).
+
+    Parameters
+    ----------
+    session : WatchSession
+        Options, journal, lifecycle and the cell's run id.
+    framework, original_fit, model, args, bound
+        The intercepted call: framework name, unpatched method (its name and kind go into the
+        record), model, positional arguments after the model, the call bound to its signature.
+    samples : dict
+        Samples kepler took of streamed data (empty when none was sampled).
+
+    Returns
+    -------
+    FitContext
+        The context every later step receives.
+    """
     from kepler_jupyter.adapters.sklearn_cv import experiment_kind
     from kepler_jupyter.run.dispatch import add_preparation
 
@@ -197,8 +219,22 @@ def _announce(ctx: FitContext, findings: list[Finding]) -> None:
         ctx.lifecycle.finding(ctx, finding)
 
 
-def _decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str]) -> str:
-    """'train', 'skip' (same experiment already done) or 'block' (errors before training)."""
+def decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str]) -> str:
+    """Run the pre-fit checks and look for a repeat: what to do before training.
+
+    Parameters
+    ----------
+    ctx : FitContext
+        The prepared run; its findings, ``previous`` and ``duplicate_action`` are set here.
+    ask : callable
+        Asks the user what to do with a repeated experiment (``on_duplicate="ask"``).
+
+    Returns
+    -------
+    str
+        ``"train"``, ``"skip"`` (the same experiment was already done) or ``"block"``
+        (errors before training and no ``--force``).
+    """
     if ctx.options.checks:
         _announce(ctx, run_prefit_checks(ctx))
     errors = [f for f in ctx.findings if f.severity == "error"]
@@ -219,7 +255,14 @@ def _decide(ctx: FitContext, ask: Callable[[dict[str, Any], dict[str, Any]], str
     return "skip" if action == "skip" else "train"
 
 
-def _block(ctx: FitContext) -> None:
+def block(ctx: FitContext) -> None:
+    """Journal the run as blocked and raise ``FitBlocked`` (the user's code stops here).
+
+    Raises
+    ------
+    FitBlocked
+        Always; its message names the error codes and how to go on.
+    """
     record = ctx.record
     guarded("reading the git state", record_git_state, ctx)
     record.update(status="blocked", ended=now_iso(), findings=[f.to_dict() for f in ctx.findings])
@@ -244,14 +287,29 @@ def _skip(ctx: FitContext) -> tuple[Any]:
     return (result,)
 
 
-def _start(ctx: FitContext) -> None:
+def start(ctx: FitContext) -> None:
+    """Mark the run as started (time, pre-fit findings) and announce it to the observers."""
     ctx.record.update(started=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     ctx.lifecycle.started(ctx)
 
 
-def _finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
-    """The record's final state; the rest (``_complete``) after the fit has returned when it
-    trained to its end (``run.after_fit``), at once when it failed or was interrupted."""
+def finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:
+    """Set the record's final state and announce its end.
+
+    The rest (``_complete``: outcome, summary, comparison) runs after the fit has returned
+    when it trained to its end (``run.after_fit``), at once when it failed or was interrupted.
+
+    Parameters
+    ----------
+    ctx : FitContext
+        The started run.
+    status : str
+        ``"completed"``, ``"stopped"``, ``"failed"`` or ``"interrupted"``.
+    error : BaseException or None
+        The user's exception when the training failed.
+    started : float
+        ``time.perf_counter()`` when training began (for ``duration_s``).
+    """
     record = ctx.record
     record.update(status=status, ended=now_iso(), duration_s=round(time.perf_counter() - started, 3))
     if error is not None and status == "failed":

@@ -136,18 +136,18 @@ class TrainingLoops:
         except (TypeError, ValueError):
             return None  # arguments the call rejects: its own error says what is wrong
         # one call's data is one batch in memory: no stream to sample
-        ctx = experiment.guarded("reading the training loop", experiment._prepare, self.session,
+        ctx = experiment.guarded("reading the training loop", experiment.prepare, self.session,
                                  framework, original, model, args, bound, {})
         if ctx is None:
             self._unwatched[id(model)] = model
             return None
         method = getattr(original, "__name__", "train_on_batch")
         experiment.guarded("describing the training loop", _describe_loop, ctx, method)
-        decision = experiment.guarded("checking before training", experiment._decide, ctx,
+        decision = experiment.guarded("checking before training", experiment.decide, ctx,
                                       self.session.reporter.ask_duplicate)
         if decision == "block":
-            experiment._block(ctx)  # raises FitBlocked: the loop stops before its first step
-        experiment.guarded("writing the journal", experiment._start, ctx)
+            experiment.block(ctx)  # raises FitBlocked: the loop stops before its first step
+        experiment.guarded("writing the journal", experiment.start, ctx)
         loop = _Loop(ctx=ctx, method=method, started=time.perf_counter())
         self._loops[id(model)] = loop
         return loop
@@ -321,7 +321,7 @@ def _finish_loop(loop: _Loop) -> None:
     else:
         status, error = "completed", None
     ctx.result = None  # the history above is the loop's result; nothing else to read
-    experiment._finish(ctx, status, error, loop.started)
+    experiment.finish(ctx, status, error, loop.started)
 
 
 def _guarded(function: Callable[..., Any], *args: Any) -> Any:
