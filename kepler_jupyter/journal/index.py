@@ -49,6 +49,7 @@ CATCH_UP_MAX_BYTES = 16 << 20
 # A writer that cannot get the index within this time leaves it behind (a reader catches up).
 _WRITER_BUSY_MS = 100
 _READER_BUSY_MS = 120_000
+_CHECKPOINT_BUSY_MS = 1_000
 _BATCH_ROWS = 500
 # Up to this many rows written at once, the run-table groups follow them row by row.
 _SMALL_WRITE = 64
@@ -128,6 +129,20 @@ class IndexState:
     next_seq: int
     next_rev: int
     generation: str
+
+
+def _checkpoint(connection: sqlite3.Connection) -> None:
+    """Copy a large write's WAL into the index file and empty it, so that the next process
+    (a cold ``kepler list``) does not pay for it (a rebuild at 100,000 leaves 400 MB there)."""
+    connection.execute(f"PRAGMA busy_timeout={_CHECKPOINT_BUSY_MS}")
+    try:
+        # readers that hold an older snapshot make it wait at most a moment: it is then
+        # done by SQLite's own checkpoints later
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={_READER_BUSY_MS}")
 
 
 class IndexUnavailable(Exception):
@@ -317,6 +332,8 @@ class JournalIndex:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+            if start == 0 or behind > CATCH_UP_MAX_BYTES:
+                _checkpoint(connection)
             return True
 
     @staticmethod
