@@ -35,8 +35,9 @@ from typing import Any
 
 from kepler_jupyter.journal import index_fields, index_groups
 from kepler_jupyter.journal.damage import report_damaged_lines
+from kepler_jupyter.journal.index_pool import latest_rows
 from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
-from kepler_jupyter.journal.index_scan import latest_lines, scan_region
+from kepler_jupyter.journal.index_scan import scan_region
 
 INDEX_FILE_NAME = "index.sqlite"
 SCHEMA_VERSION = 9  # 2: listings carry the record's damage reasons; 3: index on fp_data;
@@ -375,11 +376,11 @@ class JournalIndex:
             return
         writer = _RowWriter(connection, state)
         first_line = state.lines + 1
-        for latest in latest_lines(fd, scan, first_line):
-            if latest.record is None:
-                writer.delete(latest.record_id)
+        for record_id, _, _, row in latest_rows(fd, self.journal_path, scan, first_line):
+            if row is None:
+                writer.delete(record_id)
             else:
-                writer.upsert(row_for(latest.record, latest.offset, latest.length))
+                writer.upsert(row)
         connection.executemany("INSERT OR IGNORE INTO damaged VALUES (?)",
                                [(line,) for line in scan.damaged])
         writer.finish(scan.end, tail_checksum(fd, scan.end), state.lines + scan.n_lines)

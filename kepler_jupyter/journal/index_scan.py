@@ -87,7 +87,7 @@ def scan_region(fd: int, start: int, end: int) -> RegionScan:
     return scan
 
 
-def _key_unkeyed_lines(fd: int, scan: RegionScan, first_line: int) -> None:
+def key_unkeyed_lines(fd: int, scan: RegionScan, first_line: int) -> None:
     """Parse lines without kepler's prefix to learn their id (rare: hand-written lines)."""
     merged: dict[str, list[tuple[int, int, int]]] = {}
     for offset, length, index in scan.unkeyed:
@@ -118,7 +118,7 @@ def latest_lines(fd: int, scan: RegionScan, first_line: int = 1) -> Iterator[Lat
     are added to ``scan.damaged`` (numbered from ``first_line``).
     """
     if scan.unkeyed:
-        _key_unkeyed_lines(fd, scan, first_line)
+        key_unkeyed_lines(fd, scan, first_line)
     total = sum(places[-1][1] for places in scan.positions.values())
     with gc_paused(total):
         for record_id, places in scan.positions.items():
