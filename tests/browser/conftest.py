@@ -1,4 +1,9 @@
-"""Shared set-up of the browser and packaging tests."""
+"""Shared set-up of the browser and packaging tests.
+
+A browser test module defines ``lab_root`` (a module-scoped fixture: the folder the lab serves,
+with its journal written) and gets ``lab`` (a ``jupyter lab`` serving it), ``browser`` and
+``dialogs`` from here.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +31,21 @@ def browser():
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root, tmp_path_factory):
+    """A ``jupyter lab`` serving the module's ``lab_root``, with the panel built in this tree."""
+    from lab_session import start_jupyter_lab, this_trees_panel
+
+    workdir = tmp_path_factory.mktemp("lab_work")
+    with start_jupyter_lab(lab_root, workdir=workdir, extra_env=this_trees_panel(workdir)) as server:
+        yield server
+
+
+@pytest.fixture
+def dialogs():
+    """JavaScript dialogs that fired during a test: an injected ``alert`` would land here."""
+    fired: list[str] = []
+    yield fired
+    assert fired == [], f"a script from user text ran: {fired}"

@@ -12,6 +12,10 @@ Helpers for the browser tests (and for the quickstart-notebook test to come):
     open a notebook of the root in the page and wait for its kernel to be idle
 ``set_lab_theme(lab, theme)``
     switch the JupyterLab theme through the settings API (reload the page afterwards)
+``this_trees_panel(workdir)``
+    the environment that makes a lab load the panel built into the imported package
+``open_sidebar(page)``
+    show the kepler panel and wait for its rows
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 REPO = Path(__file__).resolve().parents[2]
 TEST_OUTPUT = REPO / "test-output"
 LAB_START_TIMEOUT_S = 120
+PANEL = "#kepler-journal-panel"
+UI_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -181,3 +187,28 @@ def set_lab_theme(lab: LabServer, theme: str) -> None:
     """``"JupyterLab Light"`` or ``"JupyterLab Dark"``; takes effect when the page reloads."""
     lab.api("PUT", "lab/api/settings/@jupyterlab/apputils-extension:themes",
             {"raw": json.dumps({"theme": theme})})
+
+
+def this_trees_panel(workdir: Path) -> dict[str, str]:
+    """``JUPYTER_PATH`` putting the panel built into the imported package first.
+
+    In a worktree that is the worktree's own build (``kepler_jupyter/labextension``), not the
+    one installed into the shared environment; empty when the package has no build.
+    """
+    import kepler_jupyter
+
+    build = Path(kepler_jupyter.__file__).parent / "labextension"
+    if not (build / "package.json").exists():
+        return {}
+    data = workdir / "jupyter-data"
+    (data / "labextensions").mkdir(parents=True, exist_ok=True)
+    (data / "labextensions" / "kepler-jupyter").symlink_to(build)
+    return {"JUPYTER_PATH": str(data)}  # searched first: this build wins
+
+
+def open_sidebar(page: Any) -> Any:
+    """Click the Kepler icon in the left sidebar (unless the panel is open) and wait for rows."""
+    if not page.locator(PANEL).is_visible():
+        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
+    page.wait_for_selector(f"{PANEL} .jp-kepler-row[data-experiment-id]", timeout=UI_TIMEOUT_MS)
+    return page.locator(PANEL)

@@ -16,11 +16,16 @@ import sys
 import textwrap
 
 import pytest
-from lab_session import TEST_OUTPUT, open_lab_page, set_lab_theme, start_jupyter_lab
+from lab_session import (
+    PANEL,
+    TEST_OUTPUT,
+    UI_TIMEOUT_MS,
+    open_lab_page,
+    open_sidebar,
+    set_lab_theme,
+)
 
 pytestmark = pytest.mark.timeout(900)
-PANEL = "#kepler-journal-panel"
-UI_TIMEOUT_MS = 30_000
 RUNS = ("keras lr 0.01", "keras lr 0.001", "sklearn mlp")
 
 MAKE_JOURNAL = textwrap.dedent("""
@@ -57,23 +62,8 @@ def lab_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def lab(lab_root, tmp_path_factory):
-    with start_jupyter_lab(lab_root, workdir=tmp_path_factory.mktemp("compare_work")) as server:
-        yield server
-
-
-@pytest.fixture
-def dialogs():
-    fired: list[str] = []
-    yield fired
-    assert fired == [], f"a script from user text ran: {fired}"
-
-
 def _open_comparison(page):
-    if not page.locator(PANEL).is_visible():
-        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
-    page.wait_for_selector(f"{PANEL} .jp-kepler-row[data-experiment-id]", timeout=UI_TIMEOUT_MS)
+    open_sidebar(page)
     for name in RUNS:
         page.locator(f"{PANEL} .jp-kepler-row").filter(
             has=page.locator(".jp-kepler-row-name", has_text=re.compile(f"^{re.escape(name)}$"))
@@ -222,8 +212,7 @@ def test_compare_three_runs_of_two_frameworks(lab, browser, dialogs):
 
 def test_compare_a_groups_runs_from_its_row(lab, browser, dialogs):
     page = open_lab_page(browser, lab, dialogs=dialogs)
-    if not page.locator(PANEL).is_visible():
-        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
+    open_sidebar(page)
     group_row = page.locator(f"{PANEL} .jp-kepler-row-group-loop")
     group_row.first.wait_for(timeout=UI_TIMEOUT_MS)
     group_row.first.click(button="right")

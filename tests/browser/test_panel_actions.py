@@ -2,8 +2,8 @@
 conclusion lands in the journal, archive and delete with undo, the notebook opened at the
 run's cell, a deep link opened in a fresh page, the CSV download of the table's view.
 
-One lab server for the module. To test a worktree's own build of the panel rather than the
-installed one, put it first on ``JUPYTER_PATH`` (``<dir>/labextensions/kepler-jupyter``).
+One lab server for the module (conftest's ``lab``: it loads the panel built into the imported
+package, so a worktree's build is what is tested).
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import re
 import urllib.parse
 
 import pytest
-from lab_session import TEST_OUTPUT, open_lab_page, start_jupyter_lab
+from lab_session import PANEL, TEST_OUTPUT, UI_TIMEOUT_MS, open_lab_page, open_sidebar
 from sample_journal import make_record, write_sample_journal
 
 from kepler_jupyter.journal import Journal
 
 pytestmark = pytest.mark.timeout(900)
-PANEL = "#kepler-journal-panel"
-UI_TIMEOUT_MS = 30_000
 CELL_CODE = "model.fit(X, y, epochs=3)"
 NOTEBOOK_RUN = "n0teb00k01"
 
@@ -47,26 +45,6 @@ def lab_root(tmp_path_factory):
     run["source"] = {"cell": CELL_CODE, "notebook": str(root / "nb" / "train.ipynb")}
     Journal(root).add(run)
     return root
-
-
-@pytest.fixture(scope="module")
-def lab(lab_root, tmp_path_factory):
-    with start_jupyter_lab(lab_root, workdir=tmp_path_factory.mktemp("actions_work")) as server:
-        yield server
-
-
-@pytest.fixture
-def dialogs():
-    fired: list[str] = []
-    yield fired
-    assert fired == [], f"a script from user text ran: {fired}"
-
-
-def open_sidebar(page):
-    if not page.locator(PANEL).is_visible():
-        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
-    page.wait_for_selector(f"{PANEL} .jp-kepler-row[data-experiment-id]", timeout=UI_TIMEOUT_MS)
-    return page.locator(PANEL)
 
 
 def open_detail(page, name: str):

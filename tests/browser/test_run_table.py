@@ -1,54 +1,26 @@
 """The run table's groups, column picker, sortable headers and quick filters in a real JupyterLab
 (Playwright + Debian's Chromium), on a journal with every kind of group (grouped_journal.py).
 
-The lab loads the panel built into the imported package (``kepler_jupyter/labextension``), put
-first on the labextensions path, so a worktree's build is what is tested.
+The lab (conftest's ``lab``) loads the panel built into the imported package
+(``kepler_jupyter/labextension``), so a worktree's build is what is tested.
 """
 
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 import pytest
 from grouped_journal import RERUN_ACCURACY, write_grouped_journal
-from lab_session import TEST_OUTPUT, open_lab_page, start_jupyter_lab
-
-import kepler_jupyter
+from lab_session import PANEL, TEST_OUTPUT, UI_TIMEOUT_MS, open_lab_page, open_sidebar
 
 pytestmark = pytest.mark.timeout(900)
-PANEL = "#kepler-journal-panel"
-UI_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("groups_root")
     write_grouped_journal(root)
-    workdir = tmp_path_factory.mktemp("groups_lab")
-    extra_env = {}
-    build = Path(kepler_jupyter.__file__).parent / "labextension"
-    if (build / "package.json").exists():
-        data = workdir / "jupyter-data"
-        (data / "labextensions").mkdir(parents=True)
-        (data / "labextensions" / "kepler-jupyter").symlink_to(build)
-        extra_env["JUPYTER_PATH"] = str(data)  # searched first: this build wins
-    with start_jupyter_lab(root, workdir=workdir, extra_env=extra_env) as server:
-        yield server
-
-
-@pytest.fixture
-def dialogs():
-    fired: list[str] = []
-    yield fired
-    assert fired == [], f"a script from user text ran: {fired}"
-
-
-def _open_panel(page):
-    if not page.locator(PANEL).is_visible():
-        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
-    page.wait_for_selector(f"{PANEL} .jp-kepler-row[data-experiment-id]", timeout=UI_TIMEOUT_MS)
-    return page.locator(PANEL)
+    return root
 
 
 def _widen_sidebar(page, panel, width: int) -> None:
@@ -69,7 +41,7 @@ def _first_row_name(page) -> str:
 def test_groups_columns_sort_and_quick_filters(lab, browser, dialogs):
     page = open_lab_page(browser, lab, dialogs=dialogs)
     page.set_viewport_size({"width": 1400, "height": 900})
-    panel = _open_panel(page)
+    panel = open_sidebar(page)
     _widen_sidebar(page, panel, 460)
     group_switch = panel.locator(".jp-kepler-group-toggle input")
     assert group_switch.is_checked()  # grouping is on by default

@@ -12,18 +12,18 @@ import re
 
 import pytest
 from lab_session import (
+    PANEL,
     TEST_OUTPUT,
+    UI_TIMEOUT_MS,
     open_lab_page,
     open_notebook_in_lab,
+    open_sidebar,
     set_lab_theme,
-    start_jupyter_lab,
 )
 from sample_journal import XSS_NAME, XSS_TAG, make_record, write_sample_journal
 
 pytestmark = pytest.mark.timeout(900)
-PANEL = "#kepler-journal-panel"
 BIG_JOURNAL_SIZE = 10_000
-UI_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +50,6 @@ def _write_big_project(folder, count: int) -> None:
         journal.add(make_record(f"big{index:07d}", f"big experiment {index}",
                                 f"2025-02-01T00:00:00.{index:06d}+00:00",
                                 history={"val_accuracy": [index / count]}))
-
-
-@pytest.fixture(scope="module")
-def lab(lab_root, tmp_path_factory):
-    with start_jupyter_lab(lab_root, workdir=tmp_path_factory.mktemp("lab_work")) as server:
-        yield server
-
-
-@pytest.fixture
-def dialogs():
-    """JavaScript dialogs that fired during a test: an injected ``alert`` would land here."""
-    fired: list[str] = []
-    yield fired
-    assert fired == [], f"a script from user text ran: {fired}"
-
-
-def open_sidebar(page):
-    """Click the Kepler icon in the left sidebar (unless the panel is open) and wait for the list."""
-    if not page.locator(PANEL).is_visible():
-        page.click(f".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='{PANEL[1:]}']")
-    page.wait_for_selector(f"{PANEL} .jp-kepler-row[data-experiment-id]", timeout=UI_TIMEOUT_MS)
-    return page.locator(PANEL)
 
 
 def row(page, name: str):
