@@ -61,8 +61,9 @@ def main() -> None:
     from corpus import CASES
     from corpus.evaluate import evaluate
 
+    from kepler_jupyter.adapters import framework_of
     from kepler_jupyter.adapters.data_kinds import data_kind
-    from kepler_jupyter.checks import all_checks, framework_of
+    from kepler_jupyter.checks import all_checks
 
     catalogue = {check.code: check for check in all_checks()}
     expected = defaultdict(int)

@@ -26,14 +26,40 @@ from types import ModuleType
 from typing import Any
 
 FRAMEWORKS = ("keras", "sklearn")
+#: the modules Keras's and TensorFlow's classes come from (Keras 3, Keras 2 as tf_keras)
+KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 
 
-def framework_of(model: Any) -> str | None:
+def framework_of(model: Any, *, by_looks: bool = False) -> str | None:
     """``"keras"`` for a Keras model, ``"sklearn"`` for a scikit-learn estimator, else None.
 
     Keras counts only when the user's code has imported it already (it is in ``sys.modules``),
     so asking never costs a TensorFlow import.
+
+    Parameters
+    ----------
+    model : object
+        What the user trains or asks kepler to check.
+    by_looks : bool
+        Also answer for objects that only look like one, judged without imports: a class from a
+        Keras or TensorFlow module (``tf_keras``'s models) is ``"keras"``, an object with ``fit``
+        and ``get_params`` (scikit-learn's estimator protocol, e.g. CatBoost's) is
+        ``"sklearn"``. ``checks.run`` reads a model this way, since its checks only read the
+        model; interception and search need the real classes (they call Keras 3's and
+        scikit-learn's own API), so the default is False.
+
+    Returns
+    -------
+    str or None
+        ``"keras"``, ``"sklearn"``, or None when kepler does not handle the model.
     """
+    real = _framework_by_class(model)
+    if real is not None or not by_looks:
+        return real
+    return _framework_by_looks(model)
+
+
+def _framework_by_class(model: Any) -> str | None:
     keras = sys.modules.get("keras")
     if keras is not None:
         try:
@@ -49,6 +75,15 @@ def framework_of(model: Any) -> str | None:
                 return "sklearn"
         except Exception:
             pass
+    return None
+
+
+def _framework_by_looks(model: Any) -> str | None:
+    for cls in type(model).__mro__:
+        if (getattr(cls, "__module__", "") or "").startswith(KERAS_MODULES):
+            return "keras"
+    if hasattr(model, "fit") and hasattr(model, "get_params"):
+        return "sklearn"
     return None
 
 

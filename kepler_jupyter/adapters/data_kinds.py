@@ -14,6 +14,8 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
+from kepler_jupyter.adapters import KERAS_MODULES
+
 #: kinds whose values are all in memory and may be read in full
 IN_MEMORY_KINDS = frozenset(
     {"array", "tensor", "dataframe", "series", "sparse", "values", "scalar", "mapping", "sequence"}
@@ -21,7 +23,6 @@ IN_MEMORY_KINDS = frozenset(
 #: kinds kepler may only sample (``adapters.streams``)
 STREAM_KINDS = frozenset({"tf.data", "pydataset", "generator", "iterator"})
 _SCALARS = (bool, int, float, complex, str, bytes)
-_KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 
 
 def data_kind(obj: Any) -> str:
@@ -82,7 +83,7 @@ def is_stream(obj: Any) -> bool:
 def _is_pydataset(cls: type) -> bool:
     for base in cls.__mro__:
         if base.__name__ in ("PyDataset", "Sequence") and (base.__module__ or "").startswith(
-            _KERAS_MODULES
+            KERAS_MODULES
         ):
             return True
     return False

@@ -171,11 +171,13 @@ def run(
     -------
     list of Finding
         Errors first. Raises ``ValueError`` only when ``model`` is neither Keras nor
-        scikit-learn.
+        scikit-learn, nor looks like either (``adapters.framework_of(..., by_looks=True)``:
+        an object with ``fit`` and ``get_params`` is read as a scikit-learn estimator).
     """
+    from kepler_jupyter.adapters import framework_of
     from kepler_jupyter.config import find_project_dir, load_project_config
 
-    framework = framework_of(model)
+    framework = framework_of(model, by_looks=True)
     if framework is None:
         raise ValueError(f"kepler checks Keras models and scikit-learn estimators, not {type(model).__name__}")
     from kepler_jupyter.adapters.streams import sample_stream
@@ -200,17 +202,6 @@ def run(
     )
     use_stream_samples(subject, samples)
     return run_checks(subject, PREFIT_STAGES, select=select, ignore=normalise_codes(ignore))
-
-
-def framework_of(model: Any) -> str | None:
-    """``"keras"``, ``"sklearn"`` or ``None``, judged from the model's classes (no imports)."""
-    for cls in type(model).__mro__:
-        module = getattr(cls, "__module__", "") or ""
-        if module.startswith(("keras", "tf_keras", "tensorflow")):
-            return "keras"
-    if hasattr(model, "fit") and hasattr(model, "get_params"):
-        return "sklearn"
-    return None
 
 
 def _stacklevel_outside_kepler() -> int:

@@ -28,7 +28,7 @@ def _classification_data(rng, n=24):
 
 def test_framework_and_module():
     model = sequential_classifier(keras)
-    assert adapters.framework_of(model) == "keras"
+    assert adapters.framework_of(model) == adapters.framework_of(model, by_looks=True) == "keras"
     adapter = adapters.get("keras")
     for name in (
         "split_fit_arguments",

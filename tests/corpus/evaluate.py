@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 from kepler_jupyter import checks
+from kepler_jupyter.adapters import framework_of
 from kepler_jupyter.adapters import get as get_adapter
 from kepler_jupyter.adapters.streams import sample_fit_streams
 from kepler_jupyter.checks.base import CheckSubject, Finding
@@ -35,7 +36,7 @@ def evaluate(case: Case, statistics_every_epoch: bool = False) -> list[Finding]:
     model, X, y, fit_kwargs = case.build()
     # streams sampled as an intercepted fit samples them: generators are replaced by replays
     arguments = {"x": X, **fit_kwargs}
-    samples = sample_fit_streams(checks.framework_of(model) or "", arguments)
+    samples = sample_fit_streams(framework_of(model) or "", arguments)
     X, fit_kwargs = arguments.pop("x"), arguments
     findings: list[Finding] = []
     select = [family for stage in case.stages for family in STAGE_FAMILIES.get(stage, ())]
@@ -49,7 +50,7 @@ def evaluate(case: Case, statistics_every_epoch: bool = False) -> list[Finding]:
 
 def _fit_and_judge(case: Case, model: Any, X: Any, y: Any, fit_kwargs: dict[str, Any],
                    statistics_every_epoch: bool) -> list[Finding]:
-    framework = checks.framework_of(model)
+    framework = framework_of(model)
     adapter = get_adapter(framework)
     data = adapter.split_fit_arguments(model, (X, y), dict(fit_kwargs))
     ctx = FitContext(framework, model, (X, y), dict(fit_kwargs), RunOptions(), data=data)
