@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 import sqlite3
 import threading
+from array import array
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -117,6 +119,12 @@ WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_key LIKE 'c:%'
                          GROUP BY group_cell HAVING count(*) > 1)
 """
 ORDER = "ORDER BY created, first_seq"
+# Indexes only readers use: a rebuild of a large journal makes them after its inserts. The
+# writer's own lookups (id, group_cell, the primary keys) stay.
+_DEFERRED_INDEXES = ["experiments_order", "experiments_status", "experiments_fingerprint",
+                     "experiments_data", "experiments_rev", "experiments_shown",
+                     "experiments_group", "metric_values_order", "groups_shown_order"]
+_NANS = array("f", [math.nan]) * 4096
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,17 @@ def _checkpoint(connection: sqlite3.Connection) -> None:
         pass
     finally:
         connection.execute(f"PRAGMA busy_timeout={_READER_BUSY_MS}")
+
+
+def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
+    """Drop the ``_DEFERRED_INDEXES`` (inside the caller's transaction); their statements."""
+    statements = []
+    for name, sql in connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(_DEFERRED_INDEXES),)).fetchall():
+        connection.execute(f'DROP INDEX "{name}"')
+        statements.append(sql)
+    return statements
 
 
 class IndexUnavailable(Exception):
@@ -376,11 +395,18 @@ class JournalIndex:
             return
         writer = _RowWriter(connection, state)
         first_line = state.lines + 1
+        # A large index built from nothing: the indexes the writer does not read are made
+        # once at the end (sorting each once) rather than kept through every insert.
+        deferred = _drop_indexes(connection) if state.size == 0 and end - start > \
+            CATCH_UP_MAX_BYTES else []
         for record_id, _, _, row in latest_rows(fd, self.journal_path, scan, first_line):
             if row is None:
                 writer.delete(record_id)
             else:
                 writer.upsert(row)
+        writer.flush()
+        for statement in deferred:
+            connection.execute(statement)
         connection.executemany("INSERT OR IGNORE INTO damaged VALUES (?)",
                                [(line,) for line in scan.damaged])
         writer.finish(scan.end, tail_checksum(fd, scan.end), state.lines + scan.n_lines)
@@ -536,19 +562,22 @@ class _RowWriter:
         self._fields: list[tuple[str, str | None, str]] = []
 
     def _vector(self, features: dict[str, float]) -> bytes | None:
-        import numpy as np  # here, so importing the journal stays light
-
         if not features:
             return None
+        columns = self.columns
         positions = []
         for name in features:
-            position = self.columns.get(name)
+            position = columns.get(name)
             if position is None:
-                position = self.columns[name] = len(self.columns)
+                position = columns[name] = len(columns)
                 self.connection.execute("INSERT INTO columns VALUES (?, ?)", (position, name))
             positions.append(position)
-        vector = np.full(max(positions) + 1, np.nan, dtype=np.float32)
-        vector[positions] = list(features.values())
+        # float32 in machine order, NaN where the record has no such feature: what
+        # np.frombuffer(..., np.float32) reads back (an array per row in NumPy cost 3x this)
+        size = max(positions) + 1
+        vector = _NANS[:size] if size <= len(_NANS) else array("f", [math.nan]) * size
+        for position, value in zip(positions, features.values(), strict=True):
+            vector[position] = value
         return vector.tobytes()
 
     def upsert(self, row: IndexRow) -> None:

@@ -35,6 +35,8 @@ def _scalar_keys(section: Any) -> Iterator[str]:
 
 
 def _storable(text: str) -> bool:
+    if text.isascii():  # a flag of the string: no encoding needed
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -61,6 +61,12 @@ def _section(record: Mapping[str, Any], path: str) -> Mapping[str, Any]:
 def _sortable(value: Any) -> float | str | None:
     """``server.columns.sort_key`` of a scalar cell as one SQLite value (numbers before text);
     ``None`` for an empty one (``server.summaries.scalar`` turns NaN and infinity into null)."""
+    kind = type(value)  # the JSON types first, without the isinstance chain (per cell)
+    if kind is str:
+        text = value.lower()
+        return text if text.isascii() or storable(text) else None
+    if kind is float:
+        return value if math.isfinite(value) else None
     if value is None:
         return None
     if isinstance(value, bool | int | float):
@@ -104,7 +110,6 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     ``TOP_KEYS`` instead: sorting by them is left to the snapshot (it sorts their JSON text)."""
     from kepler_jupyter.history.filters import FIELD_ALIASES as aliases
     from kepler_jupyter.history.filters import resolve_field
-    from kepler_jupyter.journal.record import get_path
 
     special, own = _names()
     found: dict[str, Any] = {}
@@ -127,10 +132,11 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
         # what resolve_field reads for these names: an alias's path, a top-level field
         alias = aliases.get(name)
         if alias is None:
-            value = resolve_field(dict(record), name) if name == "layers" else record.get(name)
+            value = (resolve_field(record if type(record) is dict else dict(record), name)
+                     if name == "layers" else record.get(name))
         else:
             if alias not in paths:
-                paths[alias] = get_path(record, alias)
+                paths[alias] = _at(record, alias)
             value = paths[alias]
         if isinstance(value, dict | list):
             containers.append(name)
@@ -139,6 +145,18 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     stored: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
     stored[TOP_KEYS] = containers
     return stored
+
+
+def _at(record: Mapping[str, Any], path: str) -> Any:
+    """``record.get_path(record, path)`` for an alias's path (``section.key``), dicts walked
+    without it (it runs for every alias of every record)."""
+    section, _, key = path.partition(".")
+    inner = record.get(section)
+    if type(inner) is dict and "." not in key:
+        return inner.get(key)
+    from kepler_jupyter.journal.record import get_path
+
+    return get_path(record, path)
 
 
 # Whether a name is stored as itself (a bare, storable name resolve_field looks up in the

@@ -73,6 +73,8 @@ def _text(value: Any) -> str | None:
 
 def storable(text: str) -> bool:
     """Whether ``text`` can be stored in (and compared by) SQLite: valid UTF-8."""
+    if text.isascii():  # a flag of the string: no encoding needed
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

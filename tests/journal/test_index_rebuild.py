@@ -15,6 +15,7 @@ import pytest
 from journal_helpers import make_record, other_process_view
 
 from kepler_jupyter.journal import Journal, index_pool
+from kepler_jupyter.journal import index as index_module
 from kepler_jupyter.journal.index import INDEX_FILE_NAME
 from kepler_jupyter.journal.lines import encode_line, tombstone
 
@@ -81,6 +82,8 @@ def _tables(journal_dir) -> dict[str, list[tuple]]:
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         tables = {name: sorted(connection.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
                   for name in names}
+        tables["indexes"] = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
     tables["state"] = [row[:9] for row in tables["state"]]  # the generation is a random token
     return tables
 
@@ -110,9 +113,16 @@ def test_rows_computed_in_worker_processes_equal_the_serial_rebuild(project_dir,
     start = index_pool._start
     monkeypatch.setattr(index_pool, "_start",
                         lambda workers: spawned.append(workers) or start(workers))
+    # and with the readers' indexes made after the inserts, as for a large journal
+    monkeypatch.setattr(index_module, "CATCH_UP_MAX_BYTES", 0)
+    dropped = []
+    drop = index_module._drop_indexes
+    monkeypatch.setattr(index_module, "_drop_indexes",
+                        lambda connection: dropped.extend(drop(connection)) or dropped)
     pooled = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=0, CHUNK_IDS=3,
                       MAX_WORKERS=2, _cores=lambda: 2)
-    assert spawned == [2]
+    assert spawned == [2] and len(dropped) == len(index_module._DEFERRED_INDEXES)
+    assert len(serial["indexes"]) > 10
     assert pooled == serial
 
 
