@@ -55,6 +55,11 @@ def _script(then: str, delay: float = 2.0) -> str:
     return textwrap.dedent(_SCRIPT).format(slow=slow, then=then)
 
 
+def _pending(output: str) -> int:
+    """The number of unfinished after-fit jobs the script printed (``pending N``)."""
+    return int(output.split("pending", 1)[1].split()[0])
+
+
 def _final_record(project: Path) -> dict:
     records = list(Journal(project).experiments())
     assert len(records) == 1
@@ -77,7 +82,9 @@ def test_a_script_that_exits_right_after_its_fit_writes_the_final_record(tmp_pat
     done = subprocess.run([sys.executable, "-c", _script(""), str(tmp_path)], cwd=tmp_path, env=_env(),
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "pending 1" in done.stdout  # the script ended while the work was still going on
+    # the script ended while the work was still going on (the running record's write, the
+    # events log's line and the after-fit work: 1 to 3 jobs, depending on how far it got)
+    assert _pending(done.stdout) >= 1, done.stdout
     _final_record(tmp_path)
 
 
@@ -89,7 +96,7 @@ def test_an_interrupt_after_the_fit_still_writes_the_final_record(tmp_path):
                                stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
-        assert line.startswith("pending 1"), process.stderr.read()[-2000:] if not line else line
+        assert line and _pending(line) >= 1, process.stderr.read()[-2000:] if not line else line
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=120)
     finally:
@@ -125,8 +132,8 @@ def test_the_fit_returns_first_and_every_read_sees_the_final_record(tmp_path, sl
     started = time.perf_counter()
     with kepler_jupyter.watch(project_dir=tmp_path, display="none") as session:
         LogisticRegression().fit(X, y)
-    assert time.perf_counter() - started < 0.5 or after_fit._worker.pending == 1
-    assert after_fit._worker.pending == 1  # the comparison is still running
+    assert time.perf_counter() - started < 0.5 or after_fit._worker.pending >= 1
+    assert after_fit._worker.pending >= 1  # the comparison is still running
     # a read in this process waits for it: never the "running" version
     record = Journal(tmp_path).get(session.last["id"])
     assert record["status"] == "completed" and "train_score" in record["metrics"]

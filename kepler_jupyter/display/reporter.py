@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kepler_jupyter.display.cell_output import CellOutput, Part, html_part, widget_part
@@ -265,6 +265,12 @@ class Reporter(RunObserver):
         self._show_prefit()
         self._show_duplicate(run)
         self.show_not_saved(run)
+
+    def on_epoch(self, run: FitContext, epoch: int, logs: Mapping[str, float | None]) -> None:
+        # the running record is written while the fit trains (JournalWriter.on_started): a
+        # journal that cannot be written is said at the first epoch after, not only at the end
+        if self.summary is None:
+            self.show_not_saved(run)
 
     def _ended_in_summary(self, run: FitContext) -> None:
         assert self.summary is not None

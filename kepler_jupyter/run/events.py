@@ -185,8 +185,17 @@ class EventsLog(RunObserver):
                 self._log(run, "finding", f"{finding.code} {finding.title}", severity=finding.severity)
 
     def on_started(self, run: FitContext) -> None:
-        self._alert(run)
-        self._log(run, "started", run.record.get("name") or "")
+        from kepler_jupyter.run import after_fit
+
+        name = run.record.get("name") or ""
+
+        def log_start() -> None:
+            self._alert(run)
+            self._log(run, "started", name)
+
+        # after the run's first journal write, made by the after-fit worker while the fit
+        # trains (JournalWriter): a journal that cannot be written leaves the log alone too
+        after_fit.defer(log_start)
 
     def on_skipped(self, run: FitContext) -> None:
         self._alert(run)

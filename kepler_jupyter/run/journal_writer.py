@@ -2,7 +2,11 @@
 
 A run is written when it starts (status ``running``, so that a killed kernel still leaves a
 trace), its partial history is saved every few seconds while a Keras fit runs, and the final
-record replaces it when the run ends. Blocked runs are journaled too (nothing trained, but the
+record replaces it when the run ends. The first write is made by the after-fit worker
+(``run.after_fit``) while the fit trains: encoding the record, the append's ``fsync`` and the
+index update cost a few milliseconds (more on a busy disk), as much as the rest of kepler's
+work before a small fit. What is written is the record as it was at the start (a JSON copy
+taken on the caller's thread), and the run's other writes wait for it. Blocked runs are journaled too (nothing trained, but the
 attempt and its findings are part of the project's history); skipped runs are not (the earlier
 record is the experiment).
 
@@ -52,8 +56,19 @@ class JournalWriter(RunObserver):
         return True
 
     def on_started(self, run: FitContext) -> None:
-        if self._save(run, self.journal.add, run.record):
-            self._running[run.record["id"]] = time.monotonic()
+        from kepler_jupyter.journal.record import to_stored
+        from kepler_jupyter.run import after_fit
+
+        try:
+            # an independent copy: the fit changes the record (its history) while this is written
+            snapshot = to_stored(run.record)
+        except (TypeError, ValueError):  # cannot be stored: add() says why, here and now
+            snapshot = run.record
+        after_fit.defer(lambda: self._add_running(run, snapshot))
+
+    def _add_running(self, run: FitContext, snapshot: dict[str, Any]) -> None:
+        if self._save(run, self.journal.add, snapshot):
+            self._running[snapshot["id"]] = time.monotonic()
 
     def on_epoch(self, run: FitContext, epoch: int, logs: Mapping[str, float | None]) -> None:
         exp_id = run.record["id"]
@@ -67,6 +82,9 @@ class JournalWriter(RunObserver):
             self._save(run, self.journal.save_progress, exp_id, progress)
 
     def on_ended(self, run: FitContext) -> None:
+        from kepler_jupyter.run import after_fit
+
+        after_fit.wait()  # the running record's write (on_started), where this runs inline
         exp_id = run.record["id"]
         if exp_id in self._running:
             saved = self._save(run, self.journal.update, exp_id, run.record)
