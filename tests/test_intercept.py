@@ -257,3 +257,35 @@ def test_cross_validation_imported_by_name_is_wrapped_in_modules_and_restored(da
     finally:
         del sys.modules["users_module"]
     assert recorder.calls == [("sklearn", "LogisticRegression")] * 2
+
+
+def test_a_method_added_to_a_class_between_interceptions_is_wrapped(data):
+    """The classes' patch plans are kept between interceptions (installing is cheaper), but a
+    class that gained its own ``fit`` meanwhile gets it wrapped, and restored after."""
+    X, y = data
+
+    class Base(BaseEstimator):
+        def fit(self, X, y):
+            self.mean_ = float(np.mean(y))
+            return self
+
+    class Child(Base):
+        pass
+
+    first = Recorder()
+    with Interception(first):
+        Child().fit(X, y)
+    assert first.calls == [("sklearn", "Child")]
+
+    def own_fit(self, X, y):
+        self.own_ = True
+        return self
+
+    Child.fit = own_fit
+    second = Recorder()
+    with Interception(second):
+        assert Child.__dict__["fit"].__kepler_original__ is own_fit
+        child = Child().fit(X, y)
+    assert second.calls == [("sklearn", "Child")] and child.own_
+    assert Child.__dict__["fit"] is own_fit and Base.__dict__["fit"].__name__ == "fit"
+    assert not hasattr(Base.__dict__["fit"], "__kepler_original__")

@@ -17,6 +17,10 @@ Nothing is lost by that:
 * each job runs in the context of the code that submitted it, so what it shows (the results
   under the cell, warnings) goes to that cell of the notebook.
 
+The same worker makes a run's first journal write (the running record) and its events-log
+line while the fit trains (``run.journal_writer``, ``run.events``): jobs are run in order, so
+the final write always follows them.
+
 ``KEPLER_AFTER_FIT=inline`` in the environment runs every job before the fit returns instead.
 """
 

@@ -26,21 +26,21 @@ import importlib.abc
 import inspect
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
-from types import FrameType
 from typing import Any
+
+from kepler_jupyter.run import cv_functions
 
 #: handler(framework, original_fit, model, args, kwargs) -> what fit returns
 FitHandler = Callable[[str, Callable[..., Any], Any, tuple, dict], Any]
 
 KERAS_MODEL_MODULE = "keras.src.models.model"
 SKLEARN_BASE_MODULE = "sklearn.base"
-CROSS_VALIDATE_MODULE = "sklearn.model_selection._validation"
 #: the methods that train (or, for test_on_batch, evaluate inside a training loop)
 SKLEARN_METHODS = ("fit", "fit_transform", "fit_predict", "partial_fit")
+_SKLEARN_WRAPPED = (*SKLEARN_METHODS, "score")
 KERAS_METHODS = ("fit", "train_on_batch", "test_on_batch")
-#: scikit-learn functions that fit an estimator many times as one experiment
-CROSS_VALIDATION_FUNCTIONS = ("cross_validate", "learning_curve")
 
 _lock = threading.RLock()
 _thread_state = threading.local()
@@ -50,12 +50,12 @@ _handlers: dict[int, list[Interception]] = {}
 _patched: list[tuple[type, str, bool, Any]] = []
 _patched_classes: set[type] = set()
 _patched_methods: set[tuple[type, str]] = set()
-# (module, name, previous, wrapper) for module functions we replaced (cross_validate)
-_patched_functions: list[tuple[Any, str, Any, Any]] = []
 # (original, framework, method) -> its wrapper
 _wrappers: dict[tuple[Any, str, str], Callable[..., Any]] = {}
-# module name -> module that held no reference to the cross-validation functions when read
-_modules_without_cv: dict[str, Any] = {}
+# scikit-learn class -> (what its training methods resolve to, the (owner, method) pairs that
+# define them): found once along its MRO, checked again at each installation (_sklearn_plan)
+_plans: weakref.WeakKeyDictionary[type, tuple[tuple[Any, ...], tuple[tuple[type, str], ...]]] = (
+    weakref.WeakKeyDictionary())
 _sklearn_hook: tuple[type, bool, Any] | None = None
 _import_hook: _PostImportHook | None = None
 
@@ -114,10 +114,10 @@ def _new_wrapper(original: Callable[..., Any], framework: str, method: str) -> C
         if interception is None or _depth() > 0:
             return original(self, *args, **kwargs)
         # (Keras has no folds: its per-batch calls skip the stack walk)
-        if framework == "sklearn" and _inside_a_fold():
+        if framework == "sklearn" and cv_functions.inside_a_fold():
             if not interception.fold_warned:
                 interception.fold_warned = True
-                _warn_fold_not_journaled()
+                cv_functions.warn_fold_not_journaled()
             return original(self, *args, **kwargs)
         _thread_state.depth = _depth() + 1
         try:
@@ -127,39 +127,6 @@ def _new_wrapper(original: Callable[..., Any], framework: str, method: str) -> C
 
     fit.__kepler_original__ = original  # type: ignore[attr-defined]
     return fit
-
-
-def _inside_a_fold() -> bool:
-    """Whether scikit-learn's per-fold helper is on the stack: the fit of one fold of a
-    cross-validation kepler does not journal as a whole (``validation_curve``,
-    ``permutation_test_score``, or a ``cross_validate`` held where kepler cannot reach it, such
-    as a closure). A fold is no experiment of its own."""
-    frame: FrameType | None
-    try:
-        frame = sys._getframe(2)
-    except ValueError:  # called straight from C, with no Python caller
-        return False
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name == "_fit_and_score" and "model_selection" in code.co_filename:
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _warn_fold_not_journaled() -> None:
-    import warnings
-
-    from kepler_jupyter.warnings import KeplerWarning
-
-    warnings.warn(
-        "kepler: the folds of this cross-validation are not journaled one by one. kepler "
-        "journals cross_validate, cross_val_score and learning_curve as one experiment each: "
-        "call one of them directly in the cell (a reference kept in a closure or a default "
-        "argument cannot be reached).",
-        KeplerWarning,
-        stacklevel=2,
-    )
 
 
 def _make_cross_validate_wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,65 +147,6 @@ def _make_cross_validate_wrapper(original: Callable[..., Any]) -> Callable[..., 
 
     cross_validate.__kepler_original__ = original  # type: ignore[attr-defined]
     return cross_validate
-
-
-def _patch_module_function(module: Any, name: str, make_wrapper: Callable[..., Any]) -> None:
-    current = getattr(module, name, None)
-    if current is None or hasattr(current, "__kepler_original__"):
-        return
-    wrapper = make_wrapper(current)
-    _patched_functions.append((module, name, current, wrapper))
-    setattr(module, name, wrapper)
-
-
-def _patch_cross_validation() -> None:
-    """Wrap ``cross_validate`` and ``learning_curve`` where scikit-learn defines them and in
-    every loaded module that holds the same function object: ``from sklearn.model_selection
-    import cross_validate`` run before the cell bound the name in the user's namespace (the
-    ``__main__`` module) or in the user's own modules, and calls through those names must be
-    seen too. Only module globals are reached; a reference kept elsewhere (a closure, a default
-    argument) falls back to the per-fold notice."""
-    validation = sys.modules.get(CROSS_VALIDATE_MODULE)
-    if validation is None:
-        return
-    originals = {}
-    for name in CROSS_VALIDATION_FUNCTIONS:
-        original = getattr(validation, name, None)
-        if original is None or hasattr(original, "__kepler_original__"):
-            continue
-        originals[name] = original
-        _patch_module_function(validation, name, _make_cross_validate_wrapper)
-    if not originals:
-        return
-    for module_name, module in list(sys.modules.items()):
-        # modules seen without a reference are skipped next time: reading thousands of module
-        # dicts costs ~20 ms a cell; the user's namespace (__main__) is read every time
-        if _modules_without_cv.get(module_name) is module:
-            continue
-        # the module's own dict, not getattr: lazy modules may import things on attribute access
-        namespace = getattr(module, "__dict__", None)
-        if module is validation or not isinstance(namespace, dict):
-            continue
-        found = False
-        for name, original in _references(module_name, namespace, originals):
-            found = True
-            wrapper = getattr(validation, original.__name__)
-            _patched_functions.append((module, name, original, wrapper))
-            namespace[name] = wrapper
-        if not found and module_name != "__main__":
-            _modules_without_cv[module_name] = module
-
-
-def _references(module_name: str, namespace: dict[str, Any],
-                originals: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The names under which ``namespace`` holds one of ``originals``: by their own names in
-    any module; under any name in the user's namespace (``import ... as cv_scores``)."""
-    if module_name == "__main__":
-        wanted = {id(original): original for original in originals.values()}
-        return [(name, value) for name, value in list(namespace.items())
-                if id(value) in wanted and wanted[id(value)] is value]
-    return [(name, original) for name, original in originals.items()
-            if namespace.get(name) is original]
 
 
 def _patch_method(cls: type, method: str, framework: str, *, shadow: bool = False) -> None:
@@ -280,12 +188,43 @@ def _patch_fit(cls: type, framework: str, *, shadow: bool = False) -> None:
         for method in KERAS_METHODS:
             _patch_method(cls, method, framework, shadow=shadow)
         return
-    for method in (*SKLEARN_METHODS, "score"):
+    for owner, method in _sklearn_plan(cls):
+        _patch_method(owner, method, framework)
+
+
+def _sklearn_plan(cls: type) -> tuple[tuple[type, str], ...]:
+    """The (owner, method) pairs to wrap for a scikit-learn class: where along its MRO each
+    training method (and ``score``) is defined, when that class is scikit-learn's.
+
+    Walking the MRO of ~170 classes for five methods was most of the cost of installing the
+    interception, each cell: the answer is kept per class and used again while each method
+    still resolves to the same object. (A descriptor that makes a new object on each access,
+    scikit-learn's ``available_if``, never matches: those few classes are walked each time;
+    a class whose parents kepler has wrapped, while the interception is on, is walked again
+    next time.)
+    """
+    try:
+        resolved = tuple(map(getattr, (cls,) * len(_SKLEARN_WRAPPED), _SKLEARN_WRAPPED,
+                             (None,) * len(_SKLEARN_WRAPPED)))
+    except Exception:  # a descriptor that refuses access on the class
+        resolved = None
+    kept = _plans.get(cls)
+    if kept is not None and resolved is not None and kept[0] == resolved:
+        return kept[1]
+    pairs = []
+    for method in _SKLEARN_WRAPPED:
         for owner in cls.__mro__:
             if method in owner.__dict__:
                 if _is_sklearn_class(owner):
-                    _patch_method(owner, method, framework)
+                    pairs.append((owner, method))
                 break
+    plan = tuple(pairs)
+    if resolved is not None:
+        try:
+            _plans[cls] = (resolved, plan)
+        except TypeError:  # a class that cannot be weakly referenced
+            pass
+    return plan
 
 
 def _is_sklearn_class(cls: type) -> bool:
@@ -319,8 +258,13 @@ def _patch_keras(module: Any) -> None:
 def _patch_sklearn(module: Any) -> None:
     global _sklearn_hook
     base = module.BaseEstimator
-    for cls in _subclasses(base):
-        _patch_fit(cls, "sklearn")
+    classes = [cls for cls in _subclasses(base) if cls not in _patched_classes]
+    # every class's plan is read before any method is wrapped, so that it is read as it was
+    plans = [_sklearn_plan(cls) for cls in classes]
+    for cls, plan in zip(classes, plans, strict=True):
+        _patched_classes.add(cls)
+        for owner, method in plan:
+            _patch_method(owner, method, "sklearn")
     if _sklearn_hook is not None:
         return
     own = base.__dict__.get("__init_subclass__")
@@ -368,7 +312,7 @@ class _PostImportHook(importlib.abc.MetaPathFinder):
     callbacks = {
         KERAS_MODEL_MODULE: _patch_keras,
         SKLEARN_BASE_MODULE: _patch_sklearn,
-        "sklearn.model_selection": lambda module: _patch_cross_validation(),
+        "sklearn.model_selection": lambda module: cv_functions.patch(_make_cross_validate_wrapper),
     }
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
@@ -400,7 +344,7 @@ def _install() -> None:
         _patch_keras(sys.modules[KERAS_MODEL_MODULE])
     if SKLEARN_BASE_MODULE in sys.modules:
         _patch_sklearn(sys.modules[SKLEARN_BASE_MODULE])
-    _patch_cross_validation()
+    cv_functions.patch(_make_cross_validate_wrapper)
     if _import_hook is None:
         _import_hook = _PostImportHook()
         sys.meta_path.insert(0, _import_hook)
@@ -425,11 +369,7 @@ def _uninstall() -> None:
                 pass
     _patched_classes.clear()
     _patched_methods.clear()
-    while _patched_functions:
-        module, name, previous, wrapper = _patched_functions.pop()
-        # a name the user rebound meanwhile (cross_validate = my_cv) stays the user's
-        if getattr(module, "__dict__", {}).get(name) is wrapper:
-            setattr(module, name, previous)
+    cv_functions.restore()
     if _sklearn_hook is not None:
         base, had_own, previous = _sklearn_hook
         if had_own:
