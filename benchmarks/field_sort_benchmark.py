@@ -23,13 +23,13 @@ import argparse
 import json
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.scale_records import keras_record, sklearn_record
+from benchmarks.timing import timed
 from kepler_jupyter.journal import index as index_module
 from kepler_jupyter.journal import index_catalogue, index_fields, index_groups
 from kepler_jupyter.journal.groups import base_key
@@ -51,17 +51,6 @@ class _Index:
 
     def query(self, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql, tuple(parameters)).fetchall()
-
-
-def _timed(function: Any, repeats: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        started, cpu = time.perf_counter(), time.process_time()
-        function()
-        walls.append((time.perf_counter() - started) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def build(path: Path, count: int) -> tuple[sqlite3.Connection, float, float]:
@@ -131,9 +120,9 @@ def main(argv: list[str] | None = None) -> None:
             connection.execute("ROLLBACK")
 
         for key in ("learning_rate", "val_accuracy", "optimizer"):
-            wall, cpu = _timed(lambda key=key: index_fields.ensure_sorted(connection, key), 1)
+            wall, cpu = timed(lambda key=key: index_fields.ensure_sorted(connection, key), 1)
             print(f"  first sort by {key:<14} (materialise) {wall:7.1f} ms ({cpu:6.1f} ms CPU)")
-        wall, cpu = _timed(one_insert, arguments.repeats)
+        wall, cpu = timed(one_insert, arguments.repeats)
         print(f"  one insert's field rows, 3 sorted fields: {wall:5.2f} ms ({cpu:5.2f} ms CPU)")
         shown = ["e.archived = 0"]
         cases = {
@@ -146,22 +135,22 @@ def main(argv: list[str] | None = None) -> None:
             "val_accuracy, page 100": ("val_accuracy", "desc", shown, [], 10_000),
         }
         for label, (key, order, conditions, parameters, offset) in cases.items():
-            wall, cpu = _timed(lambda key=key, order=order, conditions=conditions,
+            wall, cpu = timed(lambda key=key, order=order, conditions=conditions,
                                parameters=parameters, offset=offset: field_sorted_rows(
                 index, key, order, "", conditions, [], parameters, 100, offset), arguments.repeats)
             print(f"  {label:<26} page {wall:7.1f} ms ({cpu:6.1f} ms CPU)")
         states = iter(range(1_000_000))
         join = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?"
         sort_join = "LEFT JOIN field_values f ON f.id = e.id AND f.name = ?"
-        wall, cpu = _timed(lambda: grouped_rows(
+        wall, cpu = timed(lambda: grouped_rows(
             index, next(states), join, "WHERE e.archived = 0", [], "f.value", "asc",
             "val_accuracy", 100, 0, sort_join, ("learning_rate",)), arguments.repeats)
         print(f"  {'grouped by learning_rate':<26} first page {wall:7.1f} ms ({cpu:6.1f} ms CPU)")
-        wall, cpu = _timed(lambda: grouped_rows(
+        wall, cpu = timed(lambda: grouped_rows(
             index, -1, join, "WHERE e.archived = 0", [], "f.value", "asc",
             "val_accuracy", 100, 100, sort_join, ("learning_rate",)), arguments.repeats)
         print(f"  {'grouped, next pages':<26} page {wall:7.1f} ms ({cpu:6.1f} ms CPU)")
-        wall, cpu = _timed(lambda: catalogue_from_counts(index_catalogue.counts(connection),
+        wall, cpu = timed(lambda: catalogue_from_counts(index_catalogue.counts(connection),
                                                          "val_accuracy"), arguments.repeats)
         rows = connection.execute("SELECT count(*) FROM catalogue").fetchone()[0]
         print(f"  {'column catalogue':<26} {wall:7.1f} ms ({cpu:6.1f} ms CPU), {rows:,} rows")

@@ -20,12 +20,12 @@ import argparse
 import json
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.timing import median_ms, timed
 from kepler_jupyter.journal import index as index_module
 from kepler_jupyter.journal import index_groups
 from kepler_jupyter.server.indexed_groups import grouped_rows
@@ -85,21 +85,6 @@ def build(path: Path, count: int, seed: int = 0) -> sqlite3.Connection:
     return connection
 
 
-def _median_ms(function: Any, repeats: int) -> float:
-    return _timed(function, repeats)[0]
-
-
-def _timed(function: Any, repeats: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds (the machine is shared: CPU time is the steadier one)."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        started, cpu = time.perf_counter(), time.process_time()
-        function()
-        walls.append((time.perf_counter() - started) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    return statistics.median(walls), statistics.median(cpus)
-
-
 JOIN = "LEFT JOIN metric_values m ON m.id = e.id AND m.name = ?"
 
 
@@ -130,25 +115,25 @@ def main(argv: list[str] | None = None) -> None:
                 grouped_rows(index, state, JOIN, where, parameters, sort, order, "val_accuracy",
                              100, offset)
 
-            cold, cold_cpu = _timed(lambda page=page: page(next(states), 0), arguments.repeats)
-            warm = _median_ms(lambda page=page: page(-2, 500), arguments.repeats)
+            cold, cold_cpu = timed(lambda page=page: page(next(states), 0), arguments.repeats)
+            warm = median_ms(lambda page=page: page(-2, 500), arguments.repeats)
             print(f"  {label:<26} first page {cold:7.1f} ms ({cold_cpu:6.1f} ms CPU), "
                   f"next pages {warm:5.1f} ms")
-        members = _median_ms(lambda: index.query(
+        members = median_ms(lambda: index.query(
             "SELECT e.id FROM experiments e WHERE e.group_key = ? "
             "ORDER BY e.created DESC LIMIT 200", ["s:search3"]), arguments.repeats)
         print(f"  {'one search members (parent)':<28} {members:8.1f} ms")
-        flat = _median_ms(lambda: index.query(
+        flat = median_ms(lambda: index.query(
             "SELECT count(*) FROM experiments e") and index.query(
             "SELECT e.id FROM experiments e ORDER BY e.created DESC, e.first_seq DESC LIMIT 100"),
             arguments.repeats)
         print(f"  {'ungrouped page (reference)':<28} {flat:8.1f} ms")
         cells = json.dumps(["cell7"])
-        update = _median_ms(lambda: connection.execute(index_module._LOOP_GROUPS, (cells, cells)),
+        update = median_ms(lambda: connection.execute(index_module._LOOP_GROUPS, (cells, cells)),
                             arguments.repeats)
         print(f"  {'loop update per write':<28} {update:8.2f} ms")
         touched = {"s:search3", "f:fp40", "c:cell7"}
-        refresh = _median_ms(lambda: index_groups.refresh(connection, touched), arguments.repeats)
+        refresh = median_ms(lambda: index_groups.refresh(connection, touched), arguments.repeats)
         print(f"  {'groups table per write':<28} {refresh:8.2f} ms  (3 groups recomputed)")
         connection.close()
 

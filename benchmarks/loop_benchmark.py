@@ -16,20 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
+
+from benchmarks.timing import median_ms
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def _digits():
@@ -48,8 +39,8 @@ def _compare(label: str, loop, calls: int, repeats: int, project: str) -> None:
         with kepler_jupyter.watch(project_dir=project, display="none"):
             loop()
 
-    plain = _median_time(loop, repeats)
-    watched = _median_time(with_kepler, repeats)
+    plain = median_ms(loop, repeats) / 1000
+    watched = median_ms(with_kepler, repeats) / 1000
     print(f"{label:<34} plain {plain * 1e3:8.1f} ms   kepler {watched * 1e3:8.1f} ms   "
           f"ratio {watched / plain:5.3f}   +{(watched - plain) / calls * 1e6:6.1f} µs per call")
 
@@ -92,7 +83,7 @@ def main() -> None:
             pass
 
     open_and_close()
-    print(f"open + close one interception       {_median_time(open_and_close, 20) * 1e3:8.2f} ms")
+    print(f"open + close one interception       {median_ms(open_and_close, 20):8.2f} ms")
 
 
 if __name__ == "__main__":

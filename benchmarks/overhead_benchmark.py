@@ -18,18 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from benchmarks.timing import median_ms
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def _digits():
@@ -49,8 +41,8 @@ def _compare(label: str, fit, repeats: int, project: str) -> None:
             fit()
 
     with_kepler()
-    plain = _median_time(fit, repeats)
-    watched = _median_time(with_kepler, repeats)
+    plain = median_ms(fit, repeats) / 1000
+    watched = median_ms(with_kepler, repeats) / 1000
     print(f"{label:<34} plain {plain * 1000:8.1f} ms   %%kepler fit {watched * 1000:8.1f} ms   ratio {watched / plain:5.2f}")
 
 

@@ -43,6 +43,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 from scale_records import write_journal  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 _REBUILD = """
 import sys, time
@@ -111,15 +112,6 @@ def _child(script: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _median_ms(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def _fit_overhead(project: Path, repeats: int) -> tuple[float, float]:
     """Median plain fit and median extra time of the same fit inside ``watch()`` (ms) until
     the fit returns, alternating the two so that load on the machine hits both alike."""
@@ -144,11 +136,11 @@ def _fit_overhead(project: Path, repeats: int) -> tuple[float, float]:
     plain_times, extra, extra_cpu = [], [], []
     for _ in range(repeats):
         cpu = time.thread_time()
-        plain_ms = _median_ms(plain, 1)
+        plain_ms = median_ms(plain, 1)
         plain_cpu = time.thread_time() - cpu
         plain_times.append(plain_ms)
         cpu = time.thread_time()
-        extra.append(_median_ms(watched, 1) - plain_ms)
+        extra.append(median_ms(watched, 1) - plain_ms)
         extra_cpu.append((time.thread_time() - cpu - plain_cpu) * 1000)
         # the work after the fit (run/after_fit.py) is not what the user waits for; it must
         # not overlap the next plain fit either
@@ -164,12 +156,12 @@ def _in_process(project: Path, repeats: int) -> dict[str, float]:
     journal = Journal(project)
     ids = [record["id"] for record in journal.listing(limit=2000).records]
     rng = random.Random(1)
-    get_ms = _median_ms(lambda: journal.get(rng.choice(ids)), max(repeats * 4, 20))
+    get_ms = median_ms(lambda: journal.get(rng.choice(ids)), max(repeats * 4, 20))
     query = journal.get(ids[len(ids) // 2])
     started = time.perf_counter()
     similar_experiments(journal, query, k=5)
     first_similar_ms = (time.perf_counter() - started) * 1000
-    similar_ms = _median_ms(lambda: similar_experiments(journal, query, k=5), repeats * 2)
+    similar_ms = median_ms(lambda: similar_experiments(journal, query, k=5), repeats * 2)
     inserts = []
     for _ in range(max(repeats * 10, 30)):
         record = dict(query, id=new_experiment_id(), status="running")
