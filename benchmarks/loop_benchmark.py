@@ -32,6 +32,7 @@ def _digits():
 
 def _compare(label: str, loop, calls: int, repeats: int, project: str) -> None:
     import kepler_jupyter
+    from kepler_jupyter.run import after_fit
 
     loop()  # warm up: imports, graph tracing
 
@@ -43,6 +44,9 @@ def _compare(label: str, loop, calls: int, repeats: int, project: str) -> None:
     watched = median_ms(with_kepler, repeats) / 1000
     print(f"{label:<34} plain {plain * 1e3:8.1f} ms   kepler {watched * 1e3:8.1f} ms   "
           f"ratio {watched / plain:5.3f}   +{(watched - plain) / calls * 1e6:6.1f} µs per call")
+    # the last watched fit's record is completed after it returned (run/after_fit.py): wait
+    # for it, so that it neither runs into the next comparison nor races the folder's removal
+    after_fit.wait()
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ def _digits():
 
 def _compare(label: str, fit, repeats: int, project: str) -> None:
     import kepler_jupyter
+    from kepler_jupyter.run import after_fit
 
     fit()  # warm up: imports, graph tracing
 
@@ -44,6 +45,9 @@ def _compare(label: str, fit, repeats: int, project: str) -> None:
     plain = median_ms(fit, repeats) / 1000
     watched = median_ms(with_kepler, repeats) / 1000
     print(f"{label:<34} plain {plain * 1000:8.1f} ms   %%kepler fit {watched * 1000:8.1f} ms   ratio {watched / plain:5.2f}")
+    # the last watched fit's record is completed after it returned (run/after_fit.py): wait
+    # for it, so that it neither runs into the next comparison nor races the folder's removal
+    after_fit.wait()
 
 
 def keras_fit(X, y):
