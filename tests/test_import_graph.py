@@ -143,3 +143,49 @@ def test_measurements_and_model_readers_never_import_a_rule():
             assert not imported & rules, f"{name} imports the rules {sorted(imported & rules)}"
         if name.startswith("kepler_jupyter.models"):
             assert not any(target.startswith("kepler_jupyter.checks") for target in imported), name
+
+
+def private_uses(package_dir: Path, package: str) -> list[str]:
+    """``module:line name`` for each private name of another module of the package that a
+    module imports (``from pkg.mod import _name``) or reads off an imported module
+    (``mod._name``). Dunder names are not private."""
+    modules = module_names(package_dir, package)
+    found = []
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        imported: dict[str, str] = {}  # local name -> module of the package
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package):
+                for alias in node.names:
+                    if private(alias.name):
+                        found.append(f"{name}:{node.lineno} {node.module}.{alias.name}")
+                    elif f"{node.module}.{alias.name}" in modules:
+                        imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith(package) and alias.asname:
+                        imported[alias.asname] = alias.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and private(node.attr)
+                    and isinstance(node.value, ast.Name) and imported.get(node.value.id, name) != name):
+                found.append(f"{name}:{node.lineno} {imported[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_the_private_use_finder_finds_imports_and_attribute_reads(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def _step():\n    pass\n\ndef step():\n    _step()\n")
+    (package / "b.py").write_text("from pkg import a\nfrom pkg.a import _step, step\n"
+                                  "def run():\n    a._step()\n    a.__name__\n    step()\n")
+    assert private_uses(package, "pkg") == ["pkg.b:2 pkg.a._step", "pkg.b:4 pkg.a._step"]
+
+
+def test_no_module_uses_another_modules_private_names():
+    """A step another module needs is part of its owner's public, documented API."""
+    assert private_uses(PACKAGE_DIR, PACKAGE) == []

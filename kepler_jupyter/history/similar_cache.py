@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from kepler_jupyter.history.similar_index import _Vectors
+    from kepler_jupyter.history.similar_index import IndexVectors
 
 CACHE_NAME = "index.vectors.npz"
 #: below this many rows SQLite loads the vectors fast enough; no file is written
@@ -43,7 +43,7 @@ def _table(codes: dict[str | None, int]) -> np.ndarray:
     return np.array(json.dumps(sorted(codes, key=codes.__getitem__)))
 
 
-def save(path: Path, vectors: _Vectors, matrix: np.ndarray) -> None:
+def save(path: Path, vectors: IndexVectors, matrix: np.ndarray) -> None:
     """Write ``vectors`` (with their built arrays and full ``matrix``) to ``path``, atomically;
     a failure (read-only project, full disk) only leaves the next process to load from SQLite."""
     arrays = vectors.arrays
@@ -69,10 +69,10 @@ def save(path: Path, vectors: _Vectors, matrix: np.ndarray) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def load(path: Path, generation: str, next_rev: int) -> _Vectors | None:
+def load(path: Path, generation: str, next_rev: int) -> IndexVectors | None:
     """The vectors kept at ``path`` if they belong to ``generation`` (and not to a revision
     past ``next_rev``), else ``None``."""
-    from kepler_jupyter.history.similar_index import _Arrays, _Vectors
+    from kepler_jupyter.history.similar_index import IndexVectors, VectorArrays
 
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -86,14 +86,14 @@ def load(path: Path, generation: str, next_rev: int) -> _Vectors | None:
             order = list(zip(data["created"].tolist(), data["first_seq"].tolist(), strict=True))
             rank = data["rank"]
             ordered = [order[row] for row in np.argsort(rank).tolist()]
-            vectors = _Vectors(
+            vectors = IndexVectors(
                 generation=generation, rev=int(data["rev"]), names=data["names"].tolist(),
                 ids=ids, row_of={record_id: row for row, record_id in enumerate(ids)},
                 raw=[row.tobytes() for row in matrix],
                 status=[status_table[code] for code in status.tolist()], order=order,
                 fp_data=[fp_table[code] for code in fp_data.tolist()],
                 entries=list(zip(ids, data["offsets"].tolist(), data["lengths"].tolist(), strict=True)))
-            vectors.arrays = _Arrays(
+            vectors.arrays = VectorArrays(
                 numeric=data["numeric"], scaled_t=data["scaled_t"], present_t=data["present_t"],
                 present_count=data["present_count"], categories=data["categories"],
                 norms=data["norms"], units=data["units"], status=status,

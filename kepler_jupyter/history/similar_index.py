@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.history import similar_cache
-from kepler_jupyter.history.similarity import _SCORE_SCALE, Similar, _unit, record_features
+from kepler_jupyter.history.similarity import SCORE_SCALE, Similar, feature_unit, record_features
 from kepler_jupyter.journal.record import get_path
 
 
 @dataclass
-class _Vectors:
+class IndexVectors:
     """The vectors of one index generation, row by row."""
 
     generation: str = ""
@@ -39,13 +39,13 @@ class _Vectors:
     order: list[tuple[str, int]] = field(default_factory=list)  # (created, first_seq)
     fp_data: list[str | None] = field(default_factory=list)
     entries: list[tuple[str, int, int]] = field(default_factory=list)
-    arrays: _Arrays | None = None  # built from the lists above when needed
+    arrays: VectorArrays | None = None  # built from the lists above when needed
     cache: Path | None = None  # where the built arrays are kept for the next process
 
-    def stacked(self) -> _Arrays:
+    def stacked(self) -> VectorArrays:
         if self.arrays is None:
-            matrix = _Arrays._matrix(self, list(range(len(self.raw))))
-            self.arrays = _Arrays.build(self, matrix)
+            matrix = VectorArrays._matrix(self, list(range(len(self.raw))))
+            self.arrays = VectorArrays.build(self, matrix)
             if self.cache is not None:
                 similar_cache.save(self.cache, self, matrix)
         return self.arrays
@@ -60,7 +60,7 @@ def _codes(values: list[str | None]) -> tuple[np.ndarray, dict[str | None, int]]
 
 
 @dataclass
-class _Arrays:
+class VectorArrays:
     """The vectors as matrices, split the way the distance is computed."""
 
     numeric: np.ndarray  # mask of the numeric columns
@@ -78,7 +78,7 @@ class _Arrays:
     ordered: list[tuple[str, int]]  # (created, first_seq) in journal order
 
     @staticmethod
-    def _matrix(vectors: _Vectors, rows: list[int]) -> np.ndarray:
+    def _matrix(vectors: IndexVectors, rows: list[int]) -> np.ndarray:
         matrix = np.full((len(rows), len(vectors.names)), np.nan, dtype=np.float32)
         by_length: dict[int, list[int]] = {}
         for position, row in enumerate(rows):
@@ -89,7 +89,7 @@ class _Arrays:
                 matrix[positions, : length // 4] = block.reshape(len(positions), length // 4)
         return matrix
 
-    def update(self, vectors: _Vectors, changed: list[int], appended: list[int]) -> bool:
+    def update(self, vectors: IndexVectors, changed: list[int], appended: list[int]) -> bool:
         """Take in changed rows and rows appended at the end of the journal order, in place
         of a rebuild (a fit adds one or two rows: rebuilding 100,000 would cost a second);
         ``False`` when that is not possible (new feature columns, an earlier creation time)."""
@@ -129,9 +129,9 @@ class _Arrays:
         return True
 
     @classmethod
-    def build(cls, vectors: _Vectors, matrix: np.ndarray) -> _Arrays:
+    def build(cls, vectors: IndexVectors, matrix: np.ndarray) -> VectorArrays:
         numeric = np.array([name.startswith("n:") for name in vectors.names], dtype=bool)
-        units = np.array([_unit(name) for name in vectors.names], dtype=np.float32)
+        units = np.array([feature_unit(name) for name in vectors.names], dtype=np.float32)
         scaled = matrix[:, numeric] / units[numeric]
         present = ~np.isnan(scaled)
         categories = np.nan_to_num(matrix[:, ~numeric])
@@ -150,12 +150,12 @@ class _Arrays:
                    ordered=[vectors.order[row] for row in ordered_rows])
 
 
-_cache: dict[Path, _Vectors] = {}
+_cache: dict[Path, IndexVectors] = {}
 _cache_lock = threading.Lock()
 _COLUMNS = "id, rev, status, created, first_seq, fp_data, offset, length, vector"
 
 
-def _refresh(reads: Any) -> _Vectors:
+def _refresh(reads: Any) -> IndexVectors:
     """The vectors of ``reads``' index, brought up to date with its rows."""
     path = reads.index.path
     state = reads.index.state()
@@ -170,7 +170,7 @@ def _refresh(reads: Any) -> _Vectors:
             # a new process: the matrices another one built for this generation, if kept
             kept = similar_cache.cache_path(path) if generation else None
             vectors = similar_cache.load(kept, generation, next_rev) if kept else None
-            vectors = _cache[path] = vectors or _Vectors(generation=generation)
+            vectors = _cache[path] = vectors or IndexVectors(generation=generation)
             vectors.cache = kept
             loaded = vectors.arrays is not None
         else:
@@ -204,11 +204,11 @@ def _refresh(reads: Any) -> _Vectors:
             vectors.arrays = None
         elif loaded and vectors.cache is not None and len(rows) > similar_cache.STALE_ROWS:
             # the kept file is far behind: keep the caught-up matrices for the next process
-            similar_cache.save(vectors.cache, vectors, _Arrays._matrix(vectors, list(range(len(vectors.raw)))))
+            similar_cache.save(vectors.cache, vectors, VectorArrays._matrix(vectors, list(range(len(vectors.raw)))))
         return vectors
 
 
-def _distances(vectors: _Vectors, record: dict[str, Any]) -> np.ndarray:
+def _distances(vectors: IndexVectors, record: dict[str, Any]) -> np.ndarray:
     """The ``similarity`` distance from ``record`` to every row."""
     arrays = vectors.stacked()
     names = vectors.names
@@ -300,7 +300,7 @@ def similar_in_index(reads: Any, record: dict[str, Any], k: int = 5,
     candidates = np.flatnonzero(keep)
     if not len(candidates):
         return []
-    scores = np.exp(-_distances(vectors, record)[candidates] / _SCORE_SCALE)
+    scores = np.exp(-_distances(vectors, record)[candidates] / SCORE_SCALE)
     data = get_path(record, "fingerprint.data")
     code = arrays.fp_codes.get(data) if isinstance(data, str) else None
     same = arrays.fp_data[candidates] == code if code is not None else np.zeros(len(candidates), bool)

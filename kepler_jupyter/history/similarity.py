@@ -44,7 +44,8 @@ _FRAMEWORK_WEIGHT = 3.0
 #: units of the numeric features (see the module docstring); the first matching prefix wins
 _UNITS = (("n:depth", 4.0), ("n:width", 2.0), ("n:log_params", 1.0), ("n:learning_rate", 1.0),
           ("n:batch_size", 2.0), ("n:epochs", 2.0), ("n:p:", 1.0))
-_SCORE_SCALE = 3.0
+#: a similarity score is exp(-distance / SCORE_SCALE): 1 for equal runs
+SCORE_SCALE = 3.0
 _CACHE_SIZE = 50_000
 _feature_cache: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
 
@@ -174,7 +175,7 @@ def _cached_features(record: dict[str, Any]) -> dict[str, float]:
     return cached
 
 
-def _unit(name: str) -> float:
+def feature_unit(name: str) -> float:
     """The difference in a numeric feature that counts as "entirely different" (distance 1)."""
     for prefix, unit in _UNITS:
         if name.startswith(prefix):
@@ -203,7 +204,7 @@ def feature_matrix(records: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarra
     present = np.zeros_like(matrix, dtype=bool)
     matrix[rows, cols] = values
     present[rows, cols] = True
-    units = np.array([_unit(name) if name.startswith("n:") else 1.0 for name in names])
+    units = np.array([feature_unit(name) if name.startswith("n:") else 1.0 for name in names])
     return matrix / units, present, names
 
 
@@ -224,7 +225,7 @@ def similarity_scores(record: dict[str, Any], candidates: list[dict[str, Any]]) 
     one_sided = present[1:] != present[0]
     gaps[:, numeric] = np.where(one_sided[:, numeric], 1.0, np.minimum(gaps[:, numeric], 1.0))
     distances = np.sqrt((gaps ** 2).sum(axis=1))
-    return np.exp(-distances / _SCORE_SCALE)
+    return np.exp(-distances / SCORE_SCALE)
 
 
 def similar_experiments(journal_or_records: Any, record: dict[str, Any], k: int = 5,
