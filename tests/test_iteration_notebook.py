@@ -10,28 +10,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from notebook_runs import NOTEBOOKS, execute_shipped
 
 from kepler_jupyter.history.goal import Goal, get_goal
 from kepler_jupyter.journal import Journal
 from kepler_jupyter.run.events import read_events
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "iteration.ipynb"
+NOTEBOOK = NOTEBOOKS / "iteration.ipynb"
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """(executed notebook, project folder) after a headless run in a fresh project."""
     project = tmp_path_factory.mktemp("iteration")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KEPLER_PROJECT_DIR", str(project))
-        patch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-        notebook = nbformat.read(NOTEBOOK, as_version=4)
-        NotebookClient(
-            notebook, timeout=600, kernel_name="python3",
-            resources={"metadata": {"path": str(project)}},
-        ).execute()
-    return notebook, project
+    return execute_shipped("iteration.ipynb", project), project
 
 
 def cell_text(notebook, starts_with: str, exact: bool = False) -> str:

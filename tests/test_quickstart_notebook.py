@@ -7,16 +7,14 @@ The notebook executes once per module; each test reads what it left behind.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from notebook_runs import execute_shipped
 
 from kepler_jupyter.journal import Journal
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "quickstart.ipynb"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -24,13 +22,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 def executed(tmp_path_factory):
     """(executed notebook, project folder) after a headless run in a fresh project."""
     project = tmp_path_factory.mktemp("quickstart")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KEPLER_PROJECT_DIR", str(project))
-        patch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-        notebook = nbformat.read(NOTEBOOK, as_version=4)
-        NotebookClient(notebook, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(project)}}).execute()
-    return notebook, project
+    return execute_shipped("quickstart.ipynb", project), project
 
 
 def fit_cells(notebook) -> list:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from notebook_runs import NOTEBOOKS, execute_in_project
 
 from kepler_jupyter.journal import Journal
 
 pytest.importorskip("optuna")
 
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "search.ipynb"
+NOTEBOOK = NOTEBOOKS / "search.ipynb"
 
 
 def _tags(cell) -> list[str]:
@@ -23,9 +23,7 @@ def _tags(cell) -> list[str]:
 
 def _run(cells: list, project: Path, metadata: dict) -> list:
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(project)}}).execute()
-    return notebook.cells
+    return execute_in_project(notebook, project).cells
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +33,9 @@ def executed(tmp_path_factory):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     restart = next(i for i, cell in enumerate(notebook.cells) if "restart" in _tags(cell))
     setup = [cell for cell in notebook.cells if "setup" in _tags(cell)]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KEPLER_PROJECT_DIR", str(project))
-        before = _run(notebook.cells[:restart], project, notebook.metadata)
-        after = _run([nbformat.from_dict(dict(cell)) for cell in setup] + notebook.cells[restart:], project,
-                     notebook.metadata)
+    before = _run(notebook.cells[:restart], project, notebook.metadata)
+    after = _run([nbformat.from_dict(dict(cell)) for cell in setup] + notebook.cells[restart:], project,
+                 notebook.metadata)
     return before, after, project
 
 
