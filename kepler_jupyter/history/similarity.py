@@ -101,7 +101,7 @@ def _layer_features(layers: list[dict[str, Any]], features: dict[str, float]) ->
     for name, count in activation_counts.items():
         features[f"c:activation={name}"] = math.log1p(count)
     if widths:
-        features["n:width_mean"] = float(np.mean(widths))
+        features["n:width_mean"] = sum(widths) / len(widths)  # np.mean: 10 us per record
         features["n:width_max"] = max(widths)
         features["n:width_min"] = min(widths)
 
@@ -156,6 +156,8 @@ def record_features(record: dict[str, Any]) -> dict[str, float]:
 
 
 def _encodable(name: str) -> bool:
+    if name.isascii():  # a flag of the string: no encoding needed
+        return True
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -120,10 +120,18 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
             found[key] = value
     fields: dict[str, Any] = {}
     containers = []
+    plain_names = _PLAIN
+    isfinite = math.isfinite
     for name, value in found.items():
-        if not _plain_name(name, special, own):
+        plain = plain_names.get(name)
+        if not (plain or plain is None and _plain_name(name, special, own)):
             continue
-        if isinstance(value, dict | list):
+        kind = type(value)  # the JSON types inline: this runs for every cell of every record
+        if kind is float:
+            fields[name] = value if isfinite(value) else None
+        elif kind is dict or kind is list:
+            containers.append(name)
+        elif isinstance(value, dict | list):
             containers.append(name)
         else:
             fields[name] = _sortable(value)
