@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kepler_jupyter.journal import index_fields, index_groups
+from kepler_jupyter.journal import index_catalogue, index_fields, index_groups
 from kepler_jupyter.journal.damage import report_damaged_lines
 from kepler_jupyter.journal.index_pool import latest_rows
 from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
@@ -125,6 +125,7 @@ _DEFERRED_INDEXES = ["experiments_order", "experiments_status", "experiments_fin
                      "experiments_data", "experiments_rev", "experiments_shown",
                      "experiments_group", "metric_values_order", "groups_shown_order"]
 _NANS = array("f", [math.nan]) * 4096
+_LAYOUTS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -397,8 +398,8 @@ class JournalIndex:
         first_line = state.lines + 1
         # A large index built from nothing: the indexes the writer does not read are made
         # once at the end (sorting each once) rather than kept through every insert.
-        deferred = _drop_indexes(connection) if state.size == 0 and end - start > \
-            CATCH_UP_MAX_BYTES else []
+        writer.fresh = state.size == 0 and end - start > CATCH_UP_MAX_BYTES
+        deferred = _drop_indexes(connection) if writer.fresh else []
         for record_id, _, _, row in latest_rows(fd, self.journal_path, scan, first_line):
             if row is None:
                 writer.delete(record_id)
@@ -407,6 +408,8 @@ class JournalIndex:
         writer.flush()
         for statement in deferred:
             connection.execute(statement)
+        if writer.fresh:
+            index_catalogue.count(connection)
         connection.executemany("INSERT OR IGNORE INTO damaged VALUES (?)",
                                [(line,) for line in scan.damaged])
         writer.finish(scan.end, tail_checksum(fd, scan.end), state.lines + scan.n_lines)
@@ -552,6 +555,9 @@ class _RowWriter:
         self.next_rev = state.next_rev
         self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
         self.deleted = False
+        self._layouts: dict[tuple[str, ...], tuple[list[int], int]] = {}
+        #: an index built from nothing: the column catalogue is counted once at the end
+        self.fresh = False
         #: groups whose runs changed (``journal.index_groups``), recomputed at ``finish``
         self.touched: set[str] = set()
         #: rows of small writes that moved between groups, applied one by one at ``finish``
@@ -564,17 +570,23 @@ class _RowWriter:
     def _vector(self, features: dict[str, float]) -> bytes | None:
         if not features:
             return None
-        columns = self.columns
-        positions = []
-        for name in features:
-            position = columns.get(name)
-            if position is None:
-                position = columns[name] = len(columns)
-                self.connection.execute("INSERT INTO columns VALUES (?, ?)", (position, name))
-            positions.append(position)
+        names = tuple(features)
+        layout = self._layouts.get(names)  # records of one kind share their feature names
+        if layout is None:
+            columns = self.columns
+            positions = []
+            for name in names:
+                position = columns.get(name)
+                if position is None:
+                    position = columns[name] = len(columns)
+                    self.connection.execute("INSERT INTO columns VALUES (?, ?)", (position, name))
+                positions.append(position)
+            layout = (positions, max(positions) + 1)
+            if len(self._layouts) < _LAYOUTS_KEPT:
+                self._layouts[names] = layout
+        positions, size = layout
         # float32 in machine order, NaN where the record has no such feature: what
         # np.frombuffer(..., np.float32) reads back (an array per row in NumPy cost 3x this)
-        size = max(positions) + 1
         vector = _NANS[:size] if size <= len(_NANS) else array("f", [math.nan]) * size
         for position, value in zip(positions, features.values(), strict=True):
             vector[position] = value
@@ -630,7 +642,7 @@ class _RowWriter:
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)
-        index_fields.write(self.connection, self._fields)
+        index_fields.write(self.connection, self._fields, catalogue=not self.fresh)
         self._rows, self._metrics, self._fields = [], [], []
 
     def delete(self, record_id: str) -> None:

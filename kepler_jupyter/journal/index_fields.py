@@ -193,12 +193,15 @@ def fields_json(record: Mapping[str, Any]) -> str | None:
         return None
 
 
-def write(connection: sqlite3.Connection, rows: list[tuple[str, str | None, str]]) -> None:
+def write(connection: sqlite3.Connection, rows: list[tuple[str, str | None, str]],
+          catalogue: bool = True) -> None:
     """Store the ``(id, fields JSON, catalogue entries JSON)`` of upserted rows, their
-    materialised fields and their part of the column catalogue (``index_catalogue``)."""
+    materialised fields and (with ``catalogue``) their part of the column catalogue
+    (``index_catalogue``; without, the caller counts it afterwards: ``index_catalogue.count``)."""
     ids = [(record_id,) for record_id, _, _ in rows]
-    index_catalogue.apply(connection, [record_id for record_id, _, _ in rows],
-                          [entries for _, _, entries in rows])
+    if catalogue:
+        index_catalogue.apply(connection, [record_id for record_id, _, _ in rows],
+                              [entries for _, _, entries in rows])
     connection.executemany("DELETE FROM field_values WHERE id = ?", ids)
     connection.executemany("INSERT OR REPLACE INTO field_rows VALUES (?, ?, ?)",
                            [(record_id, text or "{}", entries) for record_id, text, entries in rows])
