@@ -29,6 +29,7 @@ import secrets
 import sqlite3
 import threading
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -409,7 +410,7 @@ class JournalIndex:
         for statement in deferred:
             connection.execute(statement)
         if writer.fresh:
-            index_catalogue.count(connection)
+            index_catalogue.add_counted(connection, writer.catalogue_texts)
         connection.executemany("INSERT OR IGNORE INTO damaged VALUES (?)",
                                [(line,) for line in scan.damaged])
         writer.finish(scan.end, tail_checksum(fd, scan.end), state.lines + scan.n_lines)
@@ -558,6 +559,7 @@ class _RowWriter:
         self._layouts: dict[tuple[str, ...], tuple[list[int], int]] = {}
         #: an index built from nothing: the column catalogue is counted once at the end
         self.fresh = False
+        self.catalogue_texts: Counter[str] = Counter()
         #: groups whose runs changed (``journal.index_groups``), recomputed at ``finish``
         self.touched: set[str] = set()
         #: rows of small writes that moved between groups, applied one by one at ``finish``
@@ -642,6 +644,8 @@ class _RowWriter:
         self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
         self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
                                     self._metrics)
+        if self.fresh:
+            self.catalogue_texts.update(entries for _, _, entries in self._fields)
         index_fields.write(self.connection, self._fields, catalogue=not self.fresh)
         self._rows, self._metrics, self._fields = [], [], []
 

@@ -152,6 +152,13 @@ def serve() -> None:
             return
 
 
+def _fields_of(row: IndexRow) -> tuple[Any, ...]:
+    values = vars(row)  # a dataclass's attributes, in field order
+    if tuple(values) == _ROW_FIELDS:
+        return tuple(values.values())
+    return tuple(getattr(row, name) for name in _ROW_FIELDS)  # pragma: no cover - defensive
+
+
 def chunk_rows(path: str, identity: tuple[int, int], chunk: Chunk,
                first_line: int) -> tuple[list[tuple[str, int, int, tuple[Any, ...] | None]], list[int]]:
     """The rows of ``chunk`` (ids and their lines) of the journal at ``path``, as tuples of
@@ -163,6 +170,6 @@ def chunk_rows(path: str, identity: tuple[int, int], chunk: Chunk,
             raise RuntimeError("the journal was replaced")
         scan = RegionScan(end=0, positions=dict(chunk))
         packed = [(record_id, offset, length,
-                   None if row is None else tuple(getattr(row, name) for name in _ROW_FIELDS))
+                   None if row is None else _fields_of(row))
                   for record_id, offset, length, row in _serial(fd, scan, first_line)]
         return packed, scan.damaged
