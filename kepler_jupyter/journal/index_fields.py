@@ -51,13 +51,6 @@ TOP_KEYS = ".top"
 _TOP_PATH = '$.".top"'
 
 
-def _section(record: Mapping[str, Any], path: str) -> Mapping[str, Any]:
-    value: Any = record
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
 def _sortable(value: Any) -> float | str | None:
     """``server.columns.sort_key`` of a scalar cell as one SQLite value (numbers before text);
     ``None`` for an empty one (``server.summaries.scalar`` turns NaN and infinity into null)."""
@@ -111,21 +104,14 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     from kepler_jupyter.history.filters import FIELD_ALIASES as aliases
     from kepler_jupyter.history.filters import resolve_field
 
-    special, own = _names()
-    found: dict[str, Any] = {}
-    for path in reversed(_SECTIONS):  # earlier sections overwrite later ones
-        found.update(_section(record, path))
-    for key, value in record.items():
-        if key not in found:
-            found[key] = value
+    if type(record) is not dict:
+        record = dict(record)
+    sources = _sources(record)
     fields: dict[str, Any] = {}
     containers = []
-    plain_names = _PLAIN
     isfinite = math.isfinite
-    for name, value in found.items():
-        plain = plain_names.get(name)
-        if not (plain or plain is None and _plain_name(name, special, own)):
-            continue
+    for name, source in _plan(sources):
+        value = sources[source][name]
         kind = type(value)  # the JSON types inline: this runs for every cell of every record
         if kind is float:
             fields[name] = value if isfinite(value) else None
@@ -136,12 +122,11 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
         else:
             fields[name] = _sortable(value)
     paths: dict[str, Any] = {}
-    for name in own:
+    for name in _names()[1]:
         # what resolve_field reads for these names: an alias's path, a top-level field
         alias = aliases.get(name)
         if alias is None:
-            value = (resolve_field(record if type(record) is dict else dict(record), name)
-                     if name == "layers" else record.get(name))
+            value = resolve_field(record, name) if name == "layers" else record.get(name)
         else:
             if alias not in paths:
                 paths[alias] = _at(record, alias)
@@ -153,6 +138,47 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     stored: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
     stored[TOP_KEYS] = containers
     return stored
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _sources(record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The sections a bare name is looked up in, last first (``_SECTIONS`` reversed: the
+    first one decides), then the record itself."""
+    def section(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else _EMPTY
+
+    params = section(record.get("params"))
+    return (section(record.get("model")), section(record.get("data")),
+            section(params.get("estimator_params")), params, section(record.get("metrics")),
+            record)
+
+
+# Which names a record of a given shape stores from which source: records of one kind share
+# their keys, so the names are sorted out once per shape rather than once per record.
+_PLANS: dict[tuple[tuple[str, ...], ...], tuple[tuple[str, int], ...]] = {}
+_PLANS_KEPT = 1024
+
+
+def _plan(sources: tuple[dict[str, Any], ...]) -> tuple[tuple[str, int], ...]:
+    """``(name, source)`` of each stored name, in the order the sections give them (the
+    sections' keys first, later sections overwriting earlier ones; then the record's own)."""
+    shape = tuple(tuple(source) for source in sources)
+    plan = _PLANS.get(shape)
+    if plan is None:
+        special, own = _names()
+        found: dict[str, int] = {}
+        for number, source in enumerate(sources[:-1]):
+            for key in source:
+                found[key] = number
+        for key in sources[-1]:
+            found.setdefault(key, len(sources) - 1)
+        plan = tuple((name, number) for name, number in found.items()
+                     if _plain_name(name, special, own))
+        if len(_PLANS) < _PLANS_KEPT:
+            _PLANS[shape] = plan
+    return plan
 
 
 def _at(record: Mapping[str, Any], path: str) -> Any:
