@@ -23,6 +23,7 @@ import { attachmentName } from '../request';
 import { ExperimentEdit, ExperimentRecord } from '../tokens';
 import { ActionBar, DeletedNotice, IExperimentActions, NotesEditor } from '../widgets/ExperimentActions';
 import { FakeJournalServer } from './fakeJournalServer';
+import { textOf } from './testHelpers';
 
 const record: ExperimentRecord = {
   id: 'abc123xyz0',
@@ -75,21 +76,6 @@ class FakeActions implements IExperimentActions {
     this.opened.push(path);
     return null;
   }
-}
-
-function textOf(renderer: ReactTestRenderer): string {
-  const parts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (typeof node === 'string') {
-      parts.push(node);
-    } else if (Array.isArray(node)) {
-      node.forEach(walk);
-    } else if (node && typeof node === 'object' && 'children' in node) {
-      walk((node as { children: unknown }).children);
-    }
-  };
-  walk(renderer.toJSON());
-  return parts.join('');
 }
 
 async function click(renderer: ReactTestRenderer, label: string): Promise<void> {
@@ -196,7 +182,7 @@ describe('the detail view actions', () => {
       renderer.root.findByType('form').props.onSubmit({ preventDefault: () => undefined });
     });
     expect(actions.edits).toEqual([]);
-    expect(textOf(renderer)).toContain('at most 64 characters');
+    expect(textOf(renderer, '')).toContain('at most 64 characters');
   });
 
   it('copies the id and a deep link, archives, deletes and undoes', async () => {
@@ -214,14 +200,14 @@ describe('the detail view actions', () => {
     await click(renderer, 'Copy id');
     await click(renderer, 'Copy link');
     expect(actions.copied).toEqual(['abc123xyz0', 'http://lab.test/base/lab?kepler=abc123xyz0']);
-    expect(textOf(renderer)).toContain('Link copied: http://lab.test/base/lab?kepler=abc123xyz0');
+    expect(textOf(renderer, '')).toContain('Link copied: http://lab.test/base/lab?kepler=abc123xyz0');
     await click(renderer, 'Open notebook');
     expect(actions.opened).toEqual(['nb/train.ipynb']);
     await click(renderer, 'Archive');
     expect(actions.edits).toEqual([{ archived: true }]);
     expect(current.archived).toBe(true);
     await act(async () => renderer.update(view()));
-    expect(textOf(renderer)).toContain('Unarchive');
+    expect(textOf(renderer, '')).toContain('Unarchive');
     await click(renderer, 'Delete');
     expect(actions.deleted && deleted).toBe(true);
 
@@ -229,7 +215,7 @@ describe('the detail view actions', () => {
     await act(async () => {
       renderer = TestRenderer.create(<DeletedNotice id={record.id} actions={actions} onRestored={r => (restored = r)} />);
     });
-    expect(textOf(renderer)).toContain(`Experiment ${record.id} was deleted.`);
+    expect(textOf(renderer, '')).toContain(`Experiment ${record.id} was deleted.`);
     await click(renderer, 'Undo');
     expect(actions.deleted).toBe(false);
     expect(restored!.id).toBe(record.id);

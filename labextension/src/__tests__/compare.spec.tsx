@@ -7,7 +7,7 @@
  * epoch under the pointer), the parallel-coordinates axes and the settings-differ display.
  */
 import * as React from 'react';
-import TestRenderer, { act, ReactTestRenderer } from 'react-test-renderer';
+import { act } from 'react-test-renderer';
 
 import { Comparison, SettingRow } from '../tokens';
 import { defaultScale, logTicks, nearestIndex, niceTicks, scaleY, yAxis, zoomWindow, epochTicks } from '../widgets/chartMath';
@@ -23,6 +23,7 @@ import {
   seriesStyle
 } from '../widgets/palette';
 import { MISSING_POSITION, axisLabel, buildParallelAxes, metricColor, metricGoodness } from '../widgets/parallel';
+import { render } from './testHelpers';
 
 // --- colour-vision simulation (Machado et al. 2009, severity 1) and CIELAB distance -------
 const CVD: { [name: string]: number[][] } = {
@@ -240,14 +241,6 @@ describe('parallel coordinates axes', () => {
     expect(buildParallelAxes(SETTINGS, 'val_loss', [null, 'x', undefined]).some(a => a.isMetric)).toBe(false);
   });
 });
-
-function render(element: React.ReactElement): ReactTestRenderer {
-  let renderer: ReactTestRenderer | undefined;
-  act(() => {
-    renderer = TestRenderer.create(element);
-  });
-  return renderer as ReactTestRenderer;
-}
 
 describe('settings that differ', () => {
   it('counts what differs out of every setting and filters to it', () => {

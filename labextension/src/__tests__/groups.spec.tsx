@@ -6,7 +6,7 @@
  * asks the server for groups and members, the group row, the sort headers and the picker.
  */
 import * as React from 'react';
-import TestRenderer, { act, ReactTestRenderer } from 'react-test-renderer';
+import { act } from 'react-test-renderer';
 
 import { IExpansion, displayAt, displayCount, groupSpread, topRange } from '../groups';
 import { JournalModel } from '../model';
@@ -15,16 +15,7 @@ import { formatNumber } from '../widgets/format';
 import { ExperimentRow } from '../widgets/JournalPanel';
 import { ColumnPicker, SortHeaders, moveColumn, pickerSections } from '../widgets/RunTableControls';
 import { FakeJournalServer, summary } from './fakeJournalServer';
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 5));
-  }
-}
+import { render, waitFor } from './testHelpers';
 
 function group(key: string, count: number, overrides: Partial<RowGroup> = {}): RowGroup {
   return { key, kind: 'search', label: key.slice(2), count, n_values: count, mean: 0.8, std: 0.05, ...overrides };
@@ -32,14 +23,6 @@ function group(key: string, count: number, overrides: Partial<RowGroup> = {}): R
 
 function expansion(key: string, top: number, rows: number, total = rows): IExpansion {
   return { key, top, rows: Array.from({ length: rows }, (_, i) => summary(1000 + i)), total };
-}
-
-function render(element: React.ReactElement): ReactTestRenderer {
-  let tree: ReactTestRenderer | undefined;
-  act(() => {
-    tree = TestRenderer.create(element);
-  });
-  return tree!;
 }
 
 describe('list positions with expanded groups', () => {

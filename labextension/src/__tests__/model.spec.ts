@@ -2,16 +2,7 @@ import { JournalModel } from '../model';
 import { KeplerApiError } from '../request';
 import { SCHEMA_VERSION } from '../tokens';
 import { FakeJournalServer, summary } from './fakeJournalServer';
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 5));
-  }
-}
+import { waitFor } from './testHelpers';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 

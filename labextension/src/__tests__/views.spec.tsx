@@ -6,7 +6,7 @@
  * damaged record, and a view that still fails shows a message, never a blank tab.
  */
 import * as React from 'react';
-import TestRenderer, { act, ReactTestRenderer } from 'react-test-renderer';
+import { act } from 'react-test-renderer';
 
 import { normalizeRecord } from '../records';
 import { Comparison, ExperimentDetail, ExperimentRecord } from '../tokens';
@@ -14,6 +14,7 @@ import { ComparisonView } from '../widgets/CompareView';
 import { ErrorBoundary } from '../widgets/ErrorBoundary';
 import { ExperimentDetailView } from '../widgets/ExperimentView';
 import { ExperimentRow, parseColumns } from '../widgets/JournalPanel';
+import { render, textOf } from './testHelpers';
 
 const metric = { name: 'val_loss', mode: 'min', target: null, source: 'default' } as const;
 const project = { name: 'p', path: '.', has_journal: true };
@@ -53,29 +54,6 @@ const HOSTILE: [string, Record<string, unknown>][] = [
   ['error text', { error: 'boom' }],
   ['stop_reason an object', { stop_reason: { a: 1 } }]
 ];
-
-function textOf(renderer: ReactTestRenderer): string {
-  const parts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (typeof node === 'string') {
-      parts.push(node);
-    } else if (Array.isArray(node)) {
-      node.forEach(walk);
-    } else if (node && typeof node === 'object' && 'children' in node) {
-      walk((node as { children: unknown }).children);
-    }
-  };
-  walk(renderer.toJSON());
-  return parts.join(' ');
-}
-
-function render(element: React.ReactElement): ReactTestRenderer {
-  let renderer: ReactTestRenderer | undefined;
-  act(() => {
-    renderer = TestRenderer.create(element);
-  });
-  return renderer as ReactTestRenderer;
-}
 
 describe('normalizeRecord', () => {
   it('keeps a well-formed record as it is, with no problems', () => {
