@@ -15,13 +15,7 @@ from kepler_jupyter.history.repeats import find_same_experiment
 from kepler_jupyter.journal import Journal
 from kepler_jupyter.search.grid import GridError, grid
 
-
-def _data(n: int = 160, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 4))
-    y = (X[:, 0] + 0.7 * rng.normal(size=n) > 0).astype(int)
-    split = n * 3 // 4
-    return X[:split], y[:split], X[split:], y[split:]
+from .datasets import classification_split
 
 
 class InterruptibleLogisticRegression(LogisticRegression):
@@ -44,7 +38,7 @@ def build_interruptible(C):
 
 
 def test_grid_skips_done_points_and_ranks_by_validation(project):
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
 
     def build(C):
         return LogisticRegression(C=C, max_iter=200)
@@ -74,7 +68,7 @@ def test_grid_skips_done_points_and_ranks_by_validation(project):
 
 
 def test_an_interrupted_grid_resumes_training_only_the_missing_points(project):
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
     space = {"C": [0.01, 0.1, 1.0, 10.0]}
     InterruptibleLogisticRegression.trained = []
     InterruptibleLogisticRegression.interrupt_at = 1.0
@@ -120,7 +114,7 @@ def test_a_restarted_kernel_skips_what_an_earlier_one_did(project):
 def test_random_search_draws_the_same_points_again(project):
     from kepler_jupyter.search.space import loguniform
 
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
 
     def build(C):
         return LogisticRegression(C=C, max_iter=300)
@@ -133,7 +127,7 @@ def test_random_search_draws_the_same_points_again(project):
 
 
 def test_grid_refuses_bad_input_before_training(project):
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
 
     def build(C):
         return LogisticRegression(C=C)
@@ -148,7 +142,7 @@ def test_grid_refuses_bad_input_before_training(project):
 
 
 def test_three_failing_points_in_a_row_stop_the_search(project):
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
 
     def build(C):
         return LogisticRegression(C=C, solver="no-such-solver")
@@ -183,7 +177,7 @@ def test_keras_points_get_epochs_and_batch_size_at_fit(project):
 
 
 def test_grid_magic_resolves_names_from_the_notebook(shell):
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
     shell.user_ns.update(X=X, y=y, X_val=X_val, y_val=y_val,
                          make_clf=lambda C: LogisticRegression(C=C, max_iter=200))
     result = shell.run_line_magic(
@@ -203,7 +197,7 @@ def test_findings_are_summarised_not_warned_point_by_point(project):
 
     from kepler_jupyter.warnings import KeplerWarning
 
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
     X, y = np.vstack([X, X]), np.concatenate([y, y])  # every sample twice: a data finding
 
     def build(C):
@@ -223,7 +217,7 @@ def test_findings_are_summarised_not_warned_point_by_point(project):
 def test_text_display_lists_each_point_once(project, capsys):
     """In the IPython terminal the points are printed live; the result's ``Out[]`` repr must
     not print them all again."""
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
 
     def build(C):
         return LogisticRegression(C=C, max_iter=200)

@@ -15,15 +15,9 @@ from kepler_jupyter.run.session import watch
 from kepler_jupyter.search.grid import GridError, grid
 from kepler_jupyter.search.space import loguniform
 
+from .datasets import classification_split
+
 optuna = pytest.importorskip("optuna")
-
-
-def _data(n: int = 160, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 4))
-    y = (X[:, 0] + 0.7 * rng.normal(size=n) > 0).astype(int)
-    split = n * 3 // 4
-    return X[:split], y[:split], X[split:], y[split:]
 
 
 class CountingLogisticRegression(LogisticRegression):
@@ -46,7 +40,7 @@ def build_counting(C):
 
 
 def test_an_interrupted_tpe_search_trains_only_what_is_missing(project):
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
     space = {"C": loguniform(1e-3, 10.0)}
     CountingLogisticRegression.trained, CountingLogisticRegression.interrupt_at = [], 4
     with pytest.raises(KeyboardInterrupt, match="run it again"):
@@ -73,8 +67,8 @@ def test_an_interrupted_tpe_search_trains_only_what_is_missing(project):
 
 
 def test_hand_made_runs_on_the_same_data_count_and_others_do_not(project):
-    X, y, X_val, y_val = _data()
-    other_X, other_y, _, _ = _data(seed=5)
+    X, y, X_val, y_val = classification_split()
+    other_X, other_y, _, _ = classification_split(seed=5)
     with watch(project_dir=project, display="none"):
         LogisticRegression(C=0.5, max_iter=300).fit(X, y)          # same data, same family: counts
         LogisticRegression(C=2.0, max_iter=300).fit(other_X, other_y)  # other data: does not
@@ -90,7 +84,7 @@ def test_hand_made_runs_on_the_same_data_count_and_others_do_not(project):
 
 
 def test_repeated_proposals_of_done_points_train_nothing(project):
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
     CountingLogisticRegression.trained, CountingLogisticRegression.interrupt_at = [], None
     space = {"C": [0.01, 0.1, 1.0]}
     result = grid(build_counting, space, X, y, strategy="tpe", n_iter=3, seed=0,
@@ -102,7 +96,7 @@ def test_repeated_proposals_of_done_points_train_nothing(project):
 
 
 def test_strategies_need_what_they_need(project, monkeypatch):
-    X, y, _, _ = _data()
+    X, y, _, _ = classification_split()
 
     def build(C):
         return LogisticRegression(C=C)
@@ -150,7 +144,7 @@ def test_a_pruner_stops_keras_points_and_they_are_journaled_stopped(project):
 
 
 def test_the_grid_magic_takes_a_strategy(shell):
-    X, y, X_val, y_val = _data()
+    X, y, X_val, y_val = classification_split()
     shell.user_ns.update(X=X, y=y, X_val=X_val, y_val=y_val,
                          make_clf=lambda C: LogisticRegression(C=C, max_iter=300))
     line = ("""grid make_clf --space '{"C": {"loguniform": [0.01, 10]}}' --data X y """
