@@ -79,15 +79,9 @@ def edit_changes(edit: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _journal(location: ProjectLocation) -> Any:
-    from kepler_jupyter.journal import Journal
-
-    return Journal(location.project_dir)
-
-
 def apply_edit(location: ProjectLocation, experiment_id: str, edit: dict[str, Any]) -> dict[str, Any]:
     """Write ``edit`` to the record; ``LookupError`` when no experiment has that id."""
-    journal = _journal(location)
+    journal = location.journal()
     try:
         current = journal.get(experiment_id)
     except JournalError as error:
@@ -96,7 +90,7 @@ def apply_edit(location: ProjectLocation, experiment_id: str, edit: dict[str, An
 
 
 def delete_experiment(location: ProjectLocation, experiment_id: str) -> str:
-    journal = _journal(location)
+    journal = location.journal()
     try:
         journal.get(experiment_id)
     except JournalError as error:
@@ -105,7 +99,7 @@ def delete_experiment(location: ProjectLocation, experiment_id: str) -> str:
 
 
 def restore_experiment(location: ProjectLocation, experiment_id: str) -> dict[str, Any]:
-    return dict(_journal(location).restore(experiment_id))
+    return dict(location.journal().restore(experiment_id))
 
 
 class ActionsMixin(KeplerHandler):

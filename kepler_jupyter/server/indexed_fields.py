@@ -18,15 +18,13 @@ from kepler_jupyter.server.project import ProjectLocation
 def indexed_catalogue(location: ProjectLocation) -> dict[str, Any] | None:
     """``server.columns.column_catalogue`` with ``metric``, from the index's catalogue table
     (``journal.index_catalogue``); ``None`` without an index."""
-    from kepler_jupyter.journal import Journal
     from kepler_jupyter.server.columns import catalogue_from_counts
     from kepler_jupyter.server.indexed_listing import indexed_metric
 
-    if not location.has_journal:
+    opened = location.indexed_reads()
+    if opened is None:
         return None
-    reads = Journal(location.project_dir).indexed()
-    if reads is None:
-        return None
+    reads = opened[1]
     metric = indexed_metric(reads, location)
     with reads.index.mutex:
         counts = index_catalogue.counts(reads.index.connection)

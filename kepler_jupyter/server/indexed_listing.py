@@ -34,12 +34,6 @@ _SORT_SQL = {"created": "e.created", "name": "lower(e.name)", "status": "lower(e
 _SQL_COMPARATORS = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "==": "="}
 
 
-def _journal(location: ProjectLocation) -> Any:
-    from kepler_jupyter.journal import Journal
-
-    return Journal(location.project_dir)
-
-
 def indexed_metric(reads: Any, location: ProjectLocation) -> MetricChoice:
     """The project's goal, else the first usual metric any experiment has (from the index)."""
     configured = read_goal(location.project_dir)
@@ -77,12 +71,10 @@ def _where(query: ListQuery, matching_ids: list[str] | None) -> tuple[list[str],
 
 def indexed_query(location: ProjectLocation, query: ListQuery) -> dict[str, Any] | None:
     """The schema's ``ExperimentList`` (without ``project``), or ``None`` without an index."""
-    if not location.has_journal:
+    opened = location.indexed_reads()
+    if opened is None:
         return None
-    journal = _journal(location)
-    reads = journal.indexed()
-    if reads is None:
-        return None
+    journal, reads = opened
     field_key = None
     if query.sort.startswith(FIELD_SORT_PREFIX):
         field_key = sorted_field(reads.index, query.sort[len(FIELD_SORT_PREFIX):])
@@ -172,12 +164,10 @@ def indexed_record(location: ProjectLocation, experiment_id: str) -> tuple[dict[
     """One whole record by id or unique prefix, read by offset; ``None`` without an index."""
     from kepler_jupyter.journal import JournalError
 
-    if not location.has_journal:
+    opened = location.indexed_reads()
+    if opened is None:
         return None
-    journal = _journal(location)
-    reads = journal.indexed()
-    if reads is None:
-        return None
+    journal, reads = opened
     try:
         record = journal.get(experiment_id)
     except JournalError:

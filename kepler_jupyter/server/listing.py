@@ -85,9 +85,7 @@ def _load_records(location: ProjectLocation) -> list[dict[str, Any]]:
     if not location.has_journal:
         # Never create .kepler/ from a read: a folder without experiments stays untouched.
         return []
-    from kepler_jupyter.journal import Journal
-
-    return list(Journal(location.project_dir).experiments())
+    return list(location.journal().experiments())
 
 
 def build_snapshot(location: ProjectLocation, signature: Signature,

@@ -12,9 +12,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kepler_jupyter.journal.project import KEPLER_DIR_NAME
 from kepler_jupyter.journal.project import PROJECT_DIR_ENV as PROJECT_ENV_VAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kepler_jupyter.journal import Journal
+    from kepler_jupyter.journal.indexed import IndexedReads
 
 
 class ProjectPathError(Exception):
@@ -48,6 +53,21 @@ class ProjectLocation:
     @property
     def has_journal(self) -> bool:
         return self.kepler_dir.is_dir()
+
+    def journal(self) -> Journal:
+        """The project's journal (opening it reads and creates nothing)."""
+        from kepler_jupyter.journal import Journal
+
+        return Journal(self.project_dir)
+
+    def indexed_reads(self) -> tuple[Journal, IndexedReads] | None:
+        """The journal and its index's read paths, brought up to date; ``None`` where the
+        folder has no journal (a read never creates one) or the index cannot be used."""
+        if not self.has_journal:
+            return None
+        journal = self.journal()
+        reads = journal.indexed()
+        return None if reads is None else (journal, reads)
 
 
 def _is_within(path: Path, root: Path) -> bool:
