@@ -97,7 +97,8 @@ def _label_summary(values: Any) -> dict[str, Any]:
             order = sorted(range(n_unique), key=lambda i: labels[i])
         except TypeError:  # mixed label types
             order = sorted(range(n_unique), key=lambda i: str(labels[i]))
-        result["label_distribution"] = {_label_key(labels[i]): int(counts.iloc[i]) for i in order}
+        numbers = counts.to_numpy()  # one conversion, not a pandas scalar read per label
+        result["label_distribution"] = {_label_key(labels[i]): int(numbers[i]) for i in order}
     return result
 
 

@@ -43,9 +43,17 @@ __all__ = [
 
 PREFIT_STAGES = ("data", "model", "settings")
 def run_prefit(ctx: FitContext) -> list[Finding]:
-    """Data, model and settings checks for one intercepted fit (before any training)."""
+    """Data, model and settings checks for one intercepted fit (before any training).
+
+    The data's measurements are kept for the next fits on the same data (``measure.kept``).
+    """
+    from kepler_jupyter.checks.measure import kept
+
     subject = subject_from_context(ctx)
-    return run_checks(subject, PREFIT_STAGES, ignore=normalise_codes(ctx.options.ignore))
+    kept.restore(subject)
+    findings = run_checks(subject, PREFIT_STAGES, ignore=normalise_codes(ctx.options.ignore))
+    kept.keep(subject)
+    return findings
 
 
 def run_results(ctx: FitContext) -> list[Finding]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
+from kepler_jupyter.checks.measure.blas import gram
 from kepler_jupyter.checks.measure.column_stats import column_stats
 from kepler_jupyter.checks.measure.data_rows import duplicates, overlap
 from kepler_jupyter.checks.measure.data_stats import (
@@ -269,14 +270,14 @@ class CorrelatedFeatures(Check):
         for stats in column_stats(subject):
             if stats.ndim != 2:
                 continue
-            columns = np.flatnonzero(stats.informative)[: self.options["max_columns"]]
-            if len(columns) < 2:
+            key = ("K309", self.options["max_columns"], self.options["sample_rows"])
+            if key not in stats.derived:
+                stats.derived[key] = _correlated_columns(stats, self.options["max_columns"],
+                                                         self.options["sample_rows"])
+            found = stats.derived[key]
+            if found is None:
                 continue
-            sample = stats.sample[: self.options["sample_rows"], columns]
-            sample = sample[np.isfinite(sample).all(axis=1)]
-            if len(sample) < 30:
-                continue
-            correlation = _correlation(sample)
+            columns, correlation, n_sampled = found
             upper = np.triu(np.abs(correlation), k=1)
             first, second = np.nonzero(upper > self.options["max_correlation"])
             if len(first) == 0:
@@ -286,22 +287,34 @@ class CorrelatedFeatures(Check):
             listed = ", ".join(f"{a} ~ {b} (ρ={r:+.3f})" for a, b, r in pairs[:5])
             yield self.finding(
                 f"{len(first)} pairs of features of {stats.name} have |correlation| above "
-                f"{self.options['max_correlation']} on a {len(sample):,}-row sample: {listed}.",
+                f"{self.options['max_correlation']} on a {n_sampled:,}-row sample: {listed}.",
                 evidence={"input": stats.name, "pairs": pairs, "n_pairs": int(len(first))},
             )
 
 
-def _correlation(sample: np.ndarray) -> np.ndarray:
-    """Pearson correlation of the columns without BLAS.
+def _correlated_columns(stats: Any, max_columns: int,
+                        sample_rows: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(the informative columns, their correlation matrix, rows used) on the sample's rows
+    without NaN / inf; None when there are fewer than 2 such columns or 30 such rows."""
+    columns = np.flatnonzero(stats.informative)[:max_columns]
+    if len(columns) < 2:
+        return None
+    sample = stats.sample[:sample_rows, columns]
+    finite = np.isfinite(sample).all(axis=1)
+    if not finite.all():
+        sample = sample[finite]
+    if len(sample) < 30:
+        return None
+    return columns, _correlation(sample), len(sample)
 
-    A tiny matrix product through a multi-threaded BLAS can take a hundred times longer than
-    it should on a busy machine (threads spinning for cores); einsum's plain loop does not.
-    """
+
+def _correlation(sample: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the columns (their product on one BLAS thread: ``measure.blas``)."""
     centred = sample - sample.mean(axis=0)
     scale = np.sqrt(np.einsum("ij,ij->j", centred, centred))
     scale[scale == 0] = 1.0
     standard = centred / scale
-    return np.einsum("ij,ik->jk", standard, standard)
+    return gram(standard)
 
 
 CHECKS = [NonFiniteInputs, NonFiniteLabels, DuplicateSamples, ConflictingLabels,

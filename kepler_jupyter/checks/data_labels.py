@@ -14,13 +14,12 @@ import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.measure.data_stats import Labels, labels
-from kepler_jupyter.checks.measure.fit_facts import fit_is_weighted
+from kepler_jupyter.checks.measure.fit_facts import estimator_params, fit_is_weighted
 from kepler_jupyter.checks.measure.label_order import (
     chi_square_p,
     distribution_distance,
     label_order,
 )
-from kepler_jupyter.models.sklearn_steps import final_estimator_params
 
 #: a class must be expected this many times in a part before its absence counts as an error
 MIN_EXPECTED = 5
@@ -190,7 +189,7 @@ def imbalance_findings(check: Check, subject: CheckSubject) -> Iterator[Finding]
 
 
 def _sklearn_has_class_weight(subject: CheckSubject) -> bool:
-    return subject.framework == "sklearn" and "class_weight" in final_estimator_params(subject.model)
+    return subject.framework == "sklearn" and "class_weight" in estimator_params(subject)
 
 
 CHECKS = [ValidationSplitTail, UnstratifiedValidation, ClassImbalance]

@@ -11,8 +11,9 @@ from typing import Any
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.measure.data_stats import n_rows, split_inputs
+from kepler_jupyter.checks.measure.fit_facts import estimator_params
 from kepler_jupyter.checks.measure.label_order import labels_grouped
-from kepler_jupyter.models.sklearn_steps import final_estimator, final_estimator_params
+from kepler_jupyter.models.sklearn_steps import final_estimator
 
 #: usual learning-rate ranges (low, high) per optimizer family, lower-case class names
 LEARNING_RATE_RANGES: dict[str, tuple[float, float]] = {
@@ -40,7 +41,7 @@ def learning_rate(subject: CheckSubject) -> tuple[str, float] | None:
         value = _to_float(initial if initial is not None else getattr(optimizer, "learning_rate", None))
         return None if value is None else (type(optimizer).__name__, value)
     estimator = final_estimator(subject.model)
-    params = final_estimator_params(subject.model)
+    params = estimator_params(subject)
     name = type(estimator).__name__
     if name.startswith("MLP") and params.get("solver") in ("adam", "sgd"):
         return (params["solver"], float(params.get("learning_rate_init", 0.001)))
@@ -101,7 +102,7 @@ def batch_setting(subject: CheckSubject) -> tuple[int, bool, int] | None:
         if chosen is None:
             return _KERAS_DEFAULT_BATCH, False, n_train
         return int(chosen), True, n_train
-    params = final_estimator_params(subject.model)
+    params = estimator_params(subject)
     if type(final_estimator(subject.model)).__name__.startswith("MLP"):
         chosen = params.get("batch_size", "auto")
         if chosen == "auto":
@@ -222,7 +223,7 @@ class UnshuffledOrderedData(Check):
             estimator = final_estimator(subject.model)
             if type(estimator).__name__ not in _SHUFFLING_SKLEARN:
                 return
-            if final_estimator_params(subject.model).get("shuffle", True) is not False:
+            if estimator_params(subject).get("shuffle", True) is not False:
                 return
             setting = f"{type(estimator).__name__}(shuffle=False)"
         order = labels_grouped(subject, self.options["min_order"])

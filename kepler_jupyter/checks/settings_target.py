@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
+from kepler_jupyter.checks.measure.fit_facts import estimator_params
 from kepler_jupyter.checks.settings import learning_rate
 from kepler_jupyter.models.keras_compile import loss_info
-from kepler_jupyter.models.sklearn_steps import final_estimator, final_estimator_params
+from kepler_jupyter.models.sklearn_steps import final_estimator
 
 #: Keras loss names (lower-case, no underscores) that are a squared error
 _SQUARED = frozenset({"mse", "meansquarederror"})
@@ -49,7 +50,7 @@ def _squared_error(subject: CheckSubject) -> bool:
     estimator = final_estimator(subject.model)
     if type(estimator).__name__ not in _GRADIENT_REGRESSORS:
         return False
-    return final_estimator_params(subject.model).get("loss", "squared_error") == "squared_error"
+    return estimator_params(subject).get("loss", "squared_error") == "squared_error"
 
 
 def _transforms_target(model: Any) -> bool:

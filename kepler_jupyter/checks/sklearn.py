@@ -15,8 +15,8 @@ import numpy as np
 from kepler_jupyter.checks.base import Check, CheckSubject, Finding
 from kepler_jupyter.checks.data_labels import imbalance_findings
 from kepler_jupyter.checks.measure.column_stats import column_stats
-from kepler_jupyter.checks.measure.fit_facts import fit_is_weighted
-from kepler_jupyter.models.sklearn_steps import final_estimator_params, pipeline_steps
+from kepler_jupyter.checks.measure.fit_facts import estimator_params, fit_is_weighted
+from kepler_jupyter.models.sklearn_steps import pipeline_steps
 
 #: estimators whose results change when one feature is multiplied by a constant
 SCALE_SENSITIVE = frozenset({
@@ -151,7 +151,7 @@ class ImbalanceWithoutClassWeight(Check):
     defaults = {"min_ratio": 0.1}
 
     def run(self, subject: CheckSubject) -> Iterator[Finding]:
-        params = final_estimator_params(subject.model)
+        params = estimator_params(subject)
         if "class_weight" not in params or fit_is_weighted(subject):
             return
         yield from imbalance_findings(self, subject)

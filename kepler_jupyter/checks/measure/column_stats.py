@@ -65,6 +65,9 @@ class ColumnStats:
     #: be ints, tuples (MultiIndex) or repeated, so columns are read back by position
     positions: list[int] = field(default_factory=list)
     non_numeric_positions: list[int] = field(default_factory=list)
+    #: what checks computed from these statistics, by a key of their choosing (K309's
+    #: correlations): kept with them for the next fits on the same data (``measure.kept``)
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_features(self) -> int:
@@ -182,19 +185,29 @@ _Statistics = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
 
 
 def _statistics(sample: np.ndarray) -> _Statistics:
-    has_nan = bool(np.isnan(sample).any())
-    minimum = np.nanmin(sample, axis=0) if has_nan else sample.min(axis=0)
-    maximum = np.nanmax(sample, axis=0) if has_nan else sample.max(axis=0)
+    sorted_all = len(sample) <= SORT_ROWS
+    ordered = np.sort(sample[:SORT_ROWS], axis=0)  # NaN sorts last
+    # NaN sorts last, so the sorted sample's last row says whether a column has any
+    has_nan = bool(np.isnan(ordered[-1]).any()) if sorted_all else bool(np.isnan(sample).any())
+    columns = np.arange(ordered.shape[1])
+    if has_nan:
+        valid = (~np.isnan(ordered)).sum(axis=0)
+        changes = (ordered[1:] != ordered[:-1]) & ~np.isnan(ordered[1:])
+    else:
+        valid = np.full(ordered.shape[1], len(ordered))
+        changes = ordered[1:] != ordered[:-1]
+    if sorted_all:  # the sorted sample is the whole sample: its ends are the extremes
+        minimum, maximum = ordered[0], ordered[np.maximum(valid - 1, 0), columns]
+    else:
+        minimum = np.nanmin(sample, axis=0) if has_nan else sample.min(axis=0)
+        maximum = np.nanmax(sample, axis=0) if has_nan else sample.max(axis=0)
     mean = np.nanmean(sample, axis=0) if has_nan else sample.mean(axis=0)
     std = np.nanstd(sample, axis=0) if has_nan else sample.std(axis=0)
-    ordered = np.sort(sample[:SORT_ROWS], axis=0)  # NaN sorts last
-    valid = (~np.isnan(ordered)).sum(axis=0)
-    changes = (ordered[1:] != ordered[:-1]) & ~np.isnan(ordered[1:])
     n_unique = changes.sum(axis=0) + (valid > 0)
     # the median equals the mode whenever the mode holds more than half the values
-    median = ordered[np.maximum(valid - 1, 0) // 2, np.arange(ordered.shape[1])]
+    median = ordered[np.maximum(valid - 1, 0) // 2, columns]
     mode_fraction = (ordered == median).sum(axis=0) / np.maximum(valid, 1)
-    finite = np.where(np.isnan(sample), 0.0, sample)
+    finite = np.where(np.isnan(sample), 0.0, sample) if has_nan else sample
     binary = np.all((finite == 0) | (finite == 1), axis=0)
     integral = np.all(finite == np.round(finite), axis=0)
     return minimum, maximum, mean, std, mode_fraction, n_unique, binary, integral
