@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 SCHEMA = """
@@ -25,13 +25,14 @@ CREATE TABLE IF NOT EXISTS catalogue (
 #: settings that identify rather than configure a run: never a "most changed" default
 NOT_SETTINGS = {"estimator_params", "callbacks", "validation_data", "class_weight", "sample_weight"}
 Entry = tuple[str, str, str]
+_CONTAINERS = (dict, list)
 
 
-def _scalar_keys(section: Any) -> Iterator[str]:
-    if isinstance(section, dict):  # JSON objects: dicts (an ABC check is slower)
-        for key, value in section.items():
-            if isinstance(key, str) and not isinstance(value, dict | list):
-                yield key
+def _scalar_items(section: Any) -> list[tuple[str, Any]]:
+    if not isinstance(section, dict):  # JSON objects: dicts (an ABC check is slower)
+        return []
+    return [(key, value) for key, value in section.items()
+            if not isinstance(value, _CONTAINERS) and isinstance(key, str)]
 
 
 def _storable(text: str) -> bool:
@@ -46,19 +47,20 @@ def _storable(text: str) -> bool:
 
 def catalogue_entries(record: Mapping[str, Any]) -> list[Entry]:
     """What one (normalised) record adds to the catalogue (see the module)."""
-    entries = [("m", key, "") for key in _scalar_keys(record.get("metrics"))]
-    entries += [("d", key, "") for key in _scalar_keys(record.get("data"))]
+    entries = [("m", key, "") for key, _ in _scalar_items(record.get("metrics"))]
+    entries += [("d", key, "") for key, _ in _scalar_items(record.get("data"))]
     tags = record.get("tags")
     if isinstance(tags, list):
         entries += [("t", tag, "") for tag in dict.fromkeys(tags) if isinstance(tag, str)]
     params = record.get("params")
     if isinstance(params, Mapping):
-        settings = {key: params[key] for key in _scalar_keys(params) if key not in NOT_SETTINGS}
+        settings = {key: value for key, value in _scalar_items(params) if key not in NOT_SETTINGS}
         estimator = params.get("estimator_params")
         if isinstance(estimator, Mapping):
-            settings.update({key: estimator[key] for key in _scalar_keys(estimator)})
+            settings.update(_scalar_items(estimator))
         entries += [("s", key, repr(value)) for key, value in settings.items()]
-    return [entry for entry in entries if _storable(entry[1]) and _storable(entry[2])]
+    return [entry for entry in entries if entry[1].isascii() and entry[2].isascii()
+            or _storable(entry[1]) and _storable(entry[2])]
 
 
 def entries_json(record: Mapping[str, Any]) -> str:
