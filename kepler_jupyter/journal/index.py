@@ -22,14 +22,10 @@ Deleting the index loses nothing: it is rebuilt on the next read.
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import os
 import secrets
 import sqlite3
 import threading
-from array import array
-from collections import Counter
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -39,8 +35,9 @@ from typing import Any
 from kepler_jupyter.journal import index_catalogue, index_fields, index_groups
 from kepler_jupyter.journal.damage import report_damaged_lines
 from kepler_jupyter.journal.index_pool import latest_rows
-from kepler_jupyter.journal.index_rows import IndexRow, index_key, row_for
+from kepler_jupyter.journal.index_rows import index_key, row_for
 from kepler_jupyter.journal.index_scan import scan_region
+from kepler_jupyter.journal.index_writer import RowWriter, drop_indexes
 
 INDEX_FILE_NAME = "index.sqlite"
 SCHEMA_VERSION = 9  # 2: listings carry the record's damage reasons; 3: index on fp_data;
@@ -54,10 +51,6 @@ CATCH_UP_MAX_BYTES = 16 << 20
 _WRITER_BUSY_MS = 100
 _READER_BUSY_MS = 120_000
 _CHECKPOINT_BUSY_MS = 1_000
-_BATCH_ROWS = 500
-# Up to this many rows written at once, the run-table groups follow them row by row.
-_SMALL_WRITE = 64
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
     one INTEGER PRIMARY KEY CHECK (one = 1), schema INTEGER, dev INTEGER, ino INTEGER,
@@ -85,48 +78,7 @@ CREATE INDEX IF NOT EXISTS metric_values_order ON metric_values (name, value);
 CREATE TABLE IF NOT EXISTS damaged (line INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS columns (position INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
 """
-_UPSERT = """
-INSERT INTO experiments (id, first_seq, rev, offset, length, name, status, created, framework,
-    model_class, fp_experiment, fp_model, fp_data, fp_settings, listing, vector, n_params,
-    n_errors, n_warnings, duration_s, search_text, archived, group_base, group_key, group_cell)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
-    length = excluded.length, name = excluded.name, status = excluded.status,
-    created = excluded.created, framework = excluded.framework,
-    model_class = excluded.model_class, fp_experiment = excluded.fp_experiment,
-    fp_model = excluded.fp_model, fp_data = excluded.fp_data,
-    fp_settings = excluded.fp_settings, listing = excluded.listing, vector = excluded.vector,
-    n_params = excluded.n_params, n_errors = excluded.n_errors, n_warnings = excluded.n_warnings,
-    duration_s = excluded.duration_s, search_text = excluded.search_text,
-    archived = excluded.archived,
-    group_base = excluded.group_base, group_key = excluded.group_key,
-    group_cell = excluded.group_cell
-"""
-# The fits of one cell run group together once it made two or more (the second fit's write
-# moves the first into the group); a search's points stay in their search.
-_LOOP_GROUPS = """
-UPDATE experiments SET group_key = 'c:' || group_cell
-WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_base NOT LIKE 's:%'
-  AND group_cell IN (SELECT group_cell FROM experiments WHERE group_base NOT LIKE 's:%' AND
-                     group_cell IN (SELECT value FROM json_each(?))
-                     GROUP BY group_cell HAVING count(*) > 1)
-"""
-# A cell run left with one fit (the other deleted) is no loop any more: its fit's own group.
-_LOOP_UNGROUPS = """
-UPDATE experiments SET group_key = group_base
-WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_key LIKE 'c:%'
-  AND group_cell NOT IN (SELECT group_cell FROM experiments WHERE group_base NOT LIKE 's:%' AND
-                         group_cell IN (SELECT value FROM json_each(?))
-                         GROUP BY group_cell HAVING count(*) > 1)
-"""
 ORDER = "ORDER BY created, first_seq"
-# Indexes only readers use: a rebuild of a large journal makes them after its inserts. The
-# writer's own lookups (id, group_cell, the primary keys) stay.
-_DEFERRED_INDEXES = ["experiments_order", "experiments_status", "experiments_fingerprint",
-                     "experiments_data", "experiments_rev", "experiments_shown",
-                     "experiments_group", "metric_values_order", "groups_shown_order"]
-_NANS = array("f", [math.nan]) * 4096
-_LAYOUTS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -154,17 +106,6 @@ def _checkpoint(connection: sqlite3.Connection) -> None:
         pass
     finally:
         connection.execute(f"PRAGMA busy_timeout={_READER_BUSY_MS}")
-
-
-def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
-    """Drop the ``_DEFERRED_INDEXES`` (inside the caller's transaction); their statements."""
-    statements = []
-    for name, sql in connection.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN "
-            "(SELECT value FROM json_each(?))", (json.dumps(_DEFERRED_INDEXES),)).fetchall():
-        connection.execute(f'DROP INDEX "{name}"')
-        statements.append(sql)
-    return statements
 
 
 class IndexUnavailable(Exception):
@@ -395,12 +336,12 @@ class JournalIndex:
         scan = scan_region(fd, start, end)
         if scan.end == start:
             return
-        writer = _RowWriter(connection, state)
+        writer = RowWriter(connection, state)
         first_line = state.lines + 1
         # A large index built from nothing: the indexes the writer does not read are made
         # once at the end (sorting each once) rather than kept through every insert.
         writer.fresh = state.size == 0 and end - start > CATCH_UP_MAX_BYTES
-        deferred = _drop_indexes(connection) if writer.fresh else []
+        deferred = drop_indexes(connection) if writer.fresh else []
         for record_id, _, _, row in latest_rows(fd, self.journal_path, scan, first_line):
             if row is None:
                 writer.delete(record_id)
@@ -462,7 +403,7 @@ class JournalIndex:
                 if caught_up:
                     self._ingest(connection, fd, state, state.size, size_after)
                 else:
-                    writer = _RowWriter(connection, state)
+                    writer = RowWriter(connection, state)
                     for record, offset, length in lines:
                         if record.get("$deleted") is True and len(record) == 2:
                             writer.delete(record["id"])
@@ -544,139 +485,6 @@ class JournalIndex:
                 return _read_state(self.connection)
             except sqlite3.Error as error:
                 raise IndexUnavailable(str(error)) from error
-
-
-class _RowWriter:
-    """Writes rows inside a transaction: sequence numbers, similarity vectors, the state."""
-
-    def __init__(self, connection: sqlite3.Connection, state: IndexState) -> None:
-        self.connection = connection
-        self.state = state
-        self.next_seq = state.next_seq
-        self.next_rev = state.next_rev
-        self.columns = dict(connection.execute("SELECT name, position FROM columns").fetchall())
-        self.deleted = False
-        self._layouts: dict[tuple[str, ...], tuple[list[int], int]] = {}
-        #: an index built from nothing: the column catalogue is counted once at the end
-        self.fresh = False
-        self.catalogue_texts: Counter[str] = Counter()
-        #: groups whose runs changed (``journal.index_groups``), recomputed at ``finish``
-        self.touched: set[str] = set()
-        #: rows of small writes that moved between groups, applied one by one at ``finish``
-        #: (``None`` once the writes are many: a catch-up or a rebuild recomputes instead)
-        self.moves: list[tuple[index_groups.Place | None, index_groups.Place | None]] | None = []
-        self._rows: list[tuple[Any, ...]] = []
-        self._metrics: list[tuple[str, str, float]] = []
-        self._fields: list[tuple[str, str | None, str]] = []
-
-    def _vector(self, features: dict[str, float]) -> bytes | None:
-        if not features:
-            return None
-        names = tuple(features)
-        layout = self._layouts.get(names)  # records of one kind share their feature names
-        if layout is None:
-            columns = self.columns
-            positions = []
-            for name in names:
-                position = columns.get(name)
-                if position is None:
-                    position = columns[name] = len(columns)
-                    self.connection.execute("INSERT INTO columns VALUES (?, ?)", (position, name))
-                positions.append(position)
-            layout = (positions, max(positions) + 1)
-            if len(self._layouts) < _LAYOUTS_KEPT:
-                self._layouts[names] = layout
-        positions, size = layout
-        # float32 in machine order, NaN where the record has no such feature: what
-        # np.frombuffer(..., np.float32) reads back (an array per row in NumPy cost 3x this)
-        vector = _NANS[:size] if size <= len(_NANS) else array("f", [math.nan]) * size
-        for position, value in zip(positions, features.values(), strict=True):
-            vector[position] = value
-        return vector.tobytes()
-
-    def upsert(self, row: IndexRow) -> None:
-        self._rows.append((
-            row.id, self.next_seq, self.next_rev, row.offset, row.length, row.name, row.status,
-            row.created, row.framework, row.model_class, row.fp_experiment, row.fp_model,
-            row.fp_data, row.fp_settings, row.listing, self._vector(row.features), row.n_params,
-            row.n_errors, row.n_warnings, row.duration_s, row.search_text, int(row.archived),
-            row.group_key, row.group_key, row.group_cell))
-        self._metrics.extend((row.id, name, value) for name, value in row.metric_values.items())
-        self._fields.append((row.id, row.fields, row.catalogue))
-        self.next_seq += 1
-        self.next_rev += 1
-        if len(self._rows) >= _BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the rows collected so far (in batches: one statement per row is slow)."""
-        if not self._rows:
-            return
-        ids = [(row[0],) for row in self._rows]
-        unique = list(dict.fromkeys(row[0] for row in self._rows))
-        if self.moves is not None and len(self.moves) + len(unique) > _SMALL_WRITE:
-            self.touched |= {place[0] for move in self.moves for place in move
-                             if place is not None and place[0] is not None}
-            self.moves = None
-        if self.moves is not None:
-            before = index_groups.places(self.connection, unique)
-            # a loop regroups the other fits of its cell: only a fit outside a search can
-            # change which cells are loops (a search's trial never joins a loop)
-            cell_set = {row[-1] for row in self._rows
-                        if row[-1] is not None and not str(row[-3]).startswith("s:")}
-            cell_set |= {place[6] for place in before.values()
-                         if place[6] is not None and not str(place[5]).startswith("s:")}
-        else:
-            # the groups the rows leave, the ones they join, and those a loop takes rows from
-            self.touched |= index_groups.keys_of_ids(self.connection, unique)
-            self.touched |= {row[-2] for row in self._rows if row[-2] is not None}
-            cell_set = {row[-1] for row in self._rows if row[-1] is not None}
-        self.connection.executemany(_UPSERT, self._rows)
-        cells = json.dumps(sorted(cell_set))
-        if cells != "[]":
-            self.touched |= index_groups.keys_of_cells(self.connection, cells)
-            self.connection.execute(_LOOP_GROUPS, (cells, cells))
-            self.connection.execute(_LOOP_UNGROUPS, (cells, cells))  # a fit left for a search
-            self.touched |= index_groups.keys_of_cells(self.connection, cells)
-        if self.moves is not None:
-            after = index_groups.places(self.connection, unique)
-            self.moves.extend((before.get(record_id), after.get(record_id)) for record_id in unique)
-        self.connection.executemany("DELETE FROM metric_values WHERE id = ?", ids)
-        self.connection.executemany("INSERT OR REPLACE INTO metric_values VALUES (?, ?, ?)",
-                                    self._metrics)
-        if self.fresh:
-            self.catalogue_texts.update(entries for _, _, entries in self._fields)
-        index_fields.write(self.connection, self._fields, catalogue=not self.fresh)
-        self._rows, self._metrics, self._fields = [], [], []
-
-    def delete(self, record_id: str) -> None:
-        self.flush()  # in file order: an earlier version of this id may be waiting
-        record_id = index_key(record_id)
-        self.touched |= index_groups.keys_of_ids(self.connection, [record_id])
-        cells = json.dumps([row[0] for row in self.connection.execute(
-            "SELECT group_cell FROM experiments WHERE id = ? AND group_cell IS NOT NULL",
-            (record_id,))])
-        self.connection.execute("DELETE FROM experiments WHERE id = ?", (record_id,))
-        if cells != "[]":
-            self.touched |= index_groups.keys_of_cells(self.connection, cells)
-            self.connection.execute(_LOOP_UNGROUPS, (cells, cells))
-            self.touched |= index_groups.keys_of_cells(self.connection, cells)
-        self.connection.execute("DELETE FROM metric_values WHERE id = ?", (record_id,))
-        index_fields.delete(self.connection, [record_id])
-        self.next_rev += 1
-        self.deleted = True
-
-    def finish(self, size: int, tail: str, lines: int) -> None:
-        self.flush()
-        index_groups.refresh(self.connection, self.touched)
-        if self.moves:
-            index_groups.apply_moves(self.connection, self.moves, self.touched)
-        self.touched, self.moves = set(), []
-        self.connection.execute(
-            "UPDATE state SET size = ?, tail = ?, lines = ?, next_seq = ?, next_rev = ?",
-            (size, tail, lines, self.next_seq, self.next_rev))
-        if self.deleted:  # caches that follow rows by revision (similar_index) start afresh
-            self.connection.execute("UPDATE state SET generation = ?", (secrets.token_hex(8),))
 
 
 _indexes: dict[Path, JournalIndex] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from journal_helpers import make_record, other_process_view
 
-from kepler_jupyter.journal import Journal, index_pool
+from kepler_jupyter.journal import Journal, index_pool, index_writer
 from kepler_jupyter.journal import index as index_module
 from kepler_jupyter.journal.index import INDEX_FILE_NAME
 from kepler_jupyter.journal.lines import encode_line, tombstone
@@ -116,12 +116,12 @@ def test_rows_computed_in_worker_processes_equal_the_serial_rebuild(project_dir,
     # and with the readers' indexes made after the inserts, as for a large journal
     monkeypatch.setattr(index_module, "CATCH_UP_MAX_BYTES", 0)
     dropped = []
-    drop = index_module._drop_indexes
-    monkeypatch.setattr(index_module, "_drop_indexes",
+    drop = index_module.drop_indexes
+    monkeypatch.setattr(index_module, "drop_indexes",
                         lambda connection: dropped.extend(drop(connection)) or dropped)
     pooled = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=0, CHUNK_IDS=3,
                       MAX_WORKERS=2, _cores=lambda: 2)
-    assert spawned == [2] and len(dropped) == len(index_module._DEFERRED_INDEXES)
+    assert spawned == [2] and len(dropped) == len(index_writer.DEFERRED_INDEXES)
     assert len(serial["indexes"]) > 10
     assert pooled == serial
 
