@@ -9,7 +9,8 @@ kepler's extra time at most a tenth of MLflow autolog's).
 What is timed is what the user waits for: until the fit returns. The work kepler does after
 that on its background thread (``run.after_fit``: training score, results checks, summary,
 comparisons, the final journal write) is waited for between rounds, untimed, and printed on
-its own line, so it never overlaps the next measurement. Beside each wall time, the main
+its own line, so it never overlaps the next measurement. First, kepler's fixed cost per fit
+alone: ``watch()`` around a fit that costs nothing (``fixed_cost``). Beside each wall time, the main
 thread's CPU time (``time.thread_time``), which the load of a shared machine inflates less.
 
 MLflow autolog (SQLite store, the same fits) is measured the same way when ``mlflow`` can be
@@ -119,6 +120,41 @@ def compare(label: str, fit: Fit, rounds: int, project: str, mlflow_dir: str | N
           f"returned, on the background thread: median {statistics.median(behind) * 1000:.1f} ms")
 
 
+def fixed_cost(X, y, rounds: int, project: str) -> None:
+    """kepler's own cost per fit without the noise of a fit's time: ``watch()`` around a
+    ``DummyClassifier`` (a fit of ~0.1 ms) on the forest's data, alternating with the plain
+    dummy fit; once on the same data each time, once on new data each time (a copy with one
+    value changed, made before the clock starts: the measurements kept between fits on the
+    same data, ``checks/measure/kept.py``, cannot help)."""
+    from sklearn.dummy import DummyClassifier
+
+    import kepler_jupyter
+    from kepler_jupyter.run import after_fit
+
+    def timed(data, watched: bool) -> tuple[float, float]:
+        started, cpu = time.perf_counter(), time.thread_time()
+        with kepler_jupyter.watch(project_dir=project, display="none") if watched else nullcontext():
+            DummyClassifier().fit(data, y)
+        timed = time.perf_counter() - started, time.thread_time() - cpu
+        after_fit.wait()
+        return timed
+
+    print(f"\nkepler's fixed cost per fit, digits, DummyClassifier ({rounds} rounds, medians)")
+    for label, fresh in (("same data", False), ("new data each fit", True)):
+        timed(X, True)
+        extra_wall, extra_cpu = [], []
+        for round_number in range(rounds):
+            data = X
+            if fresh:
+                data = X.copy()
+                data[0, 0] += round_number + 1.0
+            plain, watched = timed(data, False), timed(data, True)
+            extra_wall.append(watched[0] - plain[0])
+            extra_cpu.append(watched[1] - plain[1])
+        print(f"  {label:<18} main-thread CPU {statistics.median(extra_cpu) * 1000:6.1f} ms   "
+              f"wall {statistics.median(extra_wall) * 1000:6.1f} ms")
+
+
 class _MLflowBlock:
     """``with block():`` one MLflow run with autolog on (SQLite store); autolog patches every
     fit of the framework while enabled, so ``switch`` turns it on only around its own fits."""
@@ -163,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     rounds = 3 if args.quick else args.rounds
     X, y = digits()
     with tempfile.TemporaryDirectory() as project, tempfile.TemporaryDirectory() as store:
+        fixed_cost(X, y, max(rounds, 10) * 2, project)
         fits = [("RandomForest(50 trees), digits", forest(X, y))]
         if not args.quick or "keras" in sys.modules or os.environ.get("KEPLER_BENCH_KERAS"):
             fits.append(("Keras MLP, 5 epochs, digits", keras_mlp(X, y)))

@@ -97,25 +97,34 @@ def _run_each(subject: CheckSubject, selected: list[type[Check]],
     """The findings of each selected check on ``subject``; a check that raises becomes K000."""
     timings = subject.cache.setdefault("timings", {})
     findings: list[Finding] = []
-    for check_class in selected:
-        code = check_class.code
+    checks: list[tuple[type[Check], Check]] = []
+    for check_class in selected:  # configured first: a mistyped threshold warns the user
         started = time.perf_counter()
         try:
-            check = check_class(checked_thresholds(check_class, config))
-            if subject.sampled and not check_class.works_on_sample:
-                continue
-            if not check.applies(subject):
-                continue
-            # numpy's RuntimeWarnings about empty slices and the like are the check's business
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                produced = list(check.run(subject) or [])
-            findings.extend(_on_sample(f, subject, check_class) for f in produced
-                            if isinstance(f, Finding))
+            checks.append((check_class, check_class(checked_thresholds(check_class, config))))
         except Exception as error:
-            findings.append(internal_failure(code, check_class.stage, error))
+            findings.append(internal_failure(check_class.code, check_class.stage, error))
         finally:
-            timings[code] = timings.get(code, 0.0) + time.perf_counter() - started
+            timings[check_class.code] = timings.get(check_class.code, 0.0) + time.perf_counter() - started
+    # numpy's RuntimeWarnings about empty slices and the like are the checks' business (one
+    # context around them all: entering one per check cost more than most checks)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for check_class, check in checks:
+            code = check_class.code
+            started = time.perf_counter()
+            try:
+                if subject.sampled and not check_class.works_on_sample:
+                    continue
+                if not check.applies(subject):
+                    continue
+                produced = list(check.run(subject) or [])
+                findings.extend(_on_sample(f, subject, check_class) for f in produced
+                                if isinstance(f, Finding))
+            except Exception as error:
+                findings.append(internal_failure(code, check_class.stage, error))
+            finally:
+                timings[code] = timings.get(code, 0.0) + time.perf_counter() - started
     return findings
 
 

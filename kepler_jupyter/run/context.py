@@ -81,7 +81,7 @@ class FitContext:
     #: the id of the cell run / ``watch()`` block this fit belongs to (the record's
     #: ``source.run``: the run table groups one block's fits)
     cell_run: str | None = None
-    #: the answer of ``git status`` started before training (``environment.start_git_state``),
+    #: the answer of ``git status`` started as training begins (``stages.start_git_read``),
     #: read into ``record["env"]["git"]`` once the fit is over (``stages.record_git_state``)
     git_state: Callable[[], dict[str, Any] | None] | None = None
     #: the earlier record of this very experiment, when the journal holds one

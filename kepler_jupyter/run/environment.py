@@ -33,6 +33,7 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
@@ -104,6 +105,35 @@ def git_state(cwd: str | None = None) -> dict[str, Any] | None:
     make the user's own concurrent git command fail.
     """
     return start_git_state(cwd)()
+
+
+def start_git_state_on_worker(cwd: str | None = None) -> Callable[[], dict[str, Any] | None]:
+    """``start_git_state`` on the after-fit worker's thread (``run.after_fit``); the returned
+    function waits for it and for git's answer.
+
+    Starting a process holds the interpreter's lock until the child has started (``vfork``):
+    half a millisecond on a quiet machine, ten or more when the cores are busy. A fit starts
+    git this way as its training begins, when its own thread mostly runs native code.
+    """
+    from kepler_jupyter.run import after_fit
+
+    started = threading.Event()
+    answers: list[Callable[[], dict[str, Any] | None]] = []
+
+    def spawn() -> None:
+        try:
+            answers.append(start_git_state(cwd))
+        finally:
+            started.set()
+
+    after_fit.defer(spawn)
+
+    def answer() -> dict[str, Any] | None:
+        if not started.wait(GIT_TIMEOUT_S) or not answers:
+            return None
+        return answers[0]()
+
+    return answer
 
 
 def start_git_state(cwd: str | None = None) -> Callable[[], dict[str, Any] | None]:

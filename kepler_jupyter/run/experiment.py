@@ -35,6 +35,7 @@ from kepler_jupyter.run.stages import (
     find_previous_run,
     record_git_state,
     run_prefit_checks,
+    start_git_read,
 )
 from kepler_jupyter.warnings import KeplerInternalWarning
 
@@ -291,6 +292,7 @@ def start(ctx: FitContext) -> None:
     """Mark the run as started (time, pre-fit findings) and announce it to the observers."""
     ctx.record.update(started=now_iso(), findings=[f.to_dict() for f in ctx.findings])
     ctx.lifecycle.started(ctx)
+    guarded("reading the git state", start_git_read, ctx)
 
 
 def finish(ctx: FitContext, status: str, error: BaseException | None, started: float) -> None:

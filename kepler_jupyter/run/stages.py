@@ -21,7 +21,7 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     from kepler_jupyter.adapters import sklearn_cv
     from kepler_jupyter.journal import new_experiment_id
     from kepler_jupyter.journal.record import new_record
-    from kepler_jupyter.run.environment import capture_environment, start_git_state
+    from kepler_jupyter.run.environment import capture_environment
 
     adapter = adapters.get(ctx.framework)
     fit_arguments = ctx.kwargs
@@ -36,8 +36,6 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     params = adapter.describe_settings(ctx.model, fit_arguments, ctx.data)
     if cross_validation:
         params["cross_validation"] = sklearn_cv.describe_cross_validation(ctx.kwargs)
-    # git answers while the fit trains; record_git_state reads it (the user never waits for it)
-    ctx.git_state = start_git_state()
     return new_record(
         record_id=new_experiment_id(),
         project=ctx.require_journal().project_dir.name,
@@ -57,12 +55,23 @@ def build_record(ctx: FitContext, *, name: str, created: str) -> dict[str, Any]:
     )
 
 
+def start_git_read(ctx: FitContext) -> None:
+    """Start ``git status`` as training begins, on the after-fit worker: it answers while the
+    fit trains and ``record_git_state`` reads it (the user never waits for git)."""
+    from kepler_jupyter.run.environment import start_git_state_on_worker
+
+    ctx.git_state = start_git_state_on_worker()
+
+
 def record_git_state(ctx: FitContext) -> None:
-    """The git state started by ``build_record``, into the record's ``env`` (waits for git)."""
+    """The git state started by ``start_git_read`` (or read now, for a run that did not train),
+    into the record's ``env`` (waits for git)."""
+    from kepler_jupyter.run.environment import start_git_state
+
     pending, ctx.git_state = ctx.git_state, None
     env = ctx.record.get("env")
-    if pending is not None and isinstance(env, dict):
-        env["git"] = pending()
+    if isinstance(env, dict):
+        env["git"] = (pending or start_git_state())()
 
 
 def run_prefit_checks(ctx: FitContext) -> list[Any]:
