@@ -63,7 +63,10 @@ def _sortable(value: Any) -> float | str | None:
     if value is None:
         return None
     if isinstance(value, bool | int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past float's range: infinite, so empty
+            return None
         return number if math.isfinite(number) else None
     text = str(value).lower()
     return text if storable(text) else None
@@ -107,20 +110,7 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     if type(record) is not dict:
         record = dict(record)
     sources = _sources(record)
-    fields: dict[str, Any] = {}
-    containers = []
-    isfinite = math.isfinite
-    for name, source in _plan(sources):
-        value = sources[source][name]
-        kind = type(value)  # the JSON types inline: this runs for every cell of every record
-        if kind is float:
-            fields[name] = value if isfinite(value) else None
-        elif kind is dict or kind is list:
-            containers.append(name)
-        elif isinstance(value, dict | list):
-            containers.append(name)
-        else:
-            fields[name] = _sortable(value)
+    cells = [(name, sources[source][name]) for name, source in _plan(sources)]
     paths: dict[str, Any] = {}
     for name in _names()[1]:
         # what resolve_field reads for these names: an alias's path, a top-level field
@@ -131,7 +121,22 @@ def sort_fields(record: Mapping[str, Any]) -> dict[str, Any]:
             if alias not in paths:
                 paths[alias] = _at(record, alias)
             value = paths[alias]
-        if isinstance(value, dict | list):
+        cells.append((name, value))
+    fields: dict[str, Any] = {}
+    containers = []
+    isfinite = math.isfinite
+    for name, value in cells:
+        kind = type(value)  # the JSON types inline: this runs for every cell of every record
+        if kind is float:
+            fields[name] = value if isfinite(value) else None
+        elif kind is str:
+            text = value.lower()
+            fields[name] = text if text.isascii() or storable(text) else None
+        elif kind is dict or kind is list:
+            containers.append(name)
+        elif value is None:
+            fields[name] = None
+        elif isinstance(value, dict | list):
             containers.append(name)
         else:
             fields[name] = _sortable(value)

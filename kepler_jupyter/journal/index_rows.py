@@ -274,7 +274,10 @@ def row_for(record: Mapping[str, Any], offset: int, length: int) -> IndexRow:
 def _finite(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:  # an integer past float's range (a hand-written line): infinite
+        return None
 
 
 def metric_values_of(record: Mapping[str, Any]) -> dict[str, float]:

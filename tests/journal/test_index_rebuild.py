@@ -72,6 +72,10 @@ def _records() -> list[bytes]:
     lines.append(b'{"id": "odd\\ud800id", "name": "a lone surrogate in the id"}\n')
     lines.append(b'{"id": "esc\\"aped", "name": "an escaped quote", "metrics": {"x": NaN}}\n')
     lines.append(b'  \n')
+    huge = b"1" + b"0" * 400  # an integer past float's range
+    lines.append(b'{"id": "huge", "name": "a huge number", "duration_s": ' + huge +
+                 b', "metrics": {"x": ' + huge + b'}, "history": {"y": [' + huge +
+                 b']}, "params": {"epochs": ' + huge + b'}}\n')
     lines.append(encode_line(make_record("r09", archived=True)))
     return lines
 
@@ -106,7 +110,7 @@ def test_rows_computed_in_worker_processes_equal_the_serial_rebuild(project_dir,
     (project_dir / ".kepler").mkdir()
     (project_dir / ".kepler" / "journal.jsonl").write_bytes(b"".join(_records()))
     serial = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=1 << 62)
-    assert len(serial["experiments"]) == 42 and serial["damaged"] == [(51,), (52,)]
+    assert len(serial["experiments"]) == 43 and serial["damaged"] == [(51,), (52,)]
     assert len(serial["catalogue"]) > 20 and len(serial["metric_values"]) > 40
     # small chunks over two workers: the rows come back from each in turn
     spawned = []
