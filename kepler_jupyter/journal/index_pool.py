@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import fields
 from itertools import islice
@@ -30,11 +32,14 @@ from typing import IO, Any
 
 from kepler_jupyter.journal.index_rows import IndexRow, row_for
 from kepler_jupyter.journal.index_scan import RegionScan, key_unkeyed_lines, latest_lines
+from kepler_jupyter.journal.lines import gc_paused
 
 #: a stretch of fewer bytes is done serially (starting workers costs more than they save)
 MIN_POOL_BYTES = 24 << 20
 #: ids per chunk sent to a worker (about 2 MB of journal for Keras records)
 CHUNK_IDS = 400
+#: answers of each worker read ahead of the writing (about 1.5 MB each for Keras records)
+AHEAD = 4
 #: worker processes at most (the machine's cores, this one's writing included, set the rest)
 MAX_WORKERS = 4
 
@@ -55,7 +60,9 @@ def latest_rows(fd: int, path: Path, scan: RegionScan, first_line: int) -> Itera
         return
     if scan.unkeyed:  # rare (hand-written lines): keyed here, before the ids are split up
         key_unkeyed_lines(fd, scan, first_line)
-    yield from _pooled(fd, path, scan, first_line, workers)
+    # the rows unpickled here hold no cycles: the collector would only rescan what is kept
+    with gc_paused(MIN_POOL_BYTES):
+        yield from _pooled(fd, path, scan, first_line, workers)
 
 
 def _worker_count(scan: RegionScan) -> int:
@@ -86,17 +93,25 @@ def _pooled(fd: int, path: Path, scan: RegionScan, first_line: int,
     chunks = list(iter(lambda: list(islice(items, CHUNK_IDS)), []))
     done = 0
     processes: list[subprocess.Popen[bytes]] = []
+    readers: list[threading.Thread] = []
+    answers: list[queue.Queue[Any]] = []
+    stop = threading.Event()
     try:
         processes = _start(workers)
         for number, process in enumerate(processes):  # chunk i goes to worker i % workers
-            assert process.stdin is not None
+            assert process.stdin is not None and process.stdout is not None
+            answers.append(queue.Queue(AHEAD))
+            readers.append(threading.Thread(target=_read_answers, daemon=True, name="kepler-rows",
+                                             args=(process.stdout, answers[-1], stop)))
+            readers[-1].start()
             pickle.dump((str(path), (stat.st_dev, stat.st_ino), first_line,
                          chunks[number::workers]), process.stdin, pickle.HIGHEST_PROTOCOL)
             process.stdin.close()
         while done < len(chunks):
-            output = processes[done % workers].stdout
-            assert output is not None
-            packed, damaged = _receive(output)
+            answer = answers[done % workers].get()
+            if isinstance(answer, BaseException):
+                raise EOFError(str(answer))
+            packed, damaged = answer
             done += 1
             scan.damaged.extend(damaged)
             for record_id, offset, length, values in packed:
@@ -104,9 +119,13 @@ def _pooled(fd: int, path: Path, scan: RegionScan, first_line: int,
     except (OSError, EOFError, pickle.PickleError, ValueError, TypeError):
         pass  # the pool failed: the chunks not done yet are done here, serially
     finally:
+        stop.set()
         for process in processes:
             process.kill()
             process.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        for process in processes:
             for stream in (process.stdin, process.stdout):
                 if stream is not None:
                     stream.close()
@@ -126,6 +145,25 @@ def _start(workers: int) -> list[subprocess.Popen[bytes]]:
     return [subprocess.Popen([sys.executable, "-c", code, root], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment)
             for _ in range(workers)]
+
+
+def _read_answers(output: IO[bytes], answers: queue.Queue[Any], stop: threading.Event) -> None:
+    """Read a worker's answers as they come (up to ``AHEAD`` waiting), so that it never waits
+    for this process to write the rows before; a failure is put as the exception, last."""
+    while not stop.is_set():
+        answer: Any
+        try:
+            answer = _receive(output)
+        except Exception as error:  # the worker ended or failed: the reader takes over
+            answer = error
+        while not stop.is_set():
+            try:
+                answers.put(answer, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if isinstance(answer, BaseException):
+            return
 
 
 def _receive(output: IO[bytes]) -> tuple[list[Any], list[int]]:
