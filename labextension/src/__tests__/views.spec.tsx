@@ -9,7 +9,8 @@ import * as React from 'react';
 import { act } from 'react-test-renderer';
 
 import { normalizeRecord } from '../records';
-import { Comparison, ExperimentDetail, ExperimentRecord } from '../tokens';
+import { ExperimentSummary } from '../schema';
+import { Comparison, ExperimentDetail } from '../tokens';
 import { ComparisonView } from '../widgets/CompareView';
 import { ErrorBoundary } from '../widgets/ErrorBoundary';
 import { ExperimentDetailView } from '../widgets/ExperimentView';
@@ -152,7 +153,7 @@ describe('views of hostile records', () => {
 });
 
 describe('list rows', () => {
-  const row = {
+  const row: ExperimentSummary = {
     id: 'r1', name: 'row one', created: null, status: 'completed', framework: 'keras',
     model_class: null, n_params: null, settings: {}, metric_value: null, n_errors: 0,
     n_warnings: 0, tags: [], duration_s: null, hypothesis: null
