@@ -160,3 +160,35 @@ def test_a_second_fit_of_the_same_model_waits_for_the_first_ones_work(tmp_path, 
     journal = Journal(tmp_path)
     assert [r["status"] for r in journal.experiments()] == ["completed", "completed"]
     assert json.dumps(journal.get(second["id"])["metrics"]["val_score"]) == json.dumps(score)
+
+
+def test_the_running_record_is_in_the_journal_while_the_fit_trains(tmp_path, monkeypatch):
+    """The worker makes the run's first write while the fit trains: read from the file itself,
+    as another process would, before the fit returns (the trace a killed kernel leaves)."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    import kepler_jupyter
+
+    monkeypatch.delenv("KEPLER_AFTER_FIT", raising=False)
+    journal_file = tmp_path / ".kepler" / "journal.jsonl"
+
+    def running_ids() -> list[str]:
+        if not journal_file.exists():
+            return []
+        lines = [json.loads(line) for line in journal_file.read_text().splitlines() if line.strip()]
+        return [line.get("id") for line in lines if line.get("status") == "running"]
+
+    class WaitsForItsRecord(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            deadline = time.monotonic() + 30
+            while not running_ids() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.seen_running_ = running_ids()
+            self.classes_ = np.unique(y)
+            return self
+
+    X = np.random.default_rng(2).normal(size=(50, 3))
+    with kepler_jupyter.watch(project_dir=tmp_path, display="none") as session:
+        model = WaitsForItsRecord().fit(X, (X[:, 0] > 0).astype(int))
+    assert model.seen_running_ == [session.last["id"]]
+    assert Journal(tmp_path).get(session.last["id"])["status"] == "completed"
