@@ -310,10 +310,10 @@ def _correlated_columns(stats: Any, max_columns: int,
 
 def _correlation(sample: np.ndarray) -> np.ndarray:
     """Pearson correlation of the columns (their product on one BLAS thread: ``measure.blas``)."""
-    centred = sample - sample.mean(axis=0)
-    scale = np.sqrt(np.einsum("ij,ij->j", centred, centred))
+    standard = sample - sample.mean(axis=0)
+    scale = np.sqrt(np.einsum("ij,ij->j", standard, standard))
     scale[scale == 0] = 1.0
-    standard = centred / scale
+    standard /= scale  # in place: a new array of this size costs its page faults again
     return gram(standard)
 
 
