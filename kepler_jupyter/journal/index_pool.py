@@ -11,7 +11,9 @@ TensorFlow's threads running, whose locks a forked child would inherit held, and
 ``multiprocessing``'s ``spawn`` would run the user's ``__main__`` script again in each worker.
 Each worker is sent its chunks once (ids and line places: about 60 bytes an id), reads the
 journal by path itself (checked to be the same file) and writes one chunk's rows at a time as
-tuples to its pipe, which it fills only as fast as this process reads: memory stays bounded.
+tuples to its pipe. A thread here reads each worker's answers as they come, at most ``AHEAD``
+chunks ahead of the writing (so a worker rarely waits and memory stays bounded); past that
+the worker waits on its full pipe.
 Any failure (no worker can start, one dies, the file was replaced) has the remaining chunks
 computed here, serially.
 """
