@@ -44,6 +44,9 @@ CHUNK_IDS = 400
 AHEAD = 4
 #: worker processes at most (the machine's cores, this one's writing included, set the rest)
 MAX_WORKERS = 4
+#: seconds without a worker's next answer after which the pool counts as failed (a chunk
+#: takes well under a second; a hung worker must not hold the rebuild forever)
+ANSWER_TIMEOUT_S = 120.0
 
 Places = list[tuple[int, int, int]]
 Chunk = list[tuple[str, Places]]
@@ -110,7 +113,7 @@ def _pooled(fd: int, path: Path, scan: RegionScan, first_line: int,
                          chunks[number::workers]), process.stdin, pickle.HIGHEST_PROTOCOL)
             process.stdin.close()
         while done < len(chunks):
-            answer = answers[done % workers].get()
+            answer = answers[done % workers].get(timeout=ANSWER_TIMEOUT_S)
             if isinstance(answer, BaseException):
                 raise EOFError(str(answer))
             packed, damaged = answer
@@ -118,8 +121,8 @@ def _pooled(fd: int, path: Path, scan: RegionScan, first_line: int,
             scan.damaged.extend(damaged)
             for record_id, offset, length, values in packed:
                 yield record_id, offset, length, None if values is None else IndexRow(*values)
-    except (OSError, EOFError, pickle.PickleError, ValueError, TypeError):
-        pass  # the pool failed: the chunks not done yet are done here, serially
+    except (OSError, EOFError, queue.Empty, pickle.PickleError, ValueError, TypeError):
+        pass  # the pool failed (or a worker hung): the chunks not done yet are done here, serially
     finally:
         stop.set()
         for process in processes:

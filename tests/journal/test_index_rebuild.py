@@ -130,16 +130,17 @@ def test_rows_computed_in_worker_processes_equal_the_serial_rebuild(project_dir,
     assert pooled == serial
 
 
-def _failing_workers(serve_chunks: int):
-    """Workers that answer ``serve_chunks`` chunks and then exit."""
+def _failing_workers(serve_chunks: int, then: str = "pass"):
+    """Workers that answer ``serve_chunks`` chunks and then run ``then`` (and exit)."""
     code = textwrap.dedent(f"""
-        import pickle, sys
+        import pickle, sys, time
         sys.path.insert(0, sys.argv[1])
         from kepler_jupyter.journal.index_pool import chunk_rows
         path, identity, first_line, chunks = pickle.load(sys.stdin.buffer)
         for chunk in chunks[:{serve_chunks}]:
             pickle.dump(chunk_rows(path, identity, chunk, first_line), sys.stdout.buffer)
             sys.stdout.flush()
+        {then}
     """)
 
     def start(workers: int) -> list[subprocess.Popen[bytes]]:
@@ -157,6 +158,17 @@ def test_a_failing_pool_leaves_the_rest_to_the_serial_path(project_dir, monkeypa
     monkeypatch.setattr(index_pool, "_start", _failing_workers(serve_chunks))
     pooled = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=0, CHUNK_IDS=3,
                       MAX_WORKERS=2, _cores=lambda: 2)
+    assert pooled == serial
+
+
+def test_a_hung_worker_does_not_hold_the_rebuild(project_dir, monkeypatch):
+    (project_dir / ".kepler").mkdir()
+    (project_dir / ".kepler" / "journal.jsonl").write_bytes(b"".join(_records()))
+    serial = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=1 << 62)
+    # each worker answers one chunk, then neither answers nor exits
+    monkeypatch.setattr(index_pool, "_start", _failing_workers(1, then="time.sleep(600)"))
+    pooled = _rebuilt(project_dir, monkeypatch, MIN_POOL_BYTES=0, CHUNK_IDS=3,
+                      MAX_WORKERS=2, _cores=lambda: 2, ANSWER_TIMEOUT_S=1.0)
     assert pooled == serial
 
 
