@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kepler_jupyter.journal.index_rows import storable
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS catalogue (
     section TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
@@ -35,16 +37,6 @@ def _scalar_items(section: Any) -> list[tuple[str, Any]]:
             if not isinstance(value, _CONTAINERS) and isinstance(key, str)]
 
 
-def _storable(text: str) -> bool:
-    if text.isascii():  # a flag of the string: no encoding needed
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def catalogue_entries(record: Mapping[str, Any]) -> list[Entry]:
     """What one (normalised) record adds to the catalogue (see the module)."""
     entries = [("m", key, "") for key, _ in _scalar_items(record.get("metrics"))]
@@ -60,7 +52,7 @@ def catalogue_entries(record: Mapping[str, Any]) -> list[Entry]:
             settings.update(_scalar_items(estimator))
         entries += [("s", key, repr(value)) for key, value in settings.items()]
     return [entry for entry in entries if entry[1].isascii() and entry[2].isascii()
-            or _storable(entry[1]) and _storable(entry[2])]
+            or storable(entry[1]) and storable(entry[2])]
 
 
 def entries_json(record: Mapping[str, Any]) -> str:
