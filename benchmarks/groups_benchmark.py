@@ -27,7 +27,7 @@ from typing import Any
 
 from benchmarks.timing import median_ms, timed
 from kepler_jupyter.journal import index as index_module
-from kepler_jupyter.journal import index_groups
+from kepler_jupyter.journal import index_groups, index_writer
 from kepler_jupyter.server.indexed_groups import grouped_rows
 
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.repeats)
         print(f"  {'ungrouped page (reference)':<28} {flat:8.1f} ms")
         cells = json.dumps(["cell7"])
-        update = median_ms(lambda: connection.execute(index_module._LOOP_GROUPS, (cells, cells)),
+        update = median_ms(lambda: connection.execute(index_writer.LOOP_GROUPS, (cells, cells)),
                             arguments.repeats)
         print(f"  {'loop update per write':<28} {update:8.2f} ms")
         touched = {"s:search3", "f:fp40", "c:cell7"}

@@ -46,7 +46,7 @@ ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, offset = excluded.offset,
 """
 # The fits of one cell run group together once it made two or more (the second fit's write
 # moves the first into the group); a search's points stay in their search.
-_LOOP_GROUPS = """
+LOOP_GROUPS = """
 UPDATE experiments SET group_key = 'c:' || group_cell
 WHERE group_cell IN (SELECT value FROM json_each(?)) AND group_base NOT LIKE 's:%'
   AND group_cell IN (SELECT group_cell FROM experiments WHERE group_base NOT LIKE 's:%' AND
@@ -170,7 +170,7 @@ class RowWriter:
         cells = json.dumps(sorted(cell_set))
         if cells != "[]":
             self.touched |= index_groups.keys_of_cells(self.connection, cells)
-            self.connection.execute(_LOOP_GROUPS, (cells, cells))
+            self.connection.execute(LOOP_GROUPS, (cells, cells))
             self.connection.execute(_LOOP_UNGROUPS, (cells, cells))  # a fit left for a search
             self.touched |= index_groups.keys_of_cells(self.connection, cells)
         if self.moves is not None:
